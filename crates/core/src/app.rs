@@ -1,0 +1,22 @@
+//! Facts about this installation of the app that Settings shows.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AppInfo {
+    pub version: String,
+    /// Where the local database and the embedded server's data live.
+    pub data_dir: String,
+}
+
+impl AppInfo {
+    pub fn new(version: &str, data_dir: &Path) -> Self {
+        Self {
+            version: version.to_owned(),
+            data_dir: data_dir.display().to_string(),
+        }
+    }
+}

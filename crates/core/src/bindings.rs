@@ -1,0 +1,20 @@
+//! The TypeScript module of the types that cross the Tauri bridge (`ui/bindings/core.ts`).
+
+use clipdesk_protocol::bindings::TsModule;
+
+pub fn core_module() -> TsModule {
+    TsModule::new().add::<crate::AppInfo>()
+}
+
+#[cfg(test)]
+mod tests {
+    use clipdesk_protocol::bindings::ui_bindings_path;
+
+    #[test]
+    fn committed_core_bindings_are_current() {
+        let path = ui_bindings_path(env!("CARGO_MANIFEST_DIR"), "core");
+        if let Err(stale) = super::core_module().check_or_update(&path) {
+            panic!("{stale}");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+//! The wire: every JSON body, event and error code that crosses between the desktop app,
+//! clipdesk-server and the web pages. The TypeScript the UIs use is generated from here.
+
+pub mod bindings;
+mod error;
+mod handle;
+
+pub use error::{ErrorBody, ErrorCode, ErrorResponse};
+pub use handle::{Handle, HandleError};
+
+/// What `GET /healthz` answers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}

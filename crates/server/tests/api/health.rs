@@ -1,0 +1,47 @@
+use clipdesk_protocol::{ErrorCode, ErrorResponse, Health};
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_answers_ok_with_the_version() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let health: Health = response.json().await.unwrap();
+    assert_eq!(health.status, "ok");
+    assert_eq!(health.version, env!("CARGO_PKG_VERSION"));
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn starting_creates_the_data_folders() {
+    let app = spawn_app().await;
+    assert!(app.data.path().join("uploads").is_dir());
+    assert!(app.data.path().join("videos").is_dir());
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_json_404_with_a_stable_code() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/nope")).send().await.unwrap();
+    assert_eq!(response.status(), 404);
+    let body: ErrorResponse = response.json().await.unwrap();
+    assert_eq!(body.error.code, ErrorCode::NotFound);
+    assert!(
+        body.error.message.contains("/nope"),
+        "{}",
+        body.error.message
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn stopping_frees_the_port() {
+    let app = spawn_app().await;
+    let addr = app.server.addr();
+    app.server.stop().await.unwrap();
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .expect("the port is free again once the server stopped");
+}

@@ -1,0 +1,56 @@
+// The desktop app's window as an operator first sees it, through a real WebDriver session.
+
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { By, until } from "selenium-webdriver";
+import { startDesktop } from "../lib/desktop.mjs";
+import { repoRoot } from "../lib/paths.mjs";
+
+/** @type {Awaited<ReturnType<typeof startDesktop>>} */
+let app;
+/** @type {string} */
+let dataDir;
+
+before(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "clipdesk-desktop-e2e-"));
+  app = await startDesktop({ dataDir });
+});
+
+after(async () => {
+  await app?.stop();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+test("the window shows every screen in the navigation, the queue first", async () => {
+  const { driver } = app;
+  const nav = await driver.wait(until.elementLocated(By.css("nav[aria-label=Screens]")), 20_000);
+  const labels = await Promise.all((await nav.findElements(By.css("a span"))).map((el) => el.getText()));
+  assert.deepEqual(labels, ["Queue", "Contacts", "Campaigns", "Review", "Dashboard", "Settings"]);
+  const current = await driver.findElement(By.css("nav a[aria-current=page]")).getAttribute("data-screen");
+  assert.equal(current, "queue");
+  const empty = await driver.findElement(By.css("[data-testid=empty-state] h1")).getText();
+  assert.match(empty, /queue is empty/i);
+});
+
+test("Settings shows the app's version and data folder from the Rust side", async () => {
+  const { driver } = app;
+  await driver.findElement(By.css("nav a[data-screen=settings]")).click();
+  const version = await driver.wait(until.elementLocated(By.css("[data-testid=app-version]")), 10_000);
+  const cargo = await fs.readFile(path.join(repoRoot, "Cargo.toml"), "utf8");
+  const expected = /\[workspace\.package\][^[]*?version = "([^"]+)"/.exec(cargo)?.[1];
+  assert.equal(await version.getText(), expected);
+  const shownDir = await driver.findElement(By.css("[data-testid=data-dir]")).getText();
+  assert.equal(shownDir, dataDir, "the data folder comes from CLIPDESK_DATA_DIR through the command");
+  await app.screenshot("desktop-settings");
+});
+
+test("number keys switch screens", async () => {
+  const { driver } = app;
+  await driver.findElement(By.css("body")).sendKeys("4");
+  await driver.wait(until.elementLocated(By.css("main[data-screen=review]")), 5_000);
+  const current = await driver.findElement(By.css("nav a[aria-current=page]")).getAttribute("data-screen");
+  assert.equal(current, "review");
+});

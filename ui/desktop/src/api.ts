@@ -1,0 +1,8 @@
+// Calls into the Rust side; every value that crosses is typed by the generated bindings.
+
+import { invoke } from "@tauri-apps/api/core";
+import type { AppInfo } from "../../bindings/core";
+
+export function appInfo(): Promise<AppInfo> {
+  return invoke<AppInfo>("app_info");
+}

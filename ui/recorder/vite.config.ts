@@ -1,0 +1,12 @@
+import { defineConfig } from "vite";
+
+// The server embeds dist/ and serves index.html for /r/<token>; assets live under /assets/.
+export default defineConfig({
+  base: "/",
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    // TikTok's in-app browser on older phones: keep the syntax conservative.
+    target: ["es2019", "safari13"],
+  },
+});
