@@ -3,7 +3,7 @@
 /**
  * Stable codes a client switches on; the message is for people and may change.
  */
-export type ErrorCode = "invalid" | "unauthorized" | "not_found" | "conflict" | "locked" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
+export type ErrorCode = "invalid" | "unauthorized" | "not_found" | "expired" | "revoked" | "limit_reached" | "not_a_video" | "checksum_mismatch" | "conflict" | "locked" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
 
 export type ErrorBody = { code: ErrorCode, message: string, };
 
@@ -16,3 +16,107 @@ export type ErrorResponse = { error: ErrorBody, };
  * What `GET /healthz` answers.
  */
 export type Health = { status: string, version: string, };
+
+/**
+ * `PUT /api/v1/campaigns/{slug}`: create or update a campaign.
+ */
+export type CampaignUpsert = { title: string, 
+/**
+ * What the recipient is asked to record, shown under the greeting.
+ */
+prompt: string, max_duration_s: number, 
+/**
+ * RFC 3339; links of the campaign stop working after it.
+ */
+expires_at: string | null, 
+/**
+ * Whether `/c/{slug}` serves a page where anyone can enter their handle.
+ */
+public_page: boolean, 
+/**
+ * The recorder page's language (`en`, `es`, …).
+ */
+language: string | null, 
+/**
+ * Overrides of the recorder page's strings, by key.
+ */
+strings: { [key in string]: string }, };
+
+export type Campaign = { slug: string, title: string, prompt: string, max_duration_s: number, expires_at: string | null, public_page: boolean, language: string | null, strings: { [key in string]: string }, created_at: string, updated_at: string, };
+
+/**
+ * One person a link is made for. The handle is checked with TikTok's rules by the server.
+ */
+export type LinkRecipient = { handle: string, 
+/**
+ * TikTok's numeric user id, digits only, when known.
+ */
+user_id: string | null, display_name: string | null, };
+
+/**
+ * `POST /api/v1/campaigns/{slug}/links`.
+ */
+export type CreateLinks = { recipients: Array<LinkRecipient>, };
+
+export type IssuedLink = { handle: string, token: string, url: string, 
+/**
+ * False when the link already existed for this (campaign, handle).
+ */
+created: boolean, };
+
+export type CreatedLinks = { links: Array<IssuedLink>, };
+
+/**
+ * `GET /api/v1/public/links/{token}`: what the recorder page needs, nothing more.
+ */
+export type PublicLink = { token: string, handle: string, display_name: string | null, campaign_title: string, prompt: string, max_duration_s: number, uploads_left: number, 
+/**
+ * True for links made on the campaign page from a handle the visitor typed.
+ */
+self_reported: boolean, language: string | null, strings: { [key in string]: string }, };
+
+/**
+ * `GET /api/v1/public/campaigns/{slug}`: the campaign page before the visitor gave a handle.
+ */
+export type PublicCampaign = { slug: string, title: string, prompt: string, max_duration_s: number, language: string | null, strings: { [key in string]: string }, };
+
+/**
+ * `POST /api/v1/public/campaigns/{slug}/links`: a visitor's self-reported handle.
+ */
+export type SelfReportedHandle = { handle: string, };
+
+/**
+ * What happened, as the event feed names it. Kinds this build does not know are kept as
+ * `unknown` so an older desktop skips them instead of failing.
+ */
+export type EventKind = "link_created" | "link_opened" | "link_revoked" | "link_forgotten" | "upload_started" | "video_received" | "video_rejected" | "video_ready" | "video_failed" | "review_set" | "unknown";
+
+/**
+ * One entry of the feed. `seq` grows by one per event and never repeats.
+ */
+export type Event = { seq: number, kind: EventKind, 
+/**
+ * RFC 3339, UTC.
+ */
+at: string, campaign: string | null, handle: string | null, 
+/**
+ * The link token the event is about.
+ */
+link: string | null, upload_id: string | null, video_id: string | null, 
+/**
+ * Kind-specific facts (a rejection's reason, a video's size, …).
+ */
+detail: Record<string, unknown>, };
+
+/**
+ * `GET /api/v1/events?after=SEQ&limit=N&wait=SECONDS`.
+ */
+export type EventsPage = { events: Array<Event>, 
+/**
+ * The `after` to ask with next: the last event's seq, or the request's `after`.
+ */
+next_after: number, 
+/**
+ * True when more events are waiting beyond this page.
+ */
+more: boolean, };

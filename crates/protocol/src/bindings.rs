@@ -94,12 +94,25 @@ pub fn ui_bindings_path(manifest_dir: &str, name: &str) -> PathBuf {
 
 /// The protocol's own module: every wire type the UIs use.
 pub fn protocol_module() -> TsModule {
+    use crate::api::*;
     use crate::*;
     TsModule::new()
         .add::<ErrorCode>()
         .add::<ErrorBody>()
         .add::<ErrorResponse>()
         .add::<Health>()
+        .add::<CampaignUpsert>()
+        .add::<Campaign>()
+        .add::<LinkRecipient>()
+        .add::<CreateLinks>()
+        .add::<IssuedLink>()
+        .add::<CreatedLinks>()
+        .add::<PublicLink>()
+        .add::<PublicCampaign>()
+        .add::<SelfReportedHandle>()
+        .add::<EventKind>()
+        .add::<Event>()
+        .add::<EventsPage>()
 }
 
 #[cfg(test)]

@@ -12,6 +12,16 @@ pub enum ErrorCode {
     /// No bearer token, or one that is unknown or revoked.
     Unauthorized,
     NotFound,
+    /// A link past its expiry (its campaign's or its own).
+    Expired,
+    /// A link the operator revoked.
+    Revoked,
+    /// A link used up its uploads.
+    LimitReached,
+    /// An upload that is not a video we can take (empty, unknown container).
+    NotAVideo,
+    /// A tus PATCH whose `Upload-Checksum` does not match its body.
+    ChecksumMismatch,
     /// The resource changed since the client read it.
     Conflict,
     /// The resource is busy with another request (a second PATCH on one upload).
@@ -29,6 +39,11 @@ impl ErrorCode {
             ErrorCode::Invalid => "invalid",
             ErrorCode::Unauthorized => "unauthorized",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::Expired => "expired",
+            ErrorCode::Revoked => "revoked",
+            ErrorCode::LimitReached => "limit_reached",
+            ErrorCode::NotAVideo => "not_a_video",
+            ErrorCode::ChecksumMismatch => "checksum_mismatch",
             ErrorCode::Conflict => "conflict",
             ErrorCode::Locked => "locked",
             ErrorCode::PayloadTooLarge => "payload_too_large",
@@ -88,6 +103,11 @@ mod tests {
             ErrorCode::Invalid,
             ErrorCode::Unauthorized,
             ErrorCode::NotFound,
+            ErrorCode::Expired,
+            ErrorCode::Revoked,
+            ErrorCode::LimitReached,
+            ErrorCode::NotAVideo,
+            ErrorCode::ChecksumMismatch,
             ErrorCode::Conflict,
             ErrorCode::Locked,
             ErrorCode::PayloadTooLarge,

@@ -1,6 +1,7 @@
 //! The wire: every JSON body, event and error code that crosses between the desktop app,
 //! clipdesk-server and the web pages. The TypeScript the UIs use is generated from here.
 
+pub mod api;
 pub mod bindings;
 mod error;
 mod handle;
