@@ -1,11 +1,21 @@
 //! clipdesk-server as a library: the binary is a thin `main` over [`startup`], and the desktop
 //! app embeds the same server through [`startup::Server`].
 
+mod auth;
+mod clock;
 pub mod configuration;
+pub mod db;
+pub mod domain;
 pub mod error;
-pub mod routes;
+mod events;
+mod links;
+mod rate_limit;
+mod routes;
 pub mod startup;
+mod state;
 pub mod telemetry;
+pub mod tokens;
+mod uploads;
 
 pub use configuration::Config;
 pub use startup::{RunningServer, Server};

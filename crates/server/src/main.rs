@@ -1,20 +1,24 @@
 //! `clipdesk-server`: the command line over the library.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
-use clipdesk_server::Server;
-use clipdesk_server::configuration::{Config, DEFAULT_LISTEN};
+use clipdesk_server::configuration::{FileConfig, Overrides};
+use clipdesk_server::db::Db;
 use clipdesk_server::telemetry::{self, LogFormat};
+use clipdesk_server::{Server, tokens};
 
 #[derive(Parser)]
 #[command(
     name = "clipdesk-server",
     version,
-    about = "The clipdesk server: links, recorder page, uploads, event feed"
+    about = "The clipdesk server: links, recorder page, resumable uploads, event feed"
 )]
 struct Cli {
+    /// Optional TOML file with any of the settings (flags and environment win over it).
+    #[arg(long, global = true, env = "CLIPDESK_CONFIG")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -22,36 +26,84 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API, the recorder page and uploads until SIGINT/SIGTERM.
-    Serve(ServeArgs),
+    Serve {
+        #[command(flatten)]
+        settings: Overrides,
+        #[arg(long, env = "CLIPDESK_LOG_FORMAT", value_enum, default_value = "text")]
+        log_format: LogFormat,
+    },
+    /// Operators' API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+        /// Folder of the server's data (the database holds the tokens) [default: clipdesk-data]
+        #[arg(long, global = true, env = "CLIPDESK_DATA")]
+        data: Option<PathBuf>,
+    },
 }
 
-#[derive(clap::Args)]
-struct ServeArgs {
-    /// Folder for the database, uploads and videos (created when missing).
-    #[arg(long, env = "CLIPDESK_DATA", default_value = "clipdesk-data")]
-    data: PathBuf,
-    /// Address to listen on.
-    #[arg(long, env = "CLIPDESK_LISTEN", default_value = DEFAULT_LISTEN)]
-    listen: SocketAddr,
-    /// Base URL that recipients' links are built on, e.g. https://clips.example.com
-    #[arg(long, env = "CLIPDESK_PUBLIC_URL")]
-    public_url: Option<String>,
-    #[arg(long, env = "CLIPDESK_LOG_FORMAT", value_enum, default_value = "text")]
-    log_format: LogFormat,
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Make a token; it is printed once, on the last line of stdout.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (names and dates, never the tokens).
+    List,
+    /// Revoke the token with this name; requests with it get 401 from then on.
+    Revoke { name: String },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path)?,
+        None => FileConfig::default(),
+    };
     match cli.command {
-        Command::Serve(args) => {
-            telemetry::init(args.log_format);
-            let config = Config {
-                data_dir: args.data,
-                listen: args.listen,
-                public_url: args.public_url,
+        Command::Serve {
+            settings,
+            log_format,
+        } => {
+            telemetry::init(log_format);
+            let config = settings.resolve(file);
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
+            runtime.block_on(async { Server::start(config).await?.run_until_signal().await })
+        }
+        Command::Token { action, data } => {
+            let settings = Overrides {
+                data,
+                ..Overrides::default()
             };
-            Server::start(config).await?.run_until_signal().await
+            let config = settings.resolve(file);
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("cannot create data folder {}", config.data_dir.display())
+            })?;
+            let db = Db::open(&config.database_path())?;
+            let conn = db.lock()?;
+            match action {
+                TokenAction::Create { name } => {
+                    let token = tokens::create(&conn, &name)?;
+                    eprintln!(
+                        "token for {name:?} (shown once; store it in the desktop's Settings):"
+                    );
+                    println!("{}", token.as_str());
+                }
+                TokenAction::List => {
+                    for t in tokens::list(&conn)? {
+                        let state = t
+                            .revoked_at
+                            .map_or_else(|| "active".to_owned(), |at| format!("revoked {at}"));
+                        println!("{}\tcreated {}\t{state}", t.name, t.created_at);
+                    }
+                }
+                TokenAction::Revoke { name } => {
+                    tokens::revoke(&conn, &name)?;
+                    eprintln!("revoked {name:?}");
+                }
+            }
+            Ok(())
         }
     }
 }

@@ -1,23 +1,31 @@
 //! Building the app on a listener and running it until it is told to stop.
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 
 use crate::configuration::Config;
-use crate::routes;
+use crate::db::Db;
+use crate::events::Feed;
+use crate::rate_limit::RateLimiter;
+use crate::state::AppState;
+use crate::{routes, uploads};
 
 pub struct Server;
 
 /// A server accepting connections; [`RunningServer::stop`] lets running requests finish.
 pub struct RunningServer {
     addr: SocketAddr,
-    shutdown: oneshot::Sender<()>,
+    public_url: String,
+    stop: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
+    sweeper: JoinHandle<()>,
 }
 
 impl Server {
@@ -41,21 +49,68 @@ impl Server {
                 .with_context(|| format!("cannot create data folder {}", dir.display()))?;
         }
         let addr = listener.local_addr().context("listener has no address")?;
-        let app = routes::router().layer(TraceLayer::new_for_http());
-        let (shutdown, stopped) = oneshot::channel::<()>();
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let db_path = config.database_path();
+        let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
+            .await
+            .context("database task failed")??;
+        let (stop, stopping) = watch::channel(false);
+        let state = AppState {
+            feed: Feed::new(db)?,
+            limiter: Arc::new(RateLimiter::new(
+                config.public_rate_per_minute,
+                config.trust_forwarded_for,
+            )),
+            busy_uploads: Arc::new(Mutex::new(HashSet::new())),
+            public_url: public_url.clone().into(),
+            config: Arc::new(config),
+            stopping: stopping.clone(),
+        };
+        let recovering = state.clone();
+        tokio::task::spawn_blocking(move || uploads::recover(&recovering))
+            .await
+            .context("recovery task failed")?
+            .context("cannot recover unfinished uploads")?;
+
+        let sweeper = tokio::spawn(sweep_forever(state.clone()));
+        let app = routes::router(state.clone()).layer(TraceLayer::new_for_http());
+        let mut stopped = stopping;
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            })
+            .await
         });
-        tracing::info!(%addr, data = %config.data_dir.display(), "clipdesk-server listening");
+        tracing::info!(%addr, %public_url, data = %state.config.data_dir.display(), "clipdesk-server listening");
         Ok(RunningServer {
             addr,
-            shutdown,
+            public_url,
+            stop,
             task,
+            sweeper,
         })
+    }
+}
+
+/// Deletes expired unfinished uploads and forgets idle rate-limit entries, every interval.
+async fn sweep_forever(state: AppState) {
+    let mut ticker = tokio::time::interval(state.config.sweep_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        if let Err(err) = uploads::sweep(&state).await {
+            tracing::error!(error = %err, "sweeping expired uploads failed");
+        }
+        state.limiter.shrink();
     }
 }
 
@@ -68,9 +123,15 @@ impl RunningServer {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections and waits for the requests in flight to finish.
+    /// The base links are built on.
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// Stops accepting connections, wakes long-polls, and waits for requests in flight.
     pub async fn stop(self) -> anyhow::Result<()> {
-        let _ = self.shutdown.send(());
+        let _ = self.stop.send(true);
+        self.sweeper.abort();
         self.task.await.context("server task panicked")??;
         Ok(())
     }

@@ -71,3 +71,85 @@ fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> std::p
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+fn cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_clipdesk-server"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn token_create_prints_a_token_that_works_until_it_is_revoked() {
+    let app = crate::helpers::spawn_app().await;
+    let created = cli(app.data.path(), &["token", "create", "--name", "alice"]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let stdout = String::from_utf8(created.stdout).unwrap();
+    let token = stdout
+        .lines()
+        .last()
+        .expect("the token is the last line")
+        .trim()
+        .to_owned();
+    let events = app.url("/api/v1/events");
+    let ok = app
+        .client
+        .get(&events)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+
+    let listed = String::from_utf8(cli(app.data.path(), &["token", "list"]).stdout).unwrap();
+    assert!(
+        listed.contains("alice") && !listed.contains(&token),
+        "{listed}"
+    );
+
+    let again = cli(app.data.path(), &["token", "create", "--name", "alice"]);
+    assert!(
+        !again.status.success(),
+        "a second active token of one name is refused"
+    );
+
+    assert!(
+        cli(app.data.path(), &["token", "revoke", "alice"])
+            .status
+            .success()
+    );
+    let refused = app
+        .client
+        .get(&events)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+    let listed = String::from_utf8(cli(app.data.path(), &["token", "list"]).stdout).unwrap();
+    assert!(listed.contains("revoked"), "{listed}");
+    app.server.stop().await.unwrap();
+}
+
+#[test]
+fn a_config_file_with_a_misspelt_key_stops_serve_with_its_name() {
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("clipdesk.toml");
+    std::fs::write(&config, "listne = \"127.0.0.1:0\"\n").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_clipdesk-server"))
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--data"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("listne"), "{stderr}");
+}

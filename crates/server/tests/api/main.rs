@@ -1,6 +1,13 @@
 //! The server's HTTP API, exercised against the real server on a random port.
 
+// Test helpers outside #[test] fns panic on failure by design, as the tests do.
+#![allow(clippy::unwrap_used)]
+
 mod cli;
+mod events;
 mod health;
 mod helpers;
+mod links;
+mod public;
 mod recorder;
+mod uploads;

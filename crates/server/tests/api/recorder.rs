@@ -3,12 +3,8 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn the_recorder_page_and_its_script_are_served() {
     let app = spawn_app().await;
-    let page = app
-        .client
-        .get(app.url("/r/AAAAAAAAAAAAAAAAAAAAAA"))
-        .send()
-        .await
-        .unwrap();
+    let link = app.link("maya.bakes").await;
+    let page = app.client.get(&link.url).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(page.headers()["content-type"], "text/html");
     assert_eq!(page.headers()["cache-control"], "no-cache");

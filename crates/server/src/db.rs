@@ -1,0 +1,203 @@
+//! The server's SQLite database: opening it (WAL, foreign keys, busy timeout), its
+//! migrations, and a handle that runs queries off the async workers.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use rusqlite::Connection;
+
+use crate::error::ApiError;
+
+/// Each entry moves the schema one version up; never edit one that has shipped.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE api_tokens (
+    name        TEXT PRIMARY KEY,
+    token_hash  TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+);
+CREATE TABLE campaigns (
+    slug            TEXT PRIMARY KEY,
+    title           TEXT NOT NULL,
+    prompt          TEXT NOT NULL,
+    max_duration_s  INTEGER NOT NULL,
+    expires_at      INTEGER,
+    public_page     INTEGER NOT NULL,
+    language        TEXT,
+    strings         TEXT NOT NULL DEFAULT '{}',
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE TABLE links (
+    token          TEXT PRIMARY KEY,
+    campaign       TEXT NOT NULL REFERENCES campaigns(slug),
+    handle         TEXT NOT NULL,
+    user_id        TEXT,
+    display_name   TEXT,
+    issued_by      TEXT,
+    self_reported  INTEGER NOT NULL DEFAULT 0,
+    created_at     INTEGER NOT NULL,
+    revoked_at     INTEGER,
+    opened_at      INTEGER,
+    -- An invited person's link and a self-reported one for the same handle are distinct.
+    UNIQUE (campaign, handle, self_reported)
+);
+CREATE TABLE uploads (
+    id           TEXT PRIMARY KEY,
+    link         TEXT NOT NULL REFERENCES links(token) ON DELETE CASCADE,
+    length       INTEGER NOT NULL,
+    metadata     TEXT NOT NULL,
+    filename     TEXT,
+    filetype     TEXT,
+    consent      TEXT,
+    state        TEXT NOT NULL CHECK (state IN ('receiving', 'complete', 'rejected')),
+    reason       TEXT,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    finished_at  INTEGER
+);
+CREATE INDEX uploads_by_link ON uploads (link);
+CREATE INDEX uploads_expiring ON uploads (expires_at) WHERE state = 'receiving';
+CREATE TABLE videos (
+    id          TEXT PRIMARY KEY,
+    link        TEXT NOT NULL REFERENCES links(token) ON DELETE CASCADE,
+    campaign    TEXT NOT NULL,
+    handle      TEXT NOT NULL,
+    size        INTEGER NOT NULL,
+    container   TEXT NOT NULL,
+    filename    TEXT,
+    filetype    TEXT,
+    consent     TEXT,
+    state       TEXT NOT NULL DEFAULT 'received',
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX videos_by_link ON videos (link);
+CREATE TABLE events (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind       TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    campaign   TEXT,
+    handle     TEXT,
+    link       TEXT,
+    upload_id  TEXT,
+    video_id   TEXT,
+    detail     TEXT NOT NULL DEFAULT '{}'
+);
+"#];
+
+/// One connection shared by every request, used on the blocking pool. SQLite serialises
+/// writers anyway; one connection keeps event order equal to commit order.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let mut conn = Connection::open(path)
+            .with_context(|| format!("cannot open database {}", path.display()))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&mut conn).with_context(|| format!("cannot migrate {}", path.display()))?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `f` with the connection on the blocking pool.
+    pub async fn call<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| anyhow::anyhow!("database mutex poisoned"))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(|err| anyhow::anyhow!("database task failed: {err}"))?
+    }
+
+    /// The connection for synchronous callers (the CLI, start-up recovery).
+    pub fn lock(&self) -> anyhow::Result<std::sync::MutexGuard<'_, Connection>> {
+        self.conn
+            .lock()
+            .map_err(|_| anyhow::anyhow!("database mutex poisoned"))
+    }
+}
+
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let current: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if current > MIGRATIONS.len() {
+        anyhow::bail!(
+            "the database is at schema version {current}, newer than this server knows ({}); \
+             refusing to touch it: run a newer clipdesk-server",
+            MIGRATIONS.len()
+        );
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(err: rusqlite::Error) -> Self {
+        ApiError::Unexpected(anyhow::Error::new(err).context("database error"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_reopening_keeps_the_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        {
+            let db = Db::open(&path).unwrap();
+            db.lock()
+                .unwrap()
+                .execute(
+                    "INSERT INTO api_tokens (name, token_hash, created_at) VALUES ('a', 'h', 1)",
+                    [],
+                )
+                .unwrap();
+        }
+        let db = Db::open(&path).unwrap();
+        let count: i64 = db
+            .lock()
+            .unwrap()
+            .query_row("SELECT count(*) FROM api_tokens", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 1);
+    }
+
+    #[test]
+    fn a_database_newer_than_the_code_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", 99).unwrap();
+        }
+        let err = Db::open(&path).err().expect("refused").to_string();
+        let chain = format!("{err:#}");
+        assert!(chain.contains("cannot migrate"), "{chain}");
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 99);
+    }
+}

@@ -1,0 +1,7 @@
+//! Values with rules, each made only by its `parse` or `generate` constructor.
+
+mod secret;
+mod slug;
+
+pub use secret::{ApiToken, LinkToken, UploadId, hash_api_token};
+pub use slug::Slug;

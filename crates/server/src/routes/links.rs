@@ -1,0 +1,221 @@
+//! Issuing and revoking links: `POST /api/v1/campaigns/{slug}/links`, `DELETE /api/v1/links/{token}`.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use clipdesk_protocol::Handle;
+use clipdesk_protocol::api::{CreateLinks, CreatedLinks, EventKind, IssuedLink, LinkRecipient};
+use rusqlite::{OptionalExtension, params};
+
+use crate::auth::Operator;
+use crate::clock;
+use crate::domain::{LinkToken, Slug};
+use crate::error::{ApiError, ApiJson};
+use crate::events::{NewEvent, Tx};
+use crate::state::AppState;
+
+pub const MAX_RECIPIENTS: usize = 1000;
+
+/// A recipient after its fields passed the rules.
+struct Recipient {
+    handle: Handle,
+    user_id: Option<String>,
+    display_name: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<CreateLinks>,
+) -> Result<ApiJson<CreatedLinks>, ApiError> {
+    let slug = Slug::parse(&slug)?;
+    if body.recipients.is_empty() {
+        return Err(ApiError::invalid(
+            "recipients",
+            "must name at least one recipient",
+        ));
+    }
+    if body.recipients.len() > MAX_RECIPIENTS {
+        return Err(ApiError::invalid(
+            "recipients",
+            format!(
+                "{} recipients in one request; at most {MAX_RECIPIENTS}",
+                body.recipients.len()
+            ),
+        ));
+    }
+    // Every recipient is checked before anything is written: one bad one fails them all.
+    let recipients = body
+        .recipients
+        .iter()
+        .enumerate()
+        .map(|(index, r)| check_recipient(index, r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let public_url = state.public_url.clone();
+    let links = state
+        .feed
+        .transact(move |tx| {
+            let exists: bool = tx
+                .query_row(
+                    "SELECT 1 FROM campaigns WHERE slug = ?1",
+                    [slug.as_str()],
+                    |_| Ok(true),
+                )
+                .optional()?
+                .unwrap_or(false);
+            if !exists {
+                return Err(ApiError::NotFound(format!(
+                    "no campaign {:?}; create it with PUT /api/v1/campaigns/{}",
+                    slug.as_str(),
+                    slug.as_str()
+                )));
+            }
+            recipients
+                .iter()
+                .map(|r| issue(tx, slug.as_str(), r, &operator.name, &public_url))
+                .collect::<Result<Vec<_>, ApiError>>()
+        })
+        .await?;
+    Ok(ApiJson(CreatedLinks { links }))
+}
+
+fn check_recipient(index: usize, r: &LinkRecipient) -> Result<Recipient, ApiError> {
+    let field = |name: &str| format!("recipients[{index}].{name}");
+    let handle = Handle::parse(&r.handle)
+        .map_err(|err| ApiError::invalid(field("handle"), format!("{:?}: {err}", r.handle)))?;
+    let user_id = match r
+        .user_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(id) if id.len() <= 24 && id.bytes().all(|b| b.is_ascii_digit()) => Some(id.to_owned()),
+        Some(id) => {
+            return Err(ApiError::invalid(
+                field("user_id"),
+                format!("{id:?} is not a numeric TikTok user id (digits only)"),
+            ));
+        }
+    };
+    let display_name = r
+        .display_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
+    if display_name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 100)
+    {
+        return Err(ApiError::invalid(
+            field("display_name"),
+            "at most 100 characters",
+        ));
+    }
+    Ok(Recipient {
+        handle,
+        user_id,
+        display_name,
+    })
+}
+
+/// Returns the operator-issued link for (campaign, handle), making it when there is none.
+fn issue(
+    tx: &mut Tx<'_>,
+    campaign: &str,
+    r: &Recipient,
+    operator: &str,
+    public_url: &str,
+) -> Result<IssuedLink, ApiError> {
+    let handle = r.handle.as_str();
+    let existing: Option<String> = tx
+        .query_row(
+            "SELECT token FROM links WHERE campaign = ?1 AND handle = ?2 AND self_reported = 0",
+            params![campaign, handle],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let (token, created) = match existing {
+        Some(token) => (token, false),
+        None => {
+            let token = LinkToken::generate();
+            tx.execute(
+                "INSERT INTO links (token, campaign, handle, user_id, display_name, issued_by,
+                                    self_reported, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+                params![
+                    token.as_str(),
+                    campaign,
+                    handle,
+                    r.user_id,
+                    r.display_name,
+                    operator,
+                    clock::now_ms()
+                ],
+            )?;
+            tx.append(
+                EventKind::LinkCreated,
+                NewEvent {
+                    campaign: Some(campaign),
+                    handle: Some(handle),
+                    link: Some(token.as_str()),
+                    detail: Some(serde_json::json!({
+                        "user_id": r.user_id,
+                        "display_name": r.display_name,
+                        "issued_by": operator,
+                        "self_reported": false,
+                    })),
+                    ..NewEvent::default()
+                },
+            )?;
+            (token.as_str().to_owned(), true)
+        }
+    };
+    Ok(IssuedLink {
+        handle: handle.to_owned(),
+        url: format!("{public_url}/r/{token}"),
+        token,
+        created,
+    })
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(token): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .feed
+        .transact(move |tx| {
+            let found: Option<(String, String, Option<i64>)> = tx
+                .query_row(
+                    "SELECT campaign, handle, revoked_at FROM links WHERE token = ?1",
+                    [&token],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )
+                .optional()?;
+            let Some((campaign, handle, revoked_at)) = found else {
+                return Err(ApiError::NotFound("no such link".into()));
+            };
+            if revoked_at.is_none() {
+                tx.execute(
+                    "UPDATE links SET revoked_at = ?2 WHERE token = ?1",
+                    params![token, clock::now_ms()],
+                )?;
+                tx.append(
+                    EventKind::LinkRevoked,
+                    NewEvent {
+                        campaign: Some(&campaign),
+                        handle: Some(&handle),
+                        link: Some(&token),
+                        detail: Some(serde_json::json!({ "revoked_by": operator.name })),
+                        ..NewEvent::default()
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

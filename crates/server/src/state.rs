@@ -1,0 +1,28 @@
+//! What every request handler shares.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use crate::configuration::Config;
+use crate::db::Db;
+use crate::events::Feed;
+use crate::rate_limit::RateLimiter;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub feed: Feed,
+    /// Uploads with a PATCH in flight: a second PATCH on one of them is refused (423).
+    pub busy_uploads: Arc<Mutex<HashSet<String>>>,
+    pub limiter: Arc<RateLimiter>,
+    /// The base of the URLs handed out in links.
+    pub public_url: Arc<str>,
+    /// Turns true when the server starts shutting down, so long-polls answer at once.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+}
+
+impl AppState {
+    pub fn db(&self) -> &Db {
+        self.feed.db()
+    }
+}

@@ -1,0 +1,203 @@
+use clipdesk_protocol::api::{Campaign, CreatedLinks, EventKind};
+use clipdesk_protocol::{ErrorCode, ErrorResponse};
+use serde_json::json;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn a_campaign_is_created_then_updated_in_place() {
+    let app = spawn_app().await;
+    let created = app
+        .put_campaign(
+            "spring",
+            json!({"title": "Spring", "prompt": "Show us", "max_duration_s": 45}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let updated = app
+        .put_campaign("spring", json!({"title": "Spring v2", "public_page": true}))
+        .await;
+    assert_eq!(updated.status(), 200);
+    let campaign: Campaign = updated.json().await.unwrap();
+    assert_eq!(campaign.title, "Spring v2");
+    assert_eq!(
+        campaign.max_duration_s, 60,
+        "omitted fields take their defaults"
+    );
+    assert!(campaign.public_page);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn campaign_fields_that_break_a_rule_are_named() {
+    let app = spawn_app().await;
+    for (body, field) in [
+        (json!({"title": ""}), "title"),
+        (json!({"title": "x", "max_duration_s": 0}), "max_duration_s"),
+        (
+            json!({"title": "x", "expires_at": "tomorrow"}),
+            "expires_at",
+        ),
+        (json!({"title": "x", "colour": "red"}), "colour"),
+    ] {
+        let response = app.put_campaign("spring", body).await;
+        assert_eq!(response.status(), 422);
+        let error: ErrorResponse = response.json().await.unwrap();
+        assert_eq!(error.error.code, ErrorCode::Invalid);
+        assert!(
+            error.error.message.contains(field),
+            "{field}: {}",
+            error.error.message
+        );
+    }
+    let bad_slug = app.put_campaign("Spring Sale", json!({"title": "x"})).await;
+    assert_eq!(bad_slug.status(), 422);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_operator_api_requires_a_valid_bearer_token() {
+    let app = spawn_app().await;
+    let none = app
+        .client
+        .put(app.url("/api/v1/campaigns/spring"))
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 401);
+    let wrong = app
+        .client
+        .get(app.url("/api/v1/events"))
+        .bearer_auth("cdk_not_a_real_token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let body: ErrorResponse = wrong.json().await.unwrap();
+    assert_eq!(body.error.code, ErrorCode::Unauthorized);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn links_are_idempotent_per_campaign_and_handle() {
+    let app = spawn_app().await;
+    app.campaign("spring").await;
+    let first: CreatedLinks = app
+        .post_links(
+            "spring",
+            json!([{"handle": "@Maya.Bakes", "user_id": "7277192393706324999", "display_name": "Maya"}]),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let link = &first.links[0];
+    assert_eq!(link.handle, "maya.bakes", "@ and case are normalised away");
+    assert!(link.created);
+    assert_eq!(link.token.len(), 22, "128 random bits in base64url");
+    assert_eq!(
+        link.url,
+        format!("{}/r/{}", app.server.public_url(), link.token)
+    );
+
+    let again: CreatedLinks = app
+        .post_links("spring", json!([{"handle": "maya.bakes"}]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again.links[0].token, link.token);
+    assert!(!again.links[0].created);
+    let created = app
+        .events(0)
+        .await
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::LinkCreated)
+        .count();
+    assert_eq!(created, 1, "asking again appends no second link_created");
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn one_bad_recipient_fails_the_whole_request_naming_its_index() {
+    let app = spawn_app().await;
+    app.campaign("spring").await;
+    let response = app
+        .post_links(
+            "spring",
+            json!([{"handle": "good_one"}, {"handle": "also.good"}, {"handle": "bad handle!"}]),
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let error: ErrorResponse = response.json().await.unwrap();
+    assert!(
+        error.error.message.contains("recipients[2].handle"),
+        "{}",
+        error.error.message
+    );
+    let bad_id = app
+        .post_links("spring", json!([{"handle": "good_one", "user_id": "12ab"}]))
+        .await;
+    let error: ErrorResponse = bad_id.json().await.unwrap();
+    assert!(
+        error.error.message.contains("recipients[0].user_id"),
+        "{}",
+        error.error.message
+    );
+    assert!(app.events(0).await.events.is_empty(), "nothing was created");
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_thousand_recipients_are_taken_and_one_more_is_refused() {
+    let app = spawn_app().await;
+    app.campaign("spring").await;
+    let many: Vec<_> = (0..1000)
+        .map(|i| json!({"handle": format!("user_{i}")}))
+        .collect();
+    let response = app.post_links("spring", json!(many)).await;
+    assert_eq!(response.status(), 200);
+    let links: CreatedLinks = response.json().await.unwrap();
+    assert_eq!(links.links.len(), 1000);
+    let too_many: Vec<_> = (0..1001)
+        .map(|i| json!({"handle": format!("user_{i}")}))
+        .collect();
+    let response = app.post_links("spring", json!(too_many)).await;
+    assert_eq!(response.status(), 422);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn links_for_an_unknown_campaign_are_a_404() {
+    let app = spawn_app().await;
+    let response = app.post_links("nope", json!([{"handle": "maya"}])).await;
+    assert_eq!(response.status(), 404);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_revoked_link_is_gone_for_the_page_and_the_feed_says_so() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let revoke = app
+        .client
+        .delete(app.url(&format!("/api/v1/links/{}", link.token)))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoke.status(), 204);
+    let page = app
+        .client
+        .get(app.url(&format!("/api/v1/public/links/{}", link.token)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
+    let error: ErrorResponse = page.json().await.unwrap();
+    assert_eq!(error.error.code, ErrorCode::Revoked);
+    assert!(app.event_kinds().await.contains(&"link_revoked".to_owned()));
+    app.server.stop().await.unwrap();
+}

@@ -1,0 +1,552 @@
+//! tus 1.0.0 spoken by hand with reqwest, for the cases an off-the-shelf client never makes.
+
+use base64::Engine;
+use clipdesk_protocol::api::EventKind;
+use clipdesk_protocol::{ErrorCode, ErrorResponse};
+use reqwest::StatusCode;
+use sha2::Digest;
+
+use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
+
+const TUS: (&str, &str) = ("tus-resumable", "1.0.0");
+const OCTETS: (&str, &str) = ("content-type", "application/offset+octet-stream");
+
+async fn create(app: &TestApp, length: usize, metadata: &str) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/uploads"))
+        .header(TUS.0, TUS.1)
+        .header("upload-length", length.to_string())
+        .header("upload-metadata", metadata)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn created_location(app: &TestApp, length: usize, token: &str) -> String {
+    let response = create(app, length, &tus_metadata(token, "clip.webm")).await;
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    app.url(response.headers()["location"].to_str().unwrap())
+}
+
+async fn patch(app: &TestApp, location: &str, offset: usize, body: Vec<u8>) -> reqwest::Response {
+    app.client
+        .patch(location)
+        .header(TUS.0, TUS.1)
+        .header(OCTETS.0, OCTETS.1)
+        .header("upload-offset", offset.to_string())
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn head_offset(app: &TestApp, location: &str) -> u64 {
+    let response = app
+        .client
+        .head(location)
+        .header(TUS.0, TUS.1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    response.headers()["upload-offset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn options_announces_the_version_extensions_and_limits() {
+    let app = spawn_app_with(|c| c.max_upload_bytes = 12345).await;
+    let response = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/uploads"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let h = response.headers();
+    assert_eq!(h["tus-version"], "1.0.0");
+    assert_eq!(h["tus-max-size"], "12345");
+    assert_eq!(h["tus-checksum-algorithm"], "sha1,sha256");
+    let extensions = h["tus-extension"].to_str().unwrap();
+    for ext in [
+        "creation",
+        "creation-with-upload",
+        "termination",
+        "expiration",
+        "checksum",
+    ] {
+        assert!(
+            extensions.split(',').any(|e| e == ext),
+            "{ext} in {extensions}"
+        );
+    }
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_upload_in_two_patches_becomes_a_video_with_its_bytes_intact() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("android-vp8-opus.webm");
+    let location = created_location(&app, video.len(), &link.token).await;
+    let half = video.len() / 2;
+    let first = patch(&app, &location, 0, video[..half].to_vec()).await;
+    assert_eq!(first.status(), 204);
+    assert_eq!(first.headers()["upload-offset"], half.to_string().as_str());
+    assert!(first.headers().contains_key("upload-expires"));
+    assert_eq!(head_offset(&app, &location).await, half as u64);
+    let second = patch(&app, &location, half, video[half..].to_vec()).await;
+    assert_eq!(second.status(), 204);
+
+    let id = location.rsplit('/').next().unwrap();
+    let stored = std::fs::read(
+        app.data
+            .path()
+            .join("videos")
+            .join(id)
+            .join("original.webm"),
+    )
+    .unwrap();
+    assert_eq!(sha2::Sha256::digest(&stored), sha2::Sha256::digest(&video));
+    assert!(
+        !app.data.path().join("uploads").join(id).exists(),
+        "the part file was moved"
+    );
+    let page = app.events(0).await;
+    let received = page
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::VideoReceived)
+        .expect("video_received");
+    assert_eq!(received.video_id.as_deref(), Some(id));
+    assert_eq!(received.handle.as_deref(), Some("maya.bakes"));
+    assert_eq!(received.detail["container"], "webm");
+    let kinds: Vec<_> = page.events.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::LinkCreated,
+            EventKind::UploadStarted,
+            EventKind::VideoReceived
+        ]
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn creation_with_upload_takes_the_whole_file_in_the_post() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("iphone-h264.mov");
+    let response = app
+        .client
+        .post(app.url("/api/v1/uploads"))
+        .header(TUS.0, TUS.1)
+        .header(OCTETS.0, OCTETS.1)
+        .header("upload-length", video.len().to_string())
+        .header("upload-metadata", tus_metadata(&link.token, "clip.mov"))
+        .body(video.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        response.headers()["upload-offset"],
+        video.len().to_string().as_str()
+    );
+    let id = response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        app.data
+            .path()
+            .join("videos")
+            .join(&id)
+            .join("original.mov")
+            .exists()
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn creation_without_a_usable_token_fails_and_creates_nothing() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let cases = [
+        (
+            format!("filename {}", b64("a.webm")),
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            format!("token {}", b64("AAAAAAAAAAAAAAAAAAAAAA")),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            format!("token {}", b64("../../etc/passwd")),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "token !!notbase64".to_owned(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (metadata, status) in cases {
+        let response = create(&app, 10, &metadata).await;
+        assert_eq!(response.status(), status, "{metadata}");
+        assert_eq!(response.headers()["tus-resumable"], "1.0.0");
+    }
+    let wrong_version = app
+        .client
+        .post(app.url("/api/v1/uploads"))
+        .header("tus-resumable", "0.2.2")
+        .header("upload-length", "10")
+        .header("upload-metadata", tus_metadata(&link.token, "a.webm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_version.status(), 412);
+    let kinds = app.event_kinds().await;
+    assert!(!kinds.contains(&"upload_started".to_owned()));
+    assert_eq!(
+        std::fs::read_dir(app.data.path().join("uploads"))
+            .unwrap()
+            .count(),
+        0
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_upload_over_the_max_size_is_refused_at_creation() {
+    let app = spawn_app_with(|c| c.max_upload_bytes = 1000).await;
+    let link = app.link("maya.bakes").await;
+    let response = create(&app, 1001, &tus_metadata(&link.token, "big.webm")).await;
+    assert_eq!(response.status(), 413);
+    let error: ErrorResponse = response.json().await.unwrap();
+    assert_eq!(error.error.code, ErrorCode::PayloadTooLarge);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_body_longer_than_the_upload_is_refused_and_nothing_of_it_kept() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let location = created_location(&app, 10, &link.token).await;
+    let response = patch(&app, &location, 0, vec![7u8; 20]).await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(head_offset(&app, &location).await, 0);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_offset_is_a_conflict_and_a_wrong_content_type_a_415() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let location = created_location(&app, 10, &link.token).await;
+    assert_eq!(patch(&app, &location, 5, vec![1; 5]).await.status(), 409);
+    let plain = app
+        .client
+        .patch(&location)
+        .header(TUS.0, TUS.1)
+        .header("content-type", "text/plain")
+        .header("upload-offset", "0")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 415);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_checksum_mismatch_is_a_460_and_the_bytes_are_discarded() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("no-audio.webm");
+    let location = created_location(&app, video.len(), &link.token).await;
+    let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
+    let chunk = video[..1000].to_vec();
+    let wrong = app
+        .client
+        .patch(&location)
+        .header(TUS.0, TUS.1)
+        .header(OCTETS.0, OCTETS.1)
+        .header("upload-offset", "0")
+        .header(
+            "upload-checksum",
+            format!("sha256 {}", b64(&sha2::Sha256::digest(b"other"))),
+        )
+        .body(chunk.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 460);
+    assert_eq!(head_offset(&app, &location).await, 0);
+    let right = app
+        .client
+        .patch(&location)
+        .header(TUS.0, TUS.1)
+        .header(OCTETS.0, OCTETS.1)
+        .header("upload-offset", "0")
+        .header(
+            "upload-checksum",
+            format!("sha1 {}", b64(&sha1::Sha1::digest(&chunk))),
+        )
+        .body(chunk)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 204);
+    assert_eq!(head_offset(&app, &location).await, 1000);
+    let unsupported = app
+        .client
+        .patch(&location)
+        .header(TUS.0, TUS.1)
+        .header(OCTETS.0, OCTETS.1)
+        .header("upload-offset", "1000")
+        .header("upload-checksum", "md5 AAAA")
+        .body(vec![0u8; 10])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsupported.status(), 422);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_second_patch_while_one_is_writing_is_locked_out() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let total = 4 << 20;
+    let location = created_location(&app, total, &link.token).await;
+    // A slow body keeps the first PATCH writing while the second one arrives.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let slow_body = reqwest::Body::wrap_stream(tokio_stream_from(rx));
+    let first = app
+        .client
+        .patch(&location)
+        .header(TUS.0, TUS.1)
+        .header(OCTETS.0, OCTETS.1)
+        .header("upload-offset", "0")
+        .body(slow_body)
+        .send();
+    let first = tokio::spawn(first);
+    // A WebM signature up front, so the finished file is taken as a video and kept.
+    let mut opening = vec![0x1A, 0x45, 0xDF, 0xA3, b'w', b'e', b'b', b'm'];
+    opening.resize(1 << 20, 1u8);
+    tx.send(Ok(opening)).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let second = patch(&app, &location, 0, vec![2u8; 1 << 20]).await;
+    assert!(
+        second.status() == StatusCode::LOCKED || second.status() == StatusCode::CONFLICT,
+        "got {}",
+        second.status()
+    );
+    for _ in 0..3 {
+        tx.send(Ok(vec![1u8; 1 << 20])).await.unwrap();
+    }
+    drop(tx);
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.status(), 204);
+    let id = location.rsplit('/').next().unwrap();
+    let stored = std::fs::read(
+        app.data
+            .path()
+            .join("videos")
+            .join(id)
+            .join("original.webm"),
+    )
+    .unwrap();
+    assert_eq!(stored.len(), total);
+    assert!(
+        !stored.contains(&2u8),
+        "no byte of the refused PATCH got in"
+    );
+    app.server.stop().await.unwrap();
+}
+
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Vec<u8>, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Vec<u8>, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+#[tokio::test]
+async fn termination_deletes_the_upload_and_its_file() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let location = created_location(&app, 100, &link.token).await;
+    patch(&app, &location, 0, vec![0u8; 50]).await;
+    let response = app
+        .client
+        .delete(&location)
+        .header(TUS.0, TUS.1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let head = app
+        .client
+        .head(&location)
+        .header(TUS.0, TUS.1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 404);
+    assert_eq!(
+        std::fs::read_dir(app.data.path().join("uploads"))
+            .unwrap()
+            .count(),
+        0
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_png_named_mp4_is_refused_with_a_reason_and_a_rejection_event() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let png = fixture("not-a-video.mp4");
+    let location = created_location(&app, png.len(), &link.token).await;
+    let response = patch(&app, &location, 0, png).await;
+    assert_eq!(response.status(), 422);
+    let error: ErrorResponse = response.json().await.unwrap();
+    assert_eq!(error.error.code, ErrorCode::NotAVideo);
+    assert!(
+        error.error.message.contains("PNG"),
+        "{}",
+        error.error.message
+    );
+    let events = app.events(0).await.events;
+    let rejected = events
+        .iter()
+        .find(|e| e.kind == EventKind::VideoRejected)
+        .unwrap();
+    assert!(rejected.detail["reason"].as_str().unwrap().contains("PNG"));
+    assert!(events.iter().all(|e| e.kind != EventKind::VideoReceived));
+    assert_eq!(
+        std::fs::read_dir(app.data.path().join("videos"))
+            .unwrap()
+            .count(),
+        0
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_empty_upload_is_rejected_as_empty() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let response = create(&app, 0, &tus_metadata(&link.token, "zero-bytes.webm")).await;
+    assert_eq!(response.status(), 422);
+    let error: ErrorResponse = response.json().await.unwrap();
+    assert!(
+        error.error.message.contains("empty"),
+        "{}",
+        error.error.message
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_link_takes_at_most_its_upload_limit_and_rejections_do_not_count() {
+    let app = spawn_app_with(|c| c.uploads_per_link = 2).await;
+    let link = app.link("maya.bakes").await;
+    let png = fixture("not-a-video.mp4");
+    let location = created_location(&app, png.len(), &link.token).await;
+    assert_eq!(patch(&app, &location, 0, png).await.status(), 422);
+    created_location(&app, 10, &link.token).await;
+    created_location(&app, 10, &link.token).await;
+    let third = create(&app, 10, &tus_metadata(&link.token, "c.webm")).await;
+    assert_eq!(third.status(), 403);
+    let error: ErrorResponse = third.json().await.unwrap();
+    assert_eq!(error.error.code, ErrorCode::LimitReached);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn expired_unfinished_uploads_are_swept_with_their_files() {
+    let app = spawn_app_with(|c| {
+        c.upload_expiry = std::time::Duration::from_millis(300);
+        c.sweep_interval = std::time::Duration::from_millis(100);
+    })
+    .await;
+    let link = app.link("maya.bakes").await;
+    let location = created_location(&app, 100, &link.token).await;
+    patch(&app, &location, 0, vec![0u8; 10]).await;
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let part = app.data.path().join("uploads").join(&id);
+    assert!(part.exists());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while part.exists() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        !part.exists(),
+        "the sweeper deleted the expired upload's file"
+    );
+    let head = app
+        .client
+        .head(&location)
+        .header(TUS.0, TUS.1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 404);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_unfinished_upload_survives_a_restart_and_resumes() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("ios-h264-aac-rotated.mp4");
+    let location = created_location(&app, video.len(), &link.token).await;
+    patch(&app, &location, 0, video[..1000].to_vec()).await;
+    let path = location.trim_start_matches(&app.server.url()).to_owned();
+    let app = app.restart().await;
+    let location = app.url(&path);
+    assert_eq!(head_offset(&app, &location).await, 1000);
+    assert_eq!(
+        patch(&app, &location, 1000, video[1000..].to_vec())
+            .await
+            .status(),
+        204
+    );
+    assert!(
+        app.event_kinds()
+            .await
+            .contains(&"video_received".to_owned())
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_complete_file_left_by_a_crash_is_finished_at_start_up() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("no-audio.webm");
+    let location = created_location(&app, video.len(), &link.token).await;
+    let id = location.rsplit('/').next().unwrap().to_owned();
+    let data = app.data.path().to_owned();
+    let app = app.restart().await;
+    // As if the process died after writing the last byte but before finishing.
+    std::fs::write(data.join("uploads").join(&id), &video).unwrap();
+    let app = app.restart().await;
+    assert!(data.join("videos").join(&id).join("original.webm").exists());
+    assert!(
+        app.event_kinds()
+            .await
+            .contains(&"video_received".to_owned())
+    );
+    app.server.stop().await.unwrap();
+}
