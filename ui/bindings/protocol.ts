@@ -120,3 +120,56 @@ next_after: number,
  * True when more events are waiting beyond this page.
  */
 more: boolean, };
+
+export type VideoState = "received" | "ready" | "failed";
+
+/**
+ * What ffprobe found in the original.
+ */
+export type VideoProbe = { duration_ms: number, 
+/**
+ * Upright, after rotation.
+ */
+width: number, height: number, 
+/**
+ * Degrees the original asked players to rotate by (0, 90, 180, 270).
+ */
+rotation: number, video_codec: string, audio_codec: string | null, container: string, };
+
+export type ReviewDecision = "pending" | "approved" | "rejected";
+
+/**
+ * The one review a video has; `version` grows with every change.
+ */
+export type Review = { decision: ReviewDecision, note: string, 
+/**
+ * The API token name of the reviewer who set it.
+ */
+reviewer: string | null, version: number, updated_at: string | null, };
+
+/**
+ * `PUT /api/v1/videos/{id}/review`: `version` is the one the reviewer saw.
+ */
+export type ReviewUpdate = { decision: ReviewDecision, note: string, version: number, };
+
+/**
+ * The 409 a stale `version` gets: the usual error and the review as it now stands.
+ */
+export type ReviewConflict = { error: ErrorBody, current: Review, };
+
+/**
+ * Signed, expiring URLs: usable in `<video src>` without headers.
+ */
+export type MediaUrls = { original: string, rendition: string | null, poster: string | null, expires_at: string, };
+
+export type Video = { id: string, 
+/**
+ * Position in the server's list of videos; `GET /api/v1/videos?after=` pages by it.
+ */
+seq: number, link: string, campaign: string, handle: string, display_name: string | null, self_reported: boolean, filename: string | null, filetype: string | null, 
+/**
+ * The consent text the recipient agreed to, exactly as shown.
+ */
+consent: string | null, size: number, rendition_size: number | null, state: VideoState, probe: VideoProbe | null, failure: string | null, received_at: string, ready_at: string | null, review: Review, urls: MediaUrls, };
+
+export type VideosPage = { videos: Array<Video>, next_after: number, more: boolean, };

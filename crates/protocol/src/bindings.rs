@@ -113,6 +113,15 @@ pub fn protocol_module() -> TsModule {
         .add::<EventKind>()
         .add::<Event>()
         .add::<EventsPage>()
+        .add::<crate::media::VideoState>()
+        .add::<crate::media::VideoProbe>()
+        .add::<crate::media::ReviewDecision>()
+        .add::<crate::media::Review>()
+        .add::<crate::media::ReviewUpdate>()
+        .add::<crate::media::ReviewConflict>()
+        .add::<crate::media::MediaUrls>()
+        .add::<crate::media::Video>()
+        .add::<crate::media::VideosPage>()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod api;
 pub mod bindings;
 mod error;
 mod handle;
+pub mod media;
 
 pub use error::{ErrorBody, ErrorCode, ErrorResponse};
 pub use handle::{Handle, HandleError};

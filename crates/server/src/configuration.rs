@@ -32,6 +32,15 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Fsync the upload file after every PATCH, not only when the upload completes.
     pub fsync_every_patch: bool,
+    /// `ffmpeg` and `ffprobe`: a path, or a name looked up on PATH.
+    pub ffmpeg: PathBuf,
+    pub ffprobe: PathBuf,
+    /// Media jobs run at once.
+    pub media_workers: usize,
+    /// A job still running after this is killed and counts as failed.
+    pub media_job_timeout: Duration,
+    /// How long a signed media URL stays valid.
+    pub media_url_ttl: Duration,
 }
 
 impl Config {
@@ -48,6 +57,11 @@ impl Config {
             public_rate_per_minute: 120,
             trust_forwarded_for: false,
             fsync_every_patch: false,
+            ffmpeg: PathBuf::from("ffmpeg"),
+            ffprobe: PathBuf::from("ffprobe"),
+            media_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            media_job_timeout: Duration::from_secs(600),
+            media_url_ttl: Duration::from_secs(3600),
         }
     }
 
@@ -78,6 +92,11 @@ pub struct FileConfig {
     pub public_rate_per_minute: Option<u32>,
     pub trust_forwarded_for: Option<bool>,
     pub fsync_every_patch: Option<bool>,
+    pub ffmpeg: Option<PathBuf>,
+    pub ffprobe: Option<PathBuf>,
+    pub media_workers: Option<usize>,
+    pub media_job_timeout_secs: Option<u64>,
+    pub media_url_ttl_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -122,6 +141,21 @@ pub struct Overrides {
     /// Fsync after every PATCH, not only on completion
     #[arg(long, env = "CLIPDESK_FSYNC_EVERY_PATCH")]
     pub fsync_every_patch: Option<bool>,
+    /// ffmpeg to run: a path or a name on PATH [default: ffmpeg]
+    #[arg(long, env = "CLIPDESK_FFMPEG")]
+    pub ffmpeg: Option<PathBuf>,
+    /// ffprobe to run: a path or a name on PATH [default: ffprobe]
+    #[arg(long, env = "CLIPDESK_FFPROBE")]
+    pub ffprobe: Option<PathBuf>,
+    /// Media jobs run at once [default: one per core]
+    #[arg(long, env = "CLIPDESK_MEDIA_WORKERS")]
+    pub media_workers: Option<usize>,
+    /// Seconds before a media job is killed as hung [default: 600]
+    #[arg(long, env = "CLIPDESK_MEDIA_JOB_TIMEOUT_SECS")]
+    pub media_job_timeout_secs: Option<u64>,
+    /// Seconds a signed media URL stays valid [default: 3600]
+    #[arg(long, env = "CLIPDESK_MEDIA_URL_TTL_SECS")]
+    pub media_url_ttl_secs: Option<u64>,
 }
 
 impl Overrides {
@@ -156,6 +190,21 @@ impl Overrides {
         }
         if let Some(v) = self.fsync_every_patch.or(file.fsync_every_patch) {
             config.fsync_every_patch = v;
+        }
+        if let Some(v) = self.ffmpeg.or(file.ffmpeg) {
+            config.ffmpeg = v;
+        }
+        if let Some(v) = self.ffprobe.or(file.ffprobe) {
+            config.ffprobe = v;
+        }
+        if let Some(v) = self.media_workers.or(file.media_workers) {
+            config.media_workers = v.max(1);
+        }
+        if let Some(v) = self.media_job_timeout_secs.or(file.media_job_timeout_secs) {
+            config.media_job_timeout = Duration::from_secs(v.max(1));
+        }
+        if let Some(v) = self.media_url_ttl_secs.or(file.media_url_ttl_secs) {
+            config.media_url_ttl = Duration::from_secs(v.max(1));
         }
         config
     }

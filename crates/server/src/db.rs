@@ -10,7 +10,8 @@ use rusqlite::Connection;
 use crate::error::ApiError;
 
 /// Each entry moves the schema one version up; never edit one that has shipped.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE api_tokens (
     name        TEXT PRIMARY KEY,
     token_hash  TEXT NOT NULL UNIQUE,
@@ -84,7 +85,37 @@ CREATE TABLE events (
     video_id   TEXT,
     detail     TEXT NOT NULL DEFAULT '{}'
 );
-"#];
+"#,
+    r#"
+ALTER TABLE videos ADD COLUMN duration_ms INTEGER;
+ALTER TABLE videos ADD COLUMN width INTEGER;
+ALTER TABLE videos ADD COLUMN height INTEGER;
+ALTER TABLE videos ADD COLUMN rotation INTEGER;
+ALTER TABLE videos ADD COLUMN video_codec TEXT;
+ALTER TABLE videos ADD COLUMN audio_codec TEXT;
+ALTER TABLE videos ADD COLUMN format_name TEXT;
+ALTER TABLE videos ADD COLUMN rendition_size INTEGER;
+ALTER TABLE videos ADD COLUMN failure TEXT;
+ALTER TABLE videos ADD COLUMN ready_at INTEGER;
+CREATE TABLE media_jobs (
+    video_id    TEXT PRIMARY KEY REFERENCES videos(id) ON DELETE CASCADE,
+    state       TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE INDEX media_jobs_queued ON media_jobs (created_at) WHERE state = 'queued';
+CREATE TABLE reviews (
+    video_id    TEXT PRIMARY KEY REFERENCES videos(id) ON DELETE CASCADE,
+    decision    TEXT NOT NULL CHECK (decision IN ('pending', 'approved', 'rejected')),
+    note        TEXT NOT NULL DEFAULT '',
+    reviewer    TEXT,
+    version     INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+"#,
+];
 
 /// One connection shared by every request, used on the blocking pool. SQLite serialises
 /// writers anyway; one connection keeps event order equal to commit order.

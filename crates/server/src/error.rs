@@ -19,6 +19,8 @@ pub enum ApiError {
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
     Locked(String),
@@ -68,6 +70,7 @@ impl ApiError {
             ApiError::LinkRevoked => (StatusCode::NOT_FOUND, ErrorCode::Revoked),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Unauthorized),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             ApiError::Locked(_) => (StatusCode::LOCKED, ErrorCode::Locked),
             ApiError::PayloadTooLarge(_) => {

@@ -14,8 +14,9 @@ use crate::configuration::Config;
 use crate::db::Db;
 use crate::events::Feed;
 use crate::rate_limit::RateLimiter;
+use crate::signing::Signer;
 use crate::state::AppState;
-use crate::{routes, uploads};
+use crate::{media, routes, uploads};
 
 pub struct Server;
 
@@ -25,7 +26,7 @@ pub struct RunningServer {
     public_url: String,
     stop: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
-    sweeper: JoinHandle<()>,
+    background: Vec<JoinHandle<()>>,
 }
 
 impl Server {
@@ -59,8 +60,14 @@ impl Server {
         let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
             .await
             .context("database task failed")??;
+        let data_dir = config.data_dir.clone();
+        let signer = tokio::task::spawn_blocking(move || Signer::load_or_create(&data_dir))
+            .await
+            .context("secret task failed")??;
         let (stop, stopping) = watch::channel(false);
         let state = AppState {
+            media_wake: Arc::new(tokio::sync::Notify::new()),
+            signer: Arc::new(signer),
             feed: Feed::new(db)?,
             limiter: Arc::new(RateLimiter::new(
                 config.public_rate_per_minute,
@@ -77,7 +84,22 @@ impl Server {
             .context("recovery task failed")?
             .context("cannot recover unfinished uploads")?;
 
-        let sweeper = tokio::spawn(sweep_forever(state.clone()));
+        let requeued = media::requeue_interrupted(&state)?;
+        if requeued > 0 {
+            tracing::info!(
+                jobs = requeued,
+                "media jobs interrupted by a restart run again"
+            );
+        }
+        let mut background = vec![tokio::spawn(sweep_forever(state.clone()))];
+        match media::Tools::detect(&state.config).await {
+            Ok(tools) => background.extend(media::start_workers(&state, tools)),
+            Err(reason) => tracing::error!(
+                %reason,
+                "ffmpeg/ffprobe missing: videos stay 'received' until a restart finds them \
+                 (install Debian's ffmpeg or set --ffmpeg/--ffprobe)"
+            ),
+        }
         let app = routes::router(state.clone()).layer(TraceLayer::new_for_http());
         let mut stopped = stopping;
         let task = tokio::spawn(async move {
@@ -96,7 +118,7 @@ impl Server {
             public_url,
             stop,
             task,
-            sweeper,
+            background,
         })
     }
 }
@@ -131,7 +153,11 @@ impl RunningServer {
     /// Stops accepting connections, wakes long-polls, and waits for requests in flight.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
-        self.sweeper.abort();
+        // Workers are aborted mid-job: ffmpeg is killed with them and the job, still
+        // 'running' in the database, runs again at the next start.
+        for task in &self.background {
+            task.abort();
+        }
         self.task.await.context("server task panicked")??;
         Ok(())
     }

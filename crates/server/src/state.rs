@@ -7,6 +7,7 @@ use crate::configuration::Config;
 use crate::db::Db;
 use crate::events::Feed;
 use crate::rate_limit::RateLimiter;
+use crate::signing::Signer;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -19,6 +20,9 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Turns true when the server starts shutting down, so long-polls answer at once.
     pub stopping: tokio::sync::watch::Receiver<bool>,
+    /// Wakes an idle media worker when a video arrives.
+    pub media_wake: Arc<tokio::sync::Notify>,
+    pub signer: Arc<Signer>,
 }
 
 impl AppState {

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, params};
 use crate::auth::Operator;
 use crate::clock;
 use crate::domain::{LinkToken, Slug};
-use crate::error::{ApiError, ApiJson};
+use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::events::{NewEvent, Tx};
 use crate::state::AppState;
 
@@ -180,11 +180,22 @@ fn issue(
     })
 }
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RevokeQuery {
+    #[serde(default)]
+    forget: bool,
+}
+
+/// `DELETE /api/v1/links/{token}`: revoke; with `?forget=true`, forget the person entirely.
 pub async fn revoke(
     State(state): State<AppState>,
     operator: Operator,
     Path(token): Path<String>,
+    ApiQuery(query): ApiQuery<RevokeQuery>,
 ) -> Result<StatusCode, ApiError> {
+    if query.forget {
+        return forget(state, operator, token).await;
+    }
     state
         .feed
         .transact(move |tx| {
@@ -218,4 +229,86 @@ pub async fn revoke(
         })
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a person's videos (files and rows), unfinished uploads and link, scrubs what
+/// earlier events said about them, and appends `link_forgotten` so every desktop deletes its
+/// copy too. Rows go in one transaction; files after it commits (start-up removes any a crash
+/// left behind).
+async fn forget(
+    state: AppState,
+    operator: Operator,
+    token: String,
+) -> Result<StatusCode, ApiError> {
+    let ids = state
+        .feed
+        .transact(move |tx| {
+            let found: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT campaign, handle FROM links WHERE token = ?1",
+                    [&token],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?;
+            let Some((campaign, handle)) = found else {
+                return Err(ApiError::NotFound("no such link".into()));
+            };
+            let mut ids: Vec<String> = {
+                let mut stmt = tx.prepare("SELECT id FROM uploads WHERE link = ?1")?;
+                let rows = stmt.query_map([&token], |row| row.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            {
+                let mut stmt = tx.prepare("SELECT id FROM videos WHERE link = ?1")?;
+                let rows = stmt.query_map([&token], |row| row.get::<_, String>(0))?;
+                for id in rows {
+                    let id = id?;
+                    if !ids.contains(&id) {
+                        ids.push(id);
+                    }
+                }
+            }
+            tx.execute("DELETE FROM videos WHERE link = ?1", [&token])?;
+            tx.execute("DELETE FROM uploads WHERE link = ?1", [&token])?;
+            tx.execute("DELETE FROM links WHERE token = ?1", [&token])?;
+            tx.execute(
+                "UPDATE events SET handle = NULL, detail = '{}' WHERE link = ?1",
+                [&token],
+            )?;
+            tx.append(
+                EventKind::LinkForgotten,
+                NewEvent {
+                    campaign: Some(&campaign),
+                    handle: Some(&handle),
+                    link: Some(&token),
+                    detail: Some(
+                        serde_json::json!({ "forgotten_by": operator.name, "videos": ids.len() }),
+                    ),
+                    ..NewEvent::default()
+                },
+            )?;
+            Ok(ids)
+        })
+        .await?;
+    for id in ids {
+        remove_quietly(&state.config.videos_dir().join(&id)).await?;
+        remove_quietly(&state.config.uploads_dir().join(&id)).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn remove_quietly(path: &std::path::Path) -> Result<(), ApiError> {
+    let result = if tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir()) {
+        tokio::fs::remove_dir_all(path).await
+    } else {
+        tokio::fs::remove_file(path).await
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(err) => Err(ApiError::storage(
+            err,
+            "deleting a forgotten person's files",
+        )),
+    }
 }

@@ -5,9 +5,11 @@ pub mod campaigns;
 mod events;
 mod health;
 mod links;
+mod media;
 pub mod public;
 mod recorder;
 pub mod uploads;
+mod videos;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -31,7 +33,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/links/{token}",
             axum::routing::delete(links::revoke),
         )
-        .route("/api/v1/events", get(events::feed));
+        .route("/api/v1/events", get(events::feed))
+        .route("/api/v1/videos", get(videos::list))
+        .route("/api/v1/videos/{id}", get(videos::get))
+        .route("/api/v1/videos/{id}/review", put(videos::review));
 
     // What the recorder page calls, possibly from another origin that hosts the page.
     let public_api = Router::new()
@@ -96,6 +101,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/assets/{file}", get(recorder::assets))
+        .route("/media/{video}/{kind}", get(media::serve))
         .merge(operator_api)
         .merge(public)
         .fallback(not_found)

@@ -207,6 +207,17 @@ fn record_in(
                     now
                 ],
             )?;
+            // The media job is queued with the video, so a crash cannot leave one without it.
+            tx.execute(
+                "INSERT INTO media_jobs (video_id, state, created_at, updated_at)
+                 VALUES (?1, 'queued', ?2, ?2)",
+                params![upload.id, now],
+            )?;
+            tx.execute(
+                "INSERT INTO reviews (video_id, decision, version, updated_at)
+                 VALUES (?1, 'pending', 0, ?2)",
+                params![upload.id, now],
+            )?;
             tx.append(
                 EventKind::VideoReceived,
                 NewEvent {
@@ -269,6 +280,25 @@ pub fn recover(state: &AppState) -> anyhow::Result<()> {
         state
             .feed
             .transact_blocking(|tx| record_in(tx, &upload, checked))?;
+    }
+    // Video folders without a video or an upload row: a forget whose file deletion a crash cut short.
+    for entry in std::fs::read_dir(&videos_dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let owned: bool = state
+            .db()
+            .lock()?
+            .query_row(
+                "SELECT 1 FROM videos WHERE id = ?1 UNION ALL SELECT 1 FROM uploads WHERE id = ?1",
+                [&name],
+                |_| Ok(true),
+            )
+            .optional()?
+            .unwrap_or(false);
+        if !owned {
+            tracing::warn!(folder = %name, "removing a video folder without a video");
+            std::fs::remove_dir_all(entry.path())?;
+        }
     }
     for entry in std::fs::read_dir(&uploads_dir)? {
         let entry = entry?;

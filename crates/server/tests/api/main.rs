@@ -8,6 +8,7 @@ mod events;
 mod health;
 mod helpers;
 mod links;
+mod media;
 mod public;
 mod recorder;
 mod uploads;
