@@ -2,5 +2,12 @@
 
 pub mod app;
 pub mod bindings;
+pub mod clock;
+pub mod contacts;
+pub mod error;
+pub mod import;
+pub mod store;
+pub mod templates;
 
 pub use app::AppInfo;
+pub use error::{CoreError, CoreResult, UserError};

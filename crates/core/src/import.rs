@@ -1,0 +1,1 @@
+//! CSV import of contacts (owned by the import work; placeholder module so the crate builds).

@@ -1,0 +1,136 @@
+//! The desktop database's migrations, in order; never edit one that has shipped.
+
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE contacts (
+    id            INTEGER PRIMARY KEY,
+    handle        TEXT NOT NULL UNIQUE,
+    user_id       TEXT UNIQUE,
+    display_name  TEXT,
+    -- Tags as a JSON array of strings, lower case, unique.
+    tags          TEXT NOT NULL DEFAULT '[]',
+    notes         TEXT NOT NULL DEFAULT '',
+    source        TEXT,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL
+);
+CREATE VIRTUAL TABLE contacts_fts USING fts5(
+    handle, display_name, tags, notes,
+    content = 'contacts', content_rowid = 'id',
+    tokenize = "unicode61 remove_diacritics 2 tokenchars '._'"
+);
+CREATE TRIGGER contacts_ai AFTER INSERT ON contacts BEGIN
+    INSERT INTO contacts_fts (rowid, handle, display_name, tags, notes)
+    VALUES (new.id, new.handle, new.display_name, new.tags, new.notes);
+END;
+CREATE TRIGGER contacts_ad AFTER DELETE ON contacts BEGIN
+    INSERT INTO contacts_fts (contacts_fts, rowid, handle, display_name, tags, notes)
+    VALUES ('delete', old.id, old.handle, old.display_name, old.tags, old.notes);
+END;
+CREATE TRIGGER contacts_au AFTER UPDATE ON contacts BEGIN
+    INSERT INTO contacts_fts (contacts_fts, rowid, handle, display_name, tags, notes)
+    VALUES ('delete', old.id, old.handle, old.display_name, old.tags, old.notes);
+    INSERT INTO contacts_fts (rowid, handle, display_name, tags, notes)
+    VALUES (new.id, new.handle, new.display_name, new.tags, new.notes);
+END;
+
+CREATE TABLE campaigns (
+    id                 INTEGER PRIMARY KEY,
+    slug               TEXT NOT NULL UNIQUE,
+    name               TEXT NOT NULL,
+    -- The message template as JSON (parts and variants), checked when saved.
+    template           TEXT NOT NULL,
+    landing_title      TEXT NOT NULL DEFAULT '',
+    prompt             TEXT NOT NULL DEFAULT '',
+    max_duration_s     INTEGER NOT NULL DEFAULT 60,
+    link_expiry_days   INTEGER,
+    dm_url_with_id     TEXT NOT NULL,
+    dm_url_without_id  TEXT NOT NULL,
+    daily_cap          INTEGER NOT NULL DEFAULT 50,
+    min_spacing_s      INTEGER NOT NULL DEFAULT 90,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL
+);
+
+CREATE TABLE outreach (
+    id              INTEGER PRIMARY KEY,
+    campaign_id     INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
+    contact_id      INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+    state           TEXT NOT NULL DEFAULT 'queued'
+                    CHECK (state IN ('queued', 'in_progress', 'sent', 'skipped', 'cant_dm', 'snoozed')),
+    cant_dm_reason  TEXT CHECK (cant_dm_reason IN ('privacy_settings', 'not_following', 'age', 'other')),
+    snoozed_until   INTEGER,
+    claimed_by      TEXT,
+    claimed_at      INTEGER,
+    link_token      TEXT UNIQUE,
+    link_url        TEXT,
+    sent_at         INTEGER,
+    link_opened_at  INTEGER,
+    video_id        TEXT,
+    video_state     TEXT,
+    review          TEXT,
+    review_note     TEXT,
+    added_at        INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    UNIQUE (campaign_id, contact_id)
+);
+CREATE INDEX outreach_queue ON outreach (campaign_id, state, id);
+CREATE INDEX outreach_unlinked ON outreach (campaign_id) WHERE link_token IS NULL;
+
+CREATE TABLE audit_log (
+    id           INTEGER PRIMARY KEY,
+    at           INTEGER NOT NULL,
+    actor        TEXT NOT NULL,
+    outreach_id  INTEGER REFERENCES outreach(id) ON DELETE SET NULL,
+    from_state   TEXT,
+    to_state     TEXT,
+    detail       TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_by_outreach ON audit_log (outreach_id);
+CREATE INDEX audit_sends ON audit_log (actor, at) WHERE to_state = 'sent';
+
+CREATE TABLE videos (
+    id               TEXT PRIMARY KEY,
+    link_token       TEXT NOT NULL,
+    campaign_slug    TEXT,
+    handle           TEXT,
+    state            TEXT NOT NULL,
+    detail           TEXT NOT NULL DEFAULT '{}',
+    review           TEXT NOT NULL DEFAULT 'pending',
+    review_note      TEXT NOT NULL DEFAULT '',
+    reviewer         TEXT,
+    review_version   INTEGER NOT NULL DEFAULT 0,
+    received_at      INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX videos_by_link ON videos (link_token);
+
+CREATE TABLE review_outbox (
+    id            INTEGER PRIMARY KEY,
+    video_id      TEXT NOT NULL,
+    decision      TEXT NOT NULL,
+    note          TEXT NOT NULL,
+    base_version  INTEGER NOT NULL,
+    state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'conflict')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    last_error    TEXT,
+    created_at    INTEGER NOT NULL
+);
+
+-- Feed events of kinds this build does not know: kept for a newer build, skipped here.
+CREATE TABLE unknown_events (
+    seq   INTEGER PRIMARY KEY,
+    kind  TEXT NOT NULL,
+    body  TEXT NOT NULL
+);
+
+CREATE TABLE sync_state (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    cursor  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO sync_state (id, cursor) VALUES (1, 0);
+
+CREATE TABLE settings (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+"#];

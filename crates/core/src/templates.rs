@@ -1,0 +1,1 @@
+//! Message templates (owned by the templates work; placeholder module so the crate builds).
