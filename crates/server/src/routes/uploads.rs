@@ -220,7 +220,7 @@ async fn create_inner(
         let checksum = header_str(&headers, "upload-checksum")
             .map(Checksum::parse)
             .transpose()?;
-        append(&state, &lock, row, file, 0, checksum, body).await?
+        append(&state, lock, row, file, 0, checksum, body).await?
     } else {
         StatusCode::CREATED.into_response()
     };
@@ -243,9 +243,12 @@ pub async fn head(
 async fn head_inner(state: AppState, id: String, headers: HeaderMap) -> Result<Response, ApiError> {
     require_tus(&headers)?;
     let upload = find(&state, &id).await?;
+    let uploads_dir = state.config.uploads_dir();
     let offset = match upload.state.as_str() {
         "complete" => upload.length,
-        _ => uploads::offset(&state.config.uploads_dir(), &upload.id),
+        // Moved into videos/ and being recorded right now: every byte is here.
+        _ if !uploads::part_path(&uploads_dir, &upload.id).exists() => upload.length,
+        _ => uploads::offset(&uploads_dir, &upload.id),
     };
     let mut response = StatusCode::OK.into_response();
     let h = response.headers_mut();
@@ -297,10 +300,15 @@ async fn patch_inner(
         return Err(ApiError::Conflict("this upload is already complete".into()));
     }
     let part = uploads::part_path(&state.config.uploads_dir(), &upload.id);
-    let file = OpenOptions::new()
-        .append(true)
-        .open(&part)
-        .map_err(|e| ApiError::storage(e, "opening the upload file"))?;
+    let file = match OpenOptions::new().append(true).open(&part) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::Conflict(
+                "this upload has all its bytes and is being finished".into(),
+            ));
+        }
+        Err(err) => return Err(ApiError::storage(err, "opening the upload file")),
+    };
     let current = file
         .metadata()
         .map_err(|e| ApiError::storage(e, "reading the upload's size"))?
@@ -310,13 +318,13 @@ async fn patch_inner(
             "Upload-Offset {claimed} does not match the upload's offset {current}; HEAD it and resume"
         )));
     }
-    append(&state, &lock, upload, file, current, checksum, body).await
+    append(&state, lock, upload, file, current, checksum, body).await
 }
 
 /// Writes a body at `start`, then finishes the upload if that completed it.
 async fn append(
     state: &AppState,
-    _lock: &UploadLock,
+    lock: UploadLock,
     upload: Upload,
     file: std::fs::File,
     start: u64,
@@ -375,10 +383,19 @@ async fn append(
     drop(handle);
     let offset = start + written;
     let expires = upload.expires_at;
-    if offset == upload.length
-        && let Outcome::Rejected(reason) = uploads::finish(state, upload).await?
-    {
-        return Err(ApiError::NotAVideo(reason));
+    if offset == upload.length {
+        // Finishing runs in its own task that holds the upload's lock: a client that hangs up
+        // right after its last byte must not cut it between the rename and the database write.
+        let finishing = state.clone();
+        let outcome = tokio::spawn(async move {
+            let _lock = lock;
+            uploads::finish(&finishing, upload).await
+        })
+        .await
+        .map_err(|err| anyhow::anyhow!("finishing an upload failed: {err}"))??;
+        if let Outcome::Rejected(reason) = outcome {
+            return Err(ApiError::NotAVideo(reason));
+        }
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     let h = response.headers_mut();

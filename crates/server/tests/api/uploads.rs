@@ -550,3 +550,44 @@ async fn a_complete_file_left_by_a_crash_is_finished_at_start_up() {
     );
     app.server.stop().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_client_hanging_up_after_its_last_byte_can_always_complete_its_upload() {
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("iphone-h264.mov");
+    let location = created_location(&app, video.len(), &link.token).await;
+    let path = location.trim_start_matches(&app.server.url()).to_owned();
+    let mut socket = tokio::net::TcpStream::connect(app.server.addr())
+        .await
+        .unwrap();
+    let head = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+        video.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&video).await.unwrap();
+    drop(socket); // gone before any answer
+    // The server may have stopped reading at the hang-up or finished the upload; either way
+    // a HEAD tells the client where it stands and resuming completes it exactly once.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let offset = head_offset(&app, &location).await as usize;
+    if offset < video.len() {
+        let rest = patch(&app, &location, offset, video[offset..].to_vec()).await;
+        assert_eq!(rest.status(), 204);
+    }
+    assert_eq!(head_offset(&app, &location).await, video.len() as u64);
+    let received = app
+        .event_kinds()
+        .await
+        .iter()
+        .filter(|k| *k == "video_received")
+        .count();
+    assert_eq!(received, 1);
+    let id = location.rsplit('/').next().unwrap();
+    let stored =
+        std::fs::read(app.data.path().join("videos").join(id).join("original.mov")).unwrap();
+    assert_eq!(stored, video);
+    app.server.stop().await.unwrap();
+}

@@ -1,0 +1,377 @@
+// The recorder page as a recipient uses it: a real server, real Chromium with a fake camera,
+// links made through the operator API, and the event feed that tells the desktop what happened.
+
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { after, before, test } from "node:test";
+import { gzipSync } from "node:zlib";
+import { createOperatorToken, operatorApi } from "../lib/api.mjs";
+import { launchChromium } from "../lib/chromium.mjs";
+import { fixturesDir } from "../lib/paths.mjs";
+import { startServer } from "../lib/server.mjs";
+
+const TIKTOK_UA =
+  "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) " +
+  "Version/4.0 Chrome/120.0.6099.193 Mobile Safari/537.36 trill_330704 BytedanceWebview/d8a21c6 musical_ly_2022803040";
+const WEBM_FIXTURE = path.join(fixturesDir, "videos", "android-vp8-opus.webm");
+const BUDGET_GZ_BYTES = 50 * 1024;
+
+/** @type {Awaited<ReturnType<typeof startServer>>} */
+let server;
+/** @type {Awaited<ReturnType<typeof launchChromium>>} */
+let browser;
+/** @type {ReturnType<typeof operatorApi>} */
+let api;
+let campaigns = 0;
+
+before(async () => {
+  server = await startServer();
+  api = operatorApi(server.url, await createOperatorToken(server.dataDir));
+  browser = await launchChromium({ fakeCamera: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/**
+ * A fresh campaign with one link for Maya; each test gets its own so their events don't mix.
+ * @param {Parameters<typeof api.putCampaign>[1]} [fields]
+ */
+async function mayasLink(fields = {}) {
+  const slug = `e2e-${++campaigns}`;
+  await api.putCampaign(slug, fields);
+  const link = await api.createLink(slug, { handle: "maya.bakes", display_name: "Maya Bakes", user_id: "6812345678901234567" });
+  return { slug, token: link.token, url: `${server.url}/r/${link.token}` };
+}
+
+/**
+ * Opens `url` in a new tab, keeping every request and script error it makes.
+ * @param {string} url
+ * @param {{ userAgent?: string, width?: number }} [options]
+ */
+async function openPage(url, options = {}) {
+  const page = await browser.context.newPage();
+  if (options.width) await page.setViewportSize({ width: options.width, height: 760 });
+  if (options.userAgent) {
+    const cdp = await browser.context.newCDPSession(page);
+    await cdp.send("Emulation.setUserAgentOverride", { userAgent: options.userAgent });
+  }
+  /** @type {import("playwright-core").Request[]} */
+  const requests = [];
+  /** @type {string[]} */
+  const errors = [];
+  page.on("request", (request) => requests.push(request));
+  page.on("pageerror", (error) => errors.push(error.message));
+  const response = await page.goto(url);
+  return { page, requests, errors, response };
+}
+
+/**
+ * Waits for the page to show a screen (its `data-screen`).
+ * @param {import("playwright-core").Page} page
+ * @param {string} name
+ */
+async function screen(page, name, timeout = 15_000) {
+  return page.waitForSelector(`section[data-screen="${name}"]`, { timeout });
+}
+
+/**
+ * Ticks consent, sends, and waits for the thank-you screen.
+ * @param {import("playwright-core").Page} page
+ */
+async function consentAndSend(page) {
+  await screen(page, "review");
+  assert.equal(await page.isDisabled('[data-testid="upload"]'), true, "nothing is sent before consent is given");
+  await page.check('[data-testid="consent"]');
+  await page.click('[data-testid="upload"]');
+  await screen(page, "done", 30_000);
+}
+
+/**
+ * Requests that left the server's origin (data: URLs stay in the page).
+ * @param {import("playwright-core").Request[]} requests
+ */
+function foreignRequests(requests) {
+  const origin = new URL(server.url).origin;
+  return requests.map((r) => r.url()).filter((url) => !url.startsWith("data:") && !url.startsWith("blob:") && new URL(url).origin !== origin);
+}
+
+/**
+ * The feed's events about one link, in order.
+ * @param {string} token
+ * @param {string} kind the event to wait for
+ */
+async function linkEventsUntil(token, kind) {
+  const events = await api.waitForEvent((e) => e.link === token && e.kind === kind, { timeoutMs: 30_000 });
+  return events.filter((e) => e.link === token).map((e) => e.kind);
+}
+
+test("a recipient records with the camera, agrees, sends, and the video reaches the feed", { timeout: 90_000 }, async () => {
+  const link = await mayasLink({ max_duration_s: 30 });
+  const { page, requests, errors } = await openPage(link.url);
+
+  await screen(page, "start");
+  assert.match(await page.innerText('[data-testid="greeting"]'), /Maya Bakes/);
+  assert.equal(await page.textContent('[data-testid="campaign-title"]'), "Summer launch");
+  assert.match(await page.innerText('[data-testid="prompt"]'), /favourite recipe/);
+
+  await page.click('[data-testid="start-camera"]');
+  await screen(page, "camera");
+  await page.waitForSelector('[data-testid="record"]:not([disabled])');
+  await page.click('[data-testid="record"]');
+  await page.waitForSelector('[data-testid="stop"]');
+  await page.waitForTimeout(3000);
+  // The countdown runs down from the campaign's 30 s.
+  assert.match(await page.innerText('[data-testid="countdown"]'), /0:2[5-7]/);
+  await page.click('[data-testid="stop"]');
+
+  await screen(page, "review");
+  const consentText = await page.innerText('[data-testid="consent-text"]');
+  assert.match(consentText, /Summer launch/, "the consent names the campaign");
+  await consentAndSend(page);
+
+  const kinds = await linkEventsUntil(link.token, "video_received");
+  assert.ok(kinds.indexOf("link_opened") >= 0, `the open is in the feed: ${kinds}`);
+  assert.ok(kinds.indexOf("link_opened") < kinds.indexOf("video_received"), `opened before received: ${kinds}`);
+  assert.deepEqual(foreignRequests(requests), [], "the page talks to no other host");
+  assert.deepEqual(errors, [], "no script error");
+  await page.close();
+});
+
+test("recording stops by itself at the campaign's longest length", { timeout: 60_000 }, async () => {
+  const link = await mayasLink({ max_duration_s: 2 });
+  const { page } = await openPage(link.url);
+  await screen(page, "start");
+  await page.click('[data-testid="start-camera"]');
+  await page.waitForSelector('[data-testid="record"]:not([disabled])');
+  await page.click('[data-testid="record"]');
+  // Nobody presses stop: the countdown ends the take and shows it for review.
+  await screen(page, "review", 10_000);
+  await page.click('[data-testid="retake"]');
+  await screen(page, "camera");
+  await page.waitForSelector('[data-testid="record"]:not([disabled])');
+  await page.close();
+});
+
+test("a recipient sends a video from the camera roll instead", { timeout: 60_000 }, async () => {
+  const link = await mayasLink();
+  const { page, errors } = await openPage(link.url);
+  await screen(page, "start");
+  await page.setInputFiles('[data-testid="file-input"]', WEBM_FIXTURE);
+  await consentAndSend(page);
+  const kinds = await linkEventsUntil(link.token, "video_received");
+  assert.ok(kinds.includes("link_opened"), `the open is in the feed: ${kinds}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a file that is not a video is refused with the server's reason", { timeout: 60_000 }, async () => {
+  const link = await mayasLink();
+  const { page } = await openPage(link.url);
+  await screen(page, "start");
+  await page.setInputFiles('[data-testid="file-input"]', path.join(fixturesDir, "videos", "not-a-video.mp4"));
+  await screen(page, "review");
+  await page.check('[data-testid="consent"]');
+  await page.click('[data-testid="upload"]');
+  const error = await page.waitForSelector('[data-testid="upload-error"]', { timeout: 30_000 });
+  assert.equal(await error.getAttribute("data-code"), "not_a_video");
+  assert.match(await page.innerText('[data-testid="upload-error-detail"]'), /PNG/i, "the server's reason is shown");
+  assert.equal(await page.$('[data-testid="upload"]'), null, "the refused file is not offered again");
+  assert.ok(await page.$('[data-testid="file-input"]'), "another file can be chosen");
+  await page.close();
+});
+
+test("a campaign page asks for the handle, then becomes the visitor's own link", { timeout: 60_000 }, async () => {
+  const slug = `e2e-public-${++campaigns}`;
+  await api.putCampaign(slug, { public_page: true, title: "Open call" });
+  const { page, response } = await openPage(`${server.url}/c/${slug}`);
+  assert.equal(response?.status(), 200);
+  await screen(page, "handle");
+  assert.equal(await page.innerText('[data-testid="campaign-title"]'), "Open call");
+
+  await page.fill('[data-testid="handle-input"]', "@no spaces allowed");
+  await page.click('[data-testid="handle-continue"]');
+  await page.waitForSelector('[data-testid="handle-error"]:not([hidden])');
+  assert.match(await page.innerText('[data-testid="handle-error"]'), /doesn't look right/);
+
+  await page.fill('[data-testid="handle-input"]', "@New.Person");
+  await page.click('[data-testid="handle-continue"]');
+  await screen(page, "start");
+  assert.equal(await page.innerText('[data-testid="greeting"]'), "Hi @new.person!");
+  const token = new URL(page.url()).pathname.replace(/^\/r\//, "");
+  assert.match(token, /^[A-Za-z0-9_-]{16,}$/, `the address became the personal link: ${page.url()}`);
+
+  await page.setInputFiles('[data-testid="file-input"]', WEBM_FIXTURE);
+  await consentAndSend(page);
+  const kinds = await linkEventsUntil(token, "video_received");
+  assert.ok(kinds.includes("link_opened"), `the visit is in the feed: ${kinds}`);
+  await page.close();
+});
+
+/** A real MP4 of a few MB, big enough that a throttled upload is still going when the network drops. */
+async function bigVideo() {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clipdesk-recorder-e2e-"));
+  const file = path.join(dir, "big.mp4");
+  await promisify(execFile)("ffmpeg", [
+    "-v", "error", "-y",
+    "-f", "lavfi", "-i", "testsrc2=size=720x1280:rate=30:duration=4",
+    "-f", "lavfi", "-i", "sine=frequency=440:duration=4",
+    "-c:v", "libx264", "-preset", "ultrafast", "-qp", "20", "-pix_fmt", "yuv420p",
+    "-c:a", "aac", "-shortest", file,
+  ]);
+  return { file, remove: () => fs.rm(dir, { recursive: true, force: true }) };
+}
+
+test("an upload cut off by a dropped connection resumes where it stopped", { timeout: 120_000 }, async (t) => {
+  const video = await bigVideo();
+  t.after(video.remove);
+  const link = await mayasLink();
+  const { page, requests } = await openPage(link.url);
+  await screen(page, "start");
+  // A slow uplink, so the connection can drop halfway through.
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send("Network.enable");
+  const slow = { offline: false, latency: 20, downloadThroughput: 500_000, uploadThroughput: 150_000 };
+  await cdp.send("Network.emulateNetworkConditions", slow);
+  await page.setInputFiles('[data-testid="file-input"]', video.file);
+  await page.check('[data-testid="consent"]');
+  await page.click('[data-testid="upload"]');
+  await screen(page, "upload");
+  await page.waitForFunction(() => Number.parseInt(document.querySelector('[data-testid="upload-percent"]')?.textContent ?? "0", 10) >= 30, null, { timeout: 30_000 });
+
+  await cdp.send("Network.emulateNetworkConditions", { ...slow, offline: true });
+  await page.waitForSelector('section[data-screen="upload"][data-waiting="true"]', { timeout: 30_000 });
+  assert.match(await page.innerText('[data-testid="upload-status"]'), /Connection lost/);
+  await page.waitForTimeout(1000);
+  await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  await screen(page, "done", 60_000);
+
+  const creations = requests.filter((r) => r.method() === "POST" && r.url().endsWith("/api/v1/uploads"));
+  assert.equal(creations.length, 1, "the upload was resumed, not created again");
+  const offsets = requests
+    .filter((r) => r.method() === "PATCH")
+    .map((r) => Number(r.headers()["upload-offset"] ?? "-1"));
+  assert.ok(offsets.length >= 2 && offsets.some((offset) => offset > 0), `a PATCH continued past the first byte: ${offsets}`);
+  const kinds = await linkEventsUntil(link.token, "video_received");
+  assert.equal(kinds.filter((k) => k === "upload_started").length, 1, `one upload in the feed: ${kinds}`);
+  await page.close();
+});
+
+test("an unknown link says so and shows no recorder", { timeout: 30_000 }, async () => {
+  const { page, response } = await openPage(`${server.url}/r/AAAAAAAAAAAAAAAAAAAAAA`);
+  assert.equal(response?.status(), 404);
+  // The server hands out the page itself with a 404; its script finds out why from the API.
+  const dead = await screen(page, "dead-end");
+  assert.equal(await dead.getAttribute("data-reason"), "not_found");
+  assert.match(await page.innerText("h1"), /doesn't work/);
+  assert.equal(await page.$('[data-testid="start-camera"], [data-testid="file-input"], video'), null, "no recorder");
+  await page.close();
+});
+
+test("an unknown campaign page says so and shows no recorder", { timeout: 30_000 }, async () => {
+  const { page, response } = await openPage(`${server.url}/c/no-such-campaign`);
+  assert.equal(response?.status(), 404);
+  const dead = await screen(page, "dead-end");
+  assert.equal(await dead.getAttribute("data-reason"), "not_found");
+  assert.equal(await page.$('[data-testid="start-camera"], [data-testid="file-input"], [data-testid="handle-input"], video'), null, "no recorder");
+  await page.close();
+});
+
+test("a revoked link says it was turned off", { timeout: 30_000 }, async () => {
+  const link = await mayasLink();
+  await api.revokeLink(link.token);
+  const { page } = await openPage(link.url);
+  const dead = await screen(page, "dead-end");
+  assert.equal(await dead.getAttribute("data-reason"), "revoked");
+  assert.match(await page.innerText('[data-testid="dead-end-reason"]'), /turned this link off/);
+  assert.equal(await page.$('[data-testid="start-camera"], [data-testid="file-input"], video'), null, "no recorder");
+  await page.close();
+});
+
+test("an expired link says it has expired", { timeout: 30_000 }, async () => {
+  const link = await mayasLink();
+  // Links made while the campaign ran; then the campaign ends.
+  await api.putCampaign(link.slug, { expires_at: new Date(Date.now() - 60_000).toISOString() });
+  const { page } = await openPage(link.url);
+  const dead = await screen(page, "dead-end");
+  assert.equal(await dead.getAttribute("data-reason"), "expired");
+  assert.match(await page.innerText("h1"), /expired/);
+  await page.close();
+});
+
+test("inside TikTok's browser the page shows how to open it in a real browser", { timeout: 30_000 }, async () => {
+  const link = await mayasLink();
+  await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  const { page } = await openPage(link.url, { userAgent: TIKTOK_UA, width: 360 });
+  const steps = await screen(page, "open-in-browser");
+  assert.equal(await steps.getAttribute("data-reason"), "in-app");
+  assert.match(await page.innerText('[data-testid="greeting"]'), /Maya Bakes/);
+  assert.match(await page.innerText('[data-testid="open-in-browser-steps"]'), /Open in browser/);
+  assert.equal(await page.inputValue('[data-testid="link-field"]'), link.url);
+  assert.ok(await page.$('[data-testid="file-input"]'), "a camera-roll video can still be sent");
+
+  await page.click('[data-testid="copy-link"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="copy-status"]')?.textContent);
+  assert.equal(await page.innerText('[data-testid="copy-status"]'), "Link copied!");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link.url);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), "no horizontal scroll");
+  await page.close();
+});
+
+test("a Spanish campaign reads Spanish, with its own wording where it has some", { timeout: 30_000 }, async () => {
+  const link = await mayasLink({ language: "es", strings: { chooseFile: "Subir un video del carrete", no_such_key: "x" } });
+  const { page } = await openPage(link.url);
+  await screen(page, "start");
+  assert.equal(await page.innerText('[data-testid="greeting"]'), "¡Hola, Maya Bakes!");
+  assert.equal(await page.innerText('[data-testid="start-camera"]'), "Grabar un video");
+  assert.match(await page.innerText('[data-testid="choose-file"]'), /Subir un video del carrete/);
+  assert.equal(await page.getAttribute("html", "lang"), "es");
+  assert.equal(await page.title(), "Graba un video");
+  await page.setInputFiles('[data-testid="file-input"]', WEBM_FIXTURE);
+  await screen(page, "review");
+  assert.match(await page.innerText('[data-testid="consent-text"]'), /^Acepto/);
+  assert.equal(await page.innerText('[data-testid="upload"]'), "Enviar video");
+  await page.close();
+});
+
+test("the page fits a 360 px phone without sideways scrolling", { timeout: 60_000 }, async () => {
+  const link = await mayasLink({ prompt: "Show us your kitchen: https://example.invalid/a-very-long-address-that-should-wrap-instead-of-scrolling" });
+  const { page } = await openPage(link.url, { width: 360 });
+  const fits = () => page.evaluate(() => document.documentElement.scrollWidth <= 360);
+  await screen(page, "start");
+  assert.ok(await fits(), "start screen fits");
+  await page.click('[data-testid="start-camera"]');
+  await screen(page, "camera");
+  await page.waitForSelector('[data-testid="record"]:not([disabled])');
+  assert.ok(await fits(), "camera screen fits");
+  await page.setInputFiles('[data-testid="file-input"]', WEBM_FIXTURE);
+  await screen(page, "review");
+  assert.ok(await fits(), "review screen fits");
+  await page.close();
+});
+
+test("the whole page is at most 50 KB gzipped and loads nothing from another host", { timeout: 30_000 }, async () => {
+  const link = await mayasLink();
+  const { page, requests } = await openPage(link.url);
+  await screen(page, "start");
+  const assets = requests.filter((r) => ["document", "script", "stylesheet", "font", "image"].includes(r.resourceType()));
+  assert.ok(assets.some((r) => r.resourceType() === "script"), "the page's script is counted");
+  let total = 0;
+  /** @type {string[]} */
+  const sizes = [];
+  for (const request of assets) {
+    const body = Buffer.from(await (await fetch(request.url())).arrayBuffer());
+    const gz = gzipSync(body, { level: 9 }).length;
+    sizes.push(`${new URL(request.url()).pathname} ${gz} B`);
+    total += gz;
+  }
+  assert.ok(total <= BUDGET_GZ_BYTES, `page is ${total} B gzipped: ${sizes.join(", ")}`);
+  assert.deepEqual(foreignRequests(requests), []);
+  await page.close();
+});
