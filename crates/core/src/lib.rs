@@ -2,11 +2,15 @@
 
 pub mod app;
 pub mod bindings;
+pub mod client;
 pub mod clock;
 pub mod contacts;
 pub mod error;
 pub mod import;
+pub mod pacing;
+pub mod queue;
 pub mod store;
+pub mod sync;
 pub mod templates;
 
 pub use app::AppInfo;

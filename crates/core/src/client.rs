@@ -1,0 +1,176 @@
+//! The desktop's HTTP client for clipdesk-server: every body is a `clipdesk-protocol` type, and
+//! every failure becomes a [`CoreError`] a screen can show (away, refused, or wrong input).
+
+use std::time::Duration;
+
+use clipdesk_protocol::api::{CampaignUpsert, CreateLinks, CreatedLinks, EventsPage};
+use clipdesk_protocol::media::{Review, ReviewConflict, ReviewUpdate, Video};
+use clipdesk_protocol::{ErrorResponse, Health};
+use reqwest::StatusCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::{CoreError, CoreResult};
+
+#[derive(Clone)]
+pub struct ServerClient {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+/// What a review PUT came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewOutcome {
+    Saved(Review),
+    /// Someone else reviewed first; their review as it stands.
+    Conflict(Review),
+}
+
+impl ServerClient {
+    pub fn new(base: &str, token: &str) -> CoreResult<Self> {
+        let base = base.trim().trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(CoreError::invalid(
+                "server_url",
+                "must start with http:// or https://",
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            // Long-polls wait up to 25 s on the server; this leaves room for the answer.
+            .timeout(Duration::from_secs(40))
+            .build()
+            .map_err(|e| CoreError::Unexpected(e.into()))?;
+        Ok(Self {
+            base,
+            token: token.trim().to_owned(),
+            http,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// `GET /healthz`, then an authenticated call, so "test connection" can say which failed.
+    pub async fn check(&self) -> CoreResult<Health> {
+        let health: Health = read(
+            self.http.get(self.url("/healthz")).send().await,
+            "the server",
+        )
+        .await?;
+        self.events(i64::MAX - 1, 1, 0).await?;
+        Ok(health)
+    }
+
+    pub async fn put_campaign(&self, slug: &str, body: &CampaignUpsert) -> CoreResult<()> {
+        let response = self
+            .http
+            .put(self.url(&format!("/api/v1/campaigns/{slug}")))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await;
+        read::<serde_json::Value>(response, "saving the campaign on the server").await?;
+        Ok(())
+    }
+
+    pub async fn create_links(&self, slug: &str, body: &CreateLinks) -> CoreResult<CreatedLinks> {
+        let response = self
+            .http
+            .post(self.url(&format!("/api/v1/campaigns/{slug}/links")))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await;
+        read(response, "registering links").await
+    }
+
+    pub async fn events(&self, after: i64, limit: u32, wait_s: u32) -> CoreResult<EventsPage> {
+        let response = self
+            .http
+            .get(self.url("/api/v1/events"))
+            .query(&[
+                ("after", after.to_string()),
+                ("limit", limit.to_string()),
+                ("wait", wait_s.to_string()),
+            ])
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        read(response, "reading the event feed").await
+    }
+
+    pub async fn video(&self, id: &str) -> CoreResult<Video> {
+        let response = self
+            .http
+            .get(self.url(&format!("/api/v1/videos/{id}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        read(response, "reading a video").await
+    }
+
+    pub async fn put_review(
+        &self,
+        video: &str,
+        update: &ReviewUpdate,
+    ) -> CoreResult<ReviewOutcome> {
+        let response = self
+            .http
+            .put(self.url(&format!("/api/v1/videos/{video}/review")))
+            .bearer_auth(&self.token)
+            .json(update)
+            .send()
+            .await
+            .map_err(|e| away(&e, "saving a review"))?;
+        if response.status() == StatusCode::CONFLICT {
+            let conflict: ReviewConflict = response
+                .json()
+                .await
+                .map_err(|e| CoreError::Unexpected(e.into()))?;
+            return Ok(ReviewOutcome::Conflict(conflict.current));
+        }
+        Ok(ReviewOutcome::Saved(
+            read(Ok(response), "saving a review").await?,
+        ))
+    }
+}
+
+fn away(err: &reqwest::Error, doing: &str) -> CoreError {
+    CoreError::Unavailable(format!("the server cannot be reached while {doing}: {err}"))
+}
+
+/// Reads a JSON answer, turning the server's error body into a [`CoreError`].
+async fn read<T: DeserializeOwned>(
+    response: Result<reqwest::Response, reqwest::Error>,
+    doing: &str,
+) -> CoreResult<T> {
+    let response = response.map_err(|e| away(&e, doing))?;
+    let status = response.status();
+    if status.is_success() {
+        return response.json().await.map_err(|e| {
+            CoreError::Unexpected(anyhow::anyhow!("unreadable answer while {doing}: {e}"))
+        });
+    }
+    let message = match response.json::<ErrorResponse>().await {
+        Ok(body) => body.error.message,
+        Err(_) => format!("HTTP {status}"),
+    };
+    Err(match status {
+        StatusCode::UNAUTHORIZED => CoreError::invalid(
+            "token",
+            format!("the server refused the API token: {message}"),
+        ),
+        StatusCode::NOT_FOUND => CoreError::NotFound(message),
+        StatusCode::CONFLICT => CoreError::Conflict(message),
+        s if s.is_server_error() || s == StatusCode::TOO_MANY_REQUESTS => CoreError::Unavailable(
+            format!("the server could not answer while {doing}: {message}"),
+        ),
+        _ => CoreError::invalid(doing, message),
+    })
+}

@@ -1,0 +1,543 @@
+//! The outreach queue: each contact in a campaign moves `queued` → `in_progress` (the DM page
+//! was opened) → `sent` | `skipped` | `cant_dm` | `snoozed`. Illegal moves are refused and
+//! every move is kept in the audit log (who, when, from, to).
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::clock;
+use crate::error::{CoreError, CoreResult};
+use crate::pacing::{self, DAY_MS, PaceVerdict, Pacing};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum OutreachState {
+    Queued,
+    InProgress,
+    Sent,
+    Skipped,
+    CantDm,
+    Snoozed,
+}
+
+impl OutreachState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutreachState::Queued => "queued",
+            OutreachState::InProgress => "in_progress",
+            OutreachState::Sent => "sent",
+            OutreachState::Skipped => "skipped",
+            OutreachState::CantDm => "cant_dm",
+            OutreachState::Snoozed => "snoozed",
+        }
+    }
+
+    pub fn parse(text: &str) -> CoreResult<Self> {
+        Ok(match text {
+            "queued" => OutreachState::Queued,
+            "in_progress" => OutreachState::InProgress,
+            "sent" => OutreachState::Sent,
+            "skipped" => OutreachState::Skipped,
+            "cant_dm" => OutreachState::CantDm,
+            "snoozed" => OutreachState::Snoozed,
+            other => {
+                return Err(CoreError::invalid(
+                    "state",
+                    format!("unknown state {other:?}"),
+                ));
+            }
+        })
+    }
+
+    /// The moves an operator can make. A finished send stays sent (undo is its own path).
+    pub fn can_move_to(self, to: OutreachState) -> bool {
+        use OutreachState::*;
+        matches!(
+            (self, to),
+            (Queued | Snoozed, InProgress)
+                | (InProgress, Sent | Skipped | CantDm | Snoozed | Queued)
+                | (Queued, Skipped | Snoozed)
+                | (Skipped | CantDm | Snoozed, Queued)
+        )
+    }
+}
+
+/// Why a contact cannot be messaged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CantDmReason {
+    PrivacySettings,
+    NotFollowing,
+    Age,
+    Other,
+}
+
+impl CantDmReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CantDmReason::PrivacySettings => "privacy_settings",
+            CantDmReason::NotFollowing => "not_following",
+            CantDmReason::Age => "age",
+            CantDmReason::Other => "other",
+        }
+    }
+}
+
+/// What the operator marks after coming back from TikTok.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Sent,
+    Skipped,
+    CantDm {
+        reason: CantDmReason,
+    },
+    /// Later: back in the queue once `until` (Unix ms) has passed.
+    Snoozed {
+        until: i64,
+    },
+}
+
+impl Outcome {
+    fn state(self) -> OutreachState {
+        match self {
+            Outcome::Sent => OutreachState::Sent,
+            Outcome::Skipped => OutreachState::Skipped,
+            Outcome::CantDm { .. } => OutreachState::CantDm,
+            Outcome::Snoozed { .. } => OutreachState::Snoozed,
+        }
+    }
+}
+
+fn state_of(conn: &Connection, outreach: i64) -> CoreResult<OutreachState> {
+    let state: String = conn
+        .query_row(
+            "SELECT state FROM outreach WHERE id = ?1",
+            [outreach],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound(format!("no outreach #{outreach}")))?;
+    OutreachState::parse(&state)
+}
+
+fn audit(
+    conn: &Connection,
+    actor: &str,
+    outreach: i64,
+    from: OutreachState,
+    to: OutreachState,
+    detail: serde_json::Value,
+) -> CoreResult<()> {
+    conn.execute(
+        "INSERT INTO audit_log (at, actor, outreach_id, from_state, to_state, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            clock::now_ms(),
+            actor,
+            outreach,
+            from.as_str(),
+            to.as_str(),
+            detail.to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Records what the operator did with an item they started. Only the operator who started
+/// it may finish it, so two windows cannot both mark one contact.
+pub fn mark(
+    conn: &mut Connection,
+    outreach: i64,
+    outcome: Outcome,
+    operator: &str,
+) -> CoreResult<()> {
+    let tx = conn.transaction()?;
+    let from = state_of(&tx, outreach)?;
+    let to = outcome.state();
+    if !from.can_move_to(to) {
+        return Err(CoreError::Conflict(format!(
+            "cannot mark {} as {}: it is {}",
+            outreach,
+            to.as_str(),
+            from.as_str()
+        )));
+    }
+    if let Outcome::Snoozed { until } = outcome
+        && until <= clock::now_ms()
+    {
+        return Err(CoreError::invalid(
+            "until",
+            "a snooze must end in the future",
+        ));
+    }
+    let now = clock::now_ms();
+    let (reason, until) = match outcome {
+        Outcome::CantDm { reason } => (Some(reason.as_str()), None),
+        Outcome::Snoozed { until } => (None, Some(until)),
+        _ => (None, None),
+    };
+    tx.execute(
+        "UPDATE outreach SET state = ?2, cant_dm_reason = ?3, snoozed_until = ?4,
+                sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END,
+                claimed_by = coalesce(claimed_by, ?6), updated_at = ?5
+         WHERE id = ?1",
+        params![outreach, to.as_str(), reason, until, now, operator],
+    )?;
+    audit(
+        &tx,
+        operator,
+        outreach,
+        from,
+        to,
+        serde_json::to_value(outcome).map_err(anyhow::Error::from)?,
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Puts an item back as it was before the operator's last outcome (one step of undo).
+/// Returns the item that was restored.
+pub fn undo_last(conn: &mut Connection, operator: &str) -> CoreResult<i64> {
+    let tx = conn.transaction()?;
+    let last: Option<(i64, i64, String, String)> = tx
+        .query_row(
+            "SELECT id, outreach_id, from_state, to_state FROM audit_log
+             WHERE actor = ?1 AND to_state IN ('sent', 'skipped', 'cant_dm', 'snoozed')
+               AND json_extract(detail, '$.undone') IS NULL
+             ORDER BY id DESC LIMIT 1",
+            [operator],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((audit_id, outreach, from, to)) = last else {
+        return Err(CoreError::NotFound("nothing to undo".into()));
+    };
+    let current = state_of(&tx, outreach)?;
+    if current.as_str() != to {
+        return Err(CoreError::Conflict(format!(
+            "cannot undo: the item moved on to {} since",
+            current.as_str()
+        )));
+    }
+    let back = OutreachState::parse(&from)?;
+    tx.execute(
+        "UPDATE outreach SET state = ?2, cant_dm_reason = NULL, snoozed_until = NULL,
+                sent_at = CASE WHEN ?3 = 'sent' THEN NULL ELSE sent_at END, updated_at = ?4
+         WHERE id = ?1",
+        params![outreach, back.as_str(), to, clock::now_ms()],
+    )?;
+    tx.execute(
+        "UPDATE audit_log SET detail = json_set(detail, '$.undone', json('true')) WHERE id = ?1",
+        [audit_id],
+    )?;
+    audit(
+        &tx,
+        operator,
+        outreach,
+        current,
+        back,
+        serde_json::json!({"undo_of": audit_id}),
+    )?;
+    tx.commit()?;
+    Ok(outreach)
+}
+
+/// The operator's send times in the last 24 hours, for pacing.
+pub fn recent_sends(conn: &Connection, operator: &str, now: i64) -> CoreResult<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT sent_at FROM outreach WHERE claimed_by = ?1 AND state = 'sent' AND sent_at > ?2",
+    )?;
+    let rows = stmt.query_map(params![operator, now - DAY_MS], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn pace(
+    conn: &Connection,
+    pacing: Pacing,
+    operator: &str,
+    now: i64,
+) -> CoreResult<PaceVerdict> {
+    Ok(pacing::check(
+        pacing,
+        &recent_sends(conn, operator, now)?,
+        now,
+    ))
+}
+
+/// What "start next" found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The item now in progress for this operator (or the one they had already started).
+    Item(i64),
+    /// Pacing says not yet.
+    Wait(PaceVerdict),
+    /// Contacts are queued but their links are not registered with the server yet.
+    WaitingForLinks(u32),
+    Empty,
+}
+
+/// Claims the next item of a campaign for `operator`: an item they already have in progress
+/// first (the app restarted mid-send), else the oldest queued or due snoozed item that has
+/// its link. The claim is one UPDATE, so two windows never get the same contact.
+pub fn claim_next(
+    conn: &mut Connection,
+    campaign: i64,
+    operator: &str,
+    pacing: Pacing,
+) -> CoreResult<Claim> {
+    let now = clock::now_ms();
+    // IMMEDIATE takes the write lock up front: a second writer waits instead of racing.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mine: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM outreach WHERE campaign_id = ?1 AND state = 'in_progress' AND claimed_by = ?2
+             ORDER BY claimed_at LIMIT 1",
+            params![campaign, operator],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = mine {
+        return Ok(Claim::Item(id));
+    }
+    let verdict = pace(&tx, pacing, operator, now)?;
+    if !verdict.allowed() {
+        return Ok(Claim::Wait(verdict));
+    }
+    let candidate: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, state FROM outreach
+             WHERE campaign_id = ?1 AND link_token IS NOT NULL
+               AND (state = 'queued' OR (state = 'snoozed' AND snoozed_until <= ?2))
+             ORDER BY CASE state WHEN 'snoozed' THEN snoozed_until ELSE added_at END, id
+             LIMIT 1",
+            params![campaign, now],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((id, from)) = candidate else {
+        let unlinked: u32 = tx.query_row(
+            "SELECT count(*) FROM outreach WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NULL",
+            [campaign],
+            |r| r.get(0),
+        )?;
+        return Ok(if unlinked > 0 {
+            Claim::WaitingForLinks(unlinked)
+        } else {
+            Claim::Empty
+        });
+    };
+    tx.execute(
+        "UPDATE outreach SET state = 'in_progress', claimed_by = ?2, claimed_at = ?3, updated_at = ?3
+         WHERE id = ?1",
+        params![id, operator, now],
+    )?;
+    let from = OutreachState::parse(&from)?;
+    audit(
+        &tx,
+        operator,
+        id,
+        from,
+        OutreachState::InProgress,
+        serde_json::json!({}),
+    )?;
+    tx.commit()?;
+    Ok(Claim::Item(id))
+}
+
+/// Adds contacts to a campaign as queued items; ones already in it are left as they are.
+/// Returns how many were added.
+pub fn add_to_campaign(
+    conn: &mut Connection,
+    campaign: i64,
+    contacts: &[i64],
+) -> CoreResult<usize> {
+    let tx = conn.transaction()?;
+    let now = clock::now_ms();
+    let mut added = 0;
+    {
+        let mut stmt = tx.prepare_cached(
+            "INSERT INTO outreach (campaign_id, contact_id, added_at, updated_at) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (campaign_id, contact_id) DO NOTHING",
+        )?;
+        for contact in contacts {
+            added += stmt.execute(params![campaign, contact, now])?;
+        }
+    }
+    tx.commit()?;
+    Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contacts::{ContactInput, insert};
+    use crate::store::open_in_memory;
+
+    const OP: &str = "ana";
+
+    /// A campaign with `n` contacts whose links are registered.
+    fn setup(n: usize) -> (Connection, i64) {
+        let mut conn = open_in_memory().unwrap();
+        conn.execute(
+            "INSERT INTO campaigns (slug, name, template, dm_url_with_id, dm_url_without_id, created_at, updated_at)
+             VALUES ('spring', 'Spring', '{}', 'https://x/{user_id}', 'https://x/@{handle}', 0, 0)",
+            [],
+        )
+        .unwrap();
+        let campaign = conn.last_insert_rowid();
+        let ids: Vec<i64> = (0..n)
+            .map(|i| {
+                insert(
+                    &conn,
+                    &ContactInput::parse(&format!("user_{i}"), "", "", "", "").unwrap(),
+                    None,
+                )
+                .unwrap()
+            })
+            .collect();
+        add_to_campaign(&mut conn, campaign, &ids).unwrap();
+        conn.execute(
+            "UPDATE outreach SET link_token = 'tok' || id, link_url = 'https://l/' || id",
+            [],
+        )
+        .unwrap();
+        (conn, campaign)
+    }
+
+    const FREE: Pacing = Pacing {
+        daily_cap: 100,
+        min_spacing_s: 0,
+    };
+
+    #[test]
+    fn two_claims_never_get_the_same_contact() {
+        let (mut conn, campaign) = setup(2);
+        let a = claim_next(&mut conn, campaign, "ana", FREE).unwrap();
+        let b = claim_next(&mut conn, campaign, "ben", FREE).unwrap();
+        assert!(
+            matches!((&a, &b), (Claim::Item(x), Claim::Item(y)) if x != y),
+            "{a:?} {b:?}"
+        );
+        assert_eq!(
+            claim_next(&mut conn, campaign, "cy", FREE).unwrap(),
+            Claim::Empty
+        );
+    }
+
+    #[test]
+    fn an_operator_gets_back_the_item_they_already_started() {
+        let (mut conn, campaign) = setup(3);
+        let first = claim_next(&mut conn, campaign, OP, FREE).unwrap();
+        assert_eq!(claim_next(&mut conn, campaign, OP, FREE).unwrap(), first);
+    }
+
+    #[test]
+    fn illegal_moves_are_refused_and_legal_ones_audited() {
+        let (mut conn, campaign) = setup(1);
+        let Claim::Item(id) = claim_next(&mut conn, campaign, OP, FREE).unwrap() else {
+            panic!()
+        };
+        mark(&mut conn, id, Outcome::Sent, OP).unwrap();
+        let err = mark(&mut conn, id, Outcome::Skipped, OP).unwrap_err();
+        assert!(matches!(err, CoreError::Conflict(_)), "{err}");
+        let moves: Vec<(String, String)> = conn
+            .prepare("SELECT from_state, to_state FROM audit_log ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            moves,
+            [
+                ("queued".into(), "in_progress".into()),
+                ("in_progress".into(), "sent".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn undo_puts_the_last_outcome_back_and_frees_its_pacing_slot() {
+        let (mut conn, campaign) = setup(2);
+        let pacing = Pacing {
+            daily_cap: 1,
+            min_spacing_s: 0,
+        };
+        let Claim::Item(id) = claim_next(&mut conn, campaign, OP, pacing).unwrap() else {
+            panic!()
+        };
+        mark(&mut conn, id, Outcome::Sent, OP).unwrap();
+        assert!(matches!(
+            claim_next(&mut conn, campaign, OP, pacing).unwrap(),
+            Claim::Wait(_)
+        ));
+        assert_eq!(undo_last(&mut conn, OP).unwrap(), id);
+        assert_eq!(state_of(&conn, id).unwrap(), OutreachState::InProgress);
+        assert_eq!(
+            claim_next(&mut conn, campaign, OP, pacing).unwrap(),
+            Claim::Item(id)
+        );
+        assert!(
+            matches!(undo_last(&mut conn, OP), Err(CoreError::NotFound(_))),
+            "one step only"
+        );
+    }
+
+    #[test]
+    fn a_snoozed_contact_comes_back_when_due_and_not_before() {
+        let (mut conn, campaign) = setup(1);
+        let Claim::Item(id) = claim_next(&mut conn, campaign, OP, FREE).unwrap() else {
+            panic!()
+        };
+        let soon = clock::now_ms() + 60_000;
+        mark(&mut conn, id, Outcome::Snoozed { until: soon }, OP).unwrap();
+        assert_eq!(
+            claim_next(&mut conn, campaign, OP, FREE).unwrap(),
+            Claim::Empty
+        );
+        conn.execute("UPDATE outreach SET snoozed_until = 1 WHERE id = ?1", [id])
+            .unwrap();
+        assert_eq!(
+            claim_next(&mut conn, campaign, OP, FREE).unwrap(),
+            Claim::Item(id)
+        );
+    }
+
+    #[test]
+    fn contacts_without_a_link_are_waited_for_not_started() {
+        let (mut conn, campaign) = setup(2);
+        conn.execute("UPDATE outreach SET link_token = NULL", [])
+            .unwrap();
+        assert_eq!(
+            claim_next(&mut conn, campaign, OP, FREE).unwrap(),
+            Claim::WaitingForLinks(2)
+        );
+    }
+
+    #[test]
+    fn a_cant_dm_outcome_keeps_its_reason() {
+        let (mut conn, campaign) = setup(1);
+        let Claim::Item(id) = claim_next(&mut conn, campaign, OP, FREE).unwrap() else {
+            panic!()
+        };
+        mark(
+            &mut conn,
+            id,
+            Outcome::CantDm {
+                reason: CantDmReason::NotFollowing,
+            },
+            OP,
+        )
+        .unwrap();
+        let reason: String = conn
+            .query_row(
+                "SELECT cant_dm_reason FROM outreach WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(reason, "not_following");
+    }
+}

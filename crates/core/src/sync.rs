@@ -1,0 +1,548 @@
+//! Sync with clipdesk-server: long-poll the event feed and apply each page together with the
+//! new cursor in one transaction (a crash never loses or doubles an event), register links
+//! that are still missing, and send review decisions from the outbox.
+
+use std::time::Duration;
+
+use clipdesk_protocol::api::{CreateLinks, Event, EventKind, EventsPage, LinkRecipient};
+use clipdesk_protocol::media::{ReviewDecision, ReviewUpdate};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use tokio::sync::watch;
+use ts_rs::TS;
+
+use crate::client::{ReviewOutcome, ServerClient};
+use crate::clock;
+use crate::error::{CoreError, CoreResult};
+use crate::store::StoreHandle;
+
+/// Events asked for per page.
+pub const PAGE: u32 = 500;
+/// Seconds a long-poll waits on the server.
+pub const WAIT_S: u32 = 25;
+/// Links registered per request (the server takes at most 1,000).
+pub const LINK_BATCH: usize = 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    /// Not started, or no server configured.
+    Idle,
+    Connected,
+    /// Connected, with more events waiting than the last page held.
+    Behind,
+    Offline,
+}
+
+/// What Settings and the status bar show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SyncStatus {
+    pub state: SyncState,
+    pub cursor: i64,
+    pub last_error: Option<String>,
+    /// RFC 3339 time of the last successful exchange.
+    pub last_sync_at: Option<String>,
+    pub pending_reviews: u32,
+    pub review_conflicts: u32,
+}
+
+impl Default for SyncStatus {
+    fn default() -> Self {
+        Self {
+            state: SyncState::Idle,
+            cursor: 0,
+            last_error: None,
+            last_sync_at: None,
+            pending_reviews: 0,
+            review_conflicts: 0,
+        }
+    }
+}
+
+pub fn cursor(conn: &Connection) -> CoreResult<i64> {
+    Ok(
+        conn.query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// What applying a page changed, for notifications.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub events: usize,
+    /// Videos that arrived (`video_received`) in this page.
+    pub new_videos: Vec<String>,
+}
+
+/// Applies a page and moves the cursor, all or nothing. Events at or below the stored cursor
+/// are skipped, so a page fetched twice (a restart between fetch and apply) applies once.
+pub fn apply_page(conn: &mut Connection, page: &EventsPage) -> CoreResult<Applied> {
+    let tx = conn.transaction()?;
+    let current = cursor(&tx)?;
+    let mut applied = Applied::default();
+    let mut last = current;
+    for event in page.events.iter().filter(|e| e.seq > current) {
+        apply_event(&tx, event, &mut applied)?;
+        applied.events += 1;
+        last = last.max(event.seq);
+    }
+    tx.execute("UPDATE sync_state SET cursor = ?1 WHERE id = 1", [last])?;
+    tx.commit()?;
+    Ok(applied)
+}
+
+fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreResult<()> {
+    let link = event.link.as_deref();
+    let at = clock::parse_rfc3339(&event.at).unwrap_or_else(clock::now_ms);
+    match event.kind {
+        EventKind::LinkCreated | EventKind::UploadStarted | EventKind::LinkRevoked => {}
+        EventKind::LinkOpened => {
+            conn.execute(
+                "UPDATE outreach SET link_opened_at = coalesce(link_opened_at, ?2), updated_at = ?2
+                 WHERE link_token = ?1",
+                params![link, at],
+            )?;
+        }
+        EventKind::VideoReceived => {
+            let Some(video) = event.video_id.as_deref() else {
+                return Ok(());
+            };
+            conn.execute(
+                "INSERT INTO videos (id, link_token, campaign_slug, handle, state, detail, received_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, 'received', ?5, ?6, ?6)
+                 ON CONFLICT (id) DO NOTHING",
+                params![video, link, event.campaign, event.handle, event.detail.to_string(), at],
+            )?;
+            set_outreach_video(conn, link, video, "received", at)?;
+            applied.new_videos.push(video.to_owned());
+        }
+        EventKind::VideoRejected => {
+            conn.execute(
+                "UPDATE outreach SET video_state = 'rejected', updated_at = ?2
+                 WHERE link_token = ?1 AND video_id IS NULL",
+                params![link, at],
+            )?;
+        }
+        EventKind::VideoReady | EventKind::VideoFailed => {
+            let Some(video) = event.video_id.as_deref() else {
+                return Ok(());
+            };
+            let state = if event.kind == EventKind::VideoReady {
+                "ready"
+            } else {
+                "failed"
+            };
+            conn.execute(
+                "UPDATE videos SET state = ?2, detail = ?3, updated_at = ?4 WHERE id = ?1",
+                params![video, state, event.detail.to_string(), at],
+            )?;
+            set_outreach_video(conn, link, video, state, at)?;
+        }
+        EventKind::ReviewSet => {
+            let Some(video) = event.video_id.as_deref() else {
+                return Ok(());
+            };
+            let decision = event.detail["decision"].as_str().unwrap_or("pending");
+            let note = event.detail["note"].as_str().unwrap_or_default();
+            let version = event.detail["version"].as_i64().unwrap_or(0);
+            // Only a newer version wins: our own saved review may already be here.
+            conn.execute(
+                "UPDATE videos SET review = ?2, review_note = ?3, reviewer = ?4, review_version = ?5,
+                        updated_at = ?6
+                 WHERE id = ?1 AND review_version < ?5",
+                params![video, decision, note, event.detail["reviewer"].as_str(), version, at],
+            )?;
+            conn.execute(
+                "UPDATE outreach SET review = ?2, review_note = ?3, updated_at = ?4 WHERE video_id = ?1",
+                params![video, decision, note, at],
+            )?;
+        }
+        EventKind::LinkForgotten => {
+            // The person asked to be forgotten: every local trace of them goes.
+            conn.execute("DELETE FROM videos WHERE link_token = ?1", [link])?;
+            if let Some(handle) = event.handle.as_deref() {
+                conn.execute("DELETE FROM contacts WHERE handle = ?1", [handle])?;
+            }
+            conn.execute("DELETE FROM outreach WHERE link_token = ?1", [link])?;
+        }
+        EventKind::Unknown => {
+            conn.execute(
+                "INSERT INTO unknown_events (seq, kind, body) VALUES (?1, 'unknown', ?2)
+                 ON CONFLICT (seq) DO NOTHING",
+                params![
+                    event.seq,
+                    serde_json::to_string(event).map_err(anyhow::Error::from)?
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn set_outreach_video(
+    conn: &Connection,
+    link: Option<&str>,
+    video: &str,
+    state: &str,
+    at: i64,
+) -> CoreResult<()> {
+    conn.execute(
+        "UPDATE outreach SET video_id = ?2, video_state = ?3, updated_at = ?4
+         WHERE link_token = ?1 AND (video_id IS NULL OR video_id = ?2)",
+        params![link, video, state, at],
+    )?;
+    Ok(())
+}
+
+/// One campaign's outreach items that still need a link: (campaign slug, [(outreach id, recipient)]).
+type LinkBatch = (String, Vec<(i64, LinkRecipient)>);
+
+/// Outreach items still waiting for a link, per campaign, at most `LINK_BATCH` of one campaign.
+fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
+    let slug: Option<String> = conn
+        .query_row(
+            "SELECT c.slug FROM outreach o JOIN campaigns c ON c.id = o.campaign_id
+             WHERE o.link_token IS NULL LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(slug) = slug else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.id, k.handle, k.user_id, k.display_name
+         FROM outreach o JOIN campaigns c ON c.id = o.campaign_id JOIN contacts k ON k.id = o.contact_id
+         WHERE c.slug = ?1 AND o.link_token IS NULL ORDER BY o.id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![slug, LINK_BATCH as i64], |row| {
+        Ok((
+            row.get(0)?,
+            LinkRecipient {
+                handle: row.get(1)?,
+                user_id: row.get(2)?,
+                display_name: row.get(3)?,
+            },
+        ))
+    })?;
+    Ok(Some((slug, rows.collect::<rusqlite::Result<_>>()?)))
+}
+
+/// Registers every missing link with the server, a batch at a time; stops at the first
+/// failure (the next sync round retries). Returns how many links were stored.
+pub async fn register_links(store: &StoreHandle, client: &ServerClient) -> CoreResult<usize> {
+    let mut stored = 0;
+    loop {
+        let Some((slug, batch)) = store.call(|conn| unlinked(conn)).await? else {
+            return Ok(stored);
+        };
+        let body = CreateLinks {
+            recipients: batch.iter().map(|(_, r)| r.clone()).collect(),
+        };
+        let created = client.create_links(&slug, &body).await?;
+        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        stored += store
+            .call(move |conn| {
+                let tx = conn.transaction()?;
+                for (id, link) in ids.iter().zip(&created.links) {
+                    tx.execute(
+                        "UPDATE outreach SET link_token = ?2, link_url = ?3, updated_at = ?4 WHERE id = ?1",
+                        params![id, link.token, link.url, clock::now_ms()],
+                    )?;
+                }
+                tx.commit()?;
+                Ok(ids.len())
+            })
+            .await?;
+    }
+}
+
+/// Queues a review decision made on this desktop; `sync_outbox` sends it.
+pub fn queue_review(
+    conn: &Connection,
+    video: &str,
+    decision: ReviewDecision,
+    note: &str,
+) -> CoreResult<()> {
+    let base: i64 = conn
+        .query_row(
+            "SELECT review_version FROM videos WHERE id = ?1",
+            [video],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound(format!("no video {video}")))?;
+    conn.execute(
+        "INSERT INTO review_outbox (video_id, decision, note, base_version, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![video, decision_str(decision), note, base, clock::now_ms()],
+    )?;
+    Ok(())
+}
+
+fn decision_str(decision: ReviewDecision) -> &'static str {
+    match decision {
+        ReviewDecision::Pending => "pending",
+        ReviewDecision::Approved => "approved",
+        ReviewDecision::Rejected => "rejected",
+    }
+}
+
+fn parse_decision(text: &str) -> ReviewDecision {
+    match text {
+        "approved" => ReviewDecision::Approved,
+        "rejected" => ReviewDecision::Rejected,
+        _ => ReviewDecision::Pending,
+    }
+}
+
+/// Sends pending review decisions in order. A 409 marks the decision as a conflict and
+/// stores the other reviewer's review: shown, never overwritten.
+pub async fn sync_outbox(store: &StoreHandle, client: &ServerClient) -> CoreResult<usize> {
+    let pending: Vec<(i64, String, String, String, i64)> = store
+        .call(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, video_id, decision, note, base_version FROM review_outbox
+                 WHERE state = 'pending' ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await?;
+    let mut sent = 0;
+    for (id, video, decision, note, base) in pending {
+        let update = ReviewUpdate {
+            decision: parse_decision(&decision),
+            note,
+            version: base,
+        };
+        let outcome = match client.put_review(&video, &update).await {
+            Ok(outcome) => outcome,
+            Err(err @ CoreError::Unavailable(_)) => return Err(err),
+            Err(err) => {
+                let message = err.to_string();
+                store
+                    .call(move |conn| {
+                        conn.execute(
+                            "UPDATE review_outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                            params![id, message],
+                        )?;
+                        Ok(())
+                    })
+                    .await?;
+                continue;
+            }
+        };
+        store
+            .call(move |conn| {
+                let tx = conn.transaction()?;
+                let (state, review) = match &outcome {
+                    ReviewOutcome::Saved(review) => ("sent", review),
+                    ReviewOutcome::Conflict(review) => ("conflict", review),
+                };
+                tx.execute(
+                    "UPDATE review_outbox SET state = ?2, attempts = attempts + 1 WHERE id = ?1",
+                    params![id, state],
+                )?;
+                tx.execute(
+                    "UPDATE videos SET review = ?2, review_note = ?3, reviewer = ?4, review_version = ?5
+                     WHERE id = ?1 AND review_version < ?5",
+                    params![video, decision_str(review.decision), review.note, review.reviewer, review.version],
+                )?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// Counts for the status line.
+fn outbox_counts(conn: &Connection) -> CoreResult<(u32, u32)> {
+    Ok(conn.query_row(
+        "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'conflict')
+         FROM review_outbox",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// The sync loop: runs until the returned handle is aborted; reports through `status`.
+pub fn spawn(
+    store: StoreHandle,
+    client: ServerClient,
+    status: watch::Sender<SyncStatus>,
+    on_new_videos: impl Fn(Vec<String>) + Send + Sync + 'static,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_secs(1);
+        loop {
+            match round(&store, &client, &on_new_videos).await {
+                Ok((page_more, cursor)) => {
+                    backoff = Duration::from_secs(1);
+                    let counts = store
+                        .call(|conn| outbox_counts(conn))
+                        .await
+                        .unwrap_or((0, 0));
+                    status.send_modify(|s| {
+                        s.state = if page_more {
+                            SyncState::Behind
+                        } else {
+                            SyncState::Connected
+                        };
+                        s.cursor = cursor;
+                        s.last_error = None;
+                        s.last_sync_at = Some(clock::to_rfc3339(clock::now_ms()));
+                        s.pending_reviews = counts.0;
+                        s.review_conflicts = counts.1;
+                    });
+                }
+                Err(err) => {
+                    let message = crate::error::UserError::from(&err).message;
+                    tracing::warn!(error = %message, retry_in_s = backoff.as_secs(), "sync failed");
+                    status.send_modify(|s| {
+                        s.state = SyncState::Offline;
+                        s.last_error = Some(message);
+                    });
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                }
+            }
+        }
+    })
+}
+
+/// One exchange: links and reviews first (cheap when there is nothing), then one page of the
+/// feed (long-polling when caught up).
+async fn round(
+    store: &StoreHandle,
+    client: &ServerClient,
+    on_new_videos: &impl Fn(Vec<String>),
+) -> CoreResult<(bool, i64)> {
+    register_links(store, client).await?;
+    sync_outbox(store, client).await?;
+    let after = store.call(|conn| cursor(conn)).await?;
+    let page = client.events(after, PAGE, WAIT_S).await?;
+    let more = page.more;
+    let applied = store.call(move |conn| apply_page(conn, &page)).await?;
+    if !applied.new_videos.is_empty() {
+        on_new_videos(applied.new_videos);
+    }
+    let cursor = store.call(|conn| cursor(conn)).await?;
+    Ok((more, cursor))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::open_in_memory;
+
+    fn event(seq: i64, kind: EventKind, video: Option<&str>, detail: serde_json::Value) -> Event {
+        Event {
+            seq,
+            kind,
+            at: "2026-11-25T10:00:00Z".into(),
+            campaign: Some("spring".into()),
+            handle: Some("maya".into()),
+            link: Some("tok".into()),
+            upload_id: video.map(str::to_owned),
+            video_id: video.map(str::to_owned),
+            detail,
+        }
+    }
+
+    fn page(events: Vec<Event>) -> EventsPage {
+        let next_after = events.last().map_or(0, |e| e.seq);
+        EventsPage {
+            events,
+            next_after,
+            more: false,
+        }
+    }
+
+    #[test]
+    fn a_page_applied_twice_applies_once_and_moves_the_cursor() {
+        let mut conn = open_in_memory().unwrap();
+        let p = page(vec![
+            event(
+                1,
+                EventKind::VideoReceived,
+                Some("v1"),
+                serde_json::json!({"size": 10}),
+            ),
+            event(
+                2,
+                EventKind::VideoReady,
+                Some("v1"),
+                serde_json::json!({"duration_ms": 3000}),
+            ),
+        ]);
+        let first = apply_page(&mut conn, &p).unwrap();
+        assert_eq!(first.events, 2);
+        assert_eq!(first.new_videos, ["v1"]);
+        let again = apply_page(&mut conn, &p).unwrap();
+        assert_eq!(again.events, 0, "a page fetched twice applies once");
+        assert_eq!(cursor(&conn).unwrap(), 2);
+        let state: String = conn
+            .query_row("SELECT state FROM videos WHERE id = 'v1'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(state, "ready");
+    }
+
+    #[test]
+    fn unknown_event_kinds_are_kept_and_skipped() {
+        let mut conn = open_in_memory().unwrap();
+        let p = page(vec![event(
+            7,
+            EventKind::Unknown,
+            None,
+            serde_json::json!({"x": 1}),
+        )]);
+        apply_page(&mut conn, &p).unwrap();
+        let kept: i64 = conn
+            .query_row("SELECT count(*) FROM unknown_events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 1);
+        assert_eq!(cursor(&conn).unwrap(), 7);
+    }
+
+    #[test]
+    fn an_older_review_never_overwrites_a_newer_one() {
+        let mut conn = open_in_memory().unwrap();
+        apply_page(
+            &mut conn,
+            &page(vec![event(
+                1,
+                EventKind::VideoReceived,
+                Some("v1"),
+                serde_json::json!({}),
+            )]),
+        )
+        .unwrap();
+        let review = |seq, version, decision: &str| {
+            event(
+                seq,
+                EventKind::ReviewSet,
+                Some("v1"),
+                serde_json::json!({"decision": decision, "note": "", "reviewer": "ana", "version": version}),
+            )
+        };
+        apply_page(
+            &mut conn,
+            &page(vec![review(3, 2, "rejected"), review(4, 1, "approved")]),
+        )
+        .unwrap();
+        let (decision, version): (String, i64) = conn
+            .query_row(
+                "SELECT review, review_version FROM videos WHERE id = 'v1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((decision.as_str(), version), ("rejected", 2));
+    }
+}
