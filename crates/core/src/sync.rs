@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use clipdesk_protocol::api::{CreateLinks, Event, EventKind, EventsPage, LinkRecipient};
+use clipdesk_protocol::api::{
+    CampaignUpsert, CreateLinks, Event, EventKind, EventsPage, LinkRecipient,
+};
 use clipdesk_protocol::media::{ReviewDecision, ReviewUpdate};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -14,6 +16,7 @@ use ts_rs::TS;
 use crate::client::{ReviewOutcome, ServerClient};
 use crate::clock;
 use crate::error::{CoreError, CoreResult};
+use crate::pacing::DAY_MS;
 use crate::store::StoreHandle;
 
 /// Events asked for per page.
@@ -195,8 +198,12 @@ fn set_outreach_video(
     Ok(())
 }
 
-/// One campaign's outreach items that still need a link: (campaign slug, [(outreach id, recipient)]).
-type LinkBatch = (String, Vec<(i64, LinkRecipient)>);
+/// One campaign's outreach items that still need a link.
+struct LinkBatch {
+    slug: String,
+    campaign: CampaignUpsert,
+    items: Vec<(i64, LinkRecipient)>,
+}
 
 /// Outreach items still waiting for a link, per campaign, at most `LINK_BATCH` of one campaign.
 fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
@@ -211,6 +218,26 @@ fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
     let Some(slug) = slug else {
         return Ok(None);
     };
+    let campaign = conn.query_row(
+        "SELECT name, landing_title, prompt, max_duration_s, link_expiry_days, created_at
+         FROM campaigns WHERE slug = ?1",
+        [&slug],
+        |row| {
+            let name: String = row.get(0)?;
+            let title: String = row.get(1)?;
+            let expiry_days: Option<i64> = row.get(4)?;
+            let created: i64 = row.get(5)?;
+            Ok(CampaignUpsert {
+                title: if title.trim().is_empty() { name } else { title },
+                prompt: row.get(2)?,
+                max_duration_s: row.get(3)?,
+                expires_at: expiry_days.map(|days| clock::to_rfc3339(created + days * DAY_MS)),
+                public_page: false,
+                language: None,
+                strings: Default::default(),
+            })
+        },
+    )?;
     let mut stmt = conn.prepare_cached(
         "SELECT o.id, k.handle, k.user_id, k.display_name
          FROM outreach o JOIN campaigns c ON c.id = o.campaign_id JOIN contacts k ON k.id = o.contact_id
@@ -226,7 +253,12 @@ fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
             },
         ))
     })?;
-    Ok(Some((slug, rows.collect::<rusqlite::Result<_>>()?)))
+    let items = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(Some(LinkBatch {
+        slug,
+        campaign,
+        items,
+    }))
 }
 
 /// Registers every missing link with the server, a batch at a time; stops at the first
@@ -234,14 +266,16 @@ fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
 pub async fn register_links(store: &StoreHandle, client: &ServerClient) -> CoreResult<usize> {
     let mut stored = 0;
     loop {
-        let Some((slug, batch)) = store.call(|conn| unlinked(conn)).await? else {
+        let Some(batch) = store.call(|conn| unlinked(conn)).await? else {
             return Ok(stored);
         };
+        // The server must know the campaign (and its current landing text) before its links.
+        client.put_campaign(&batch.slug, &batch.campaign).await?;
         let body = CreateLinks {
-            recipients: batch.iter().map(|(_, r)| r.clone()).collect(),
+            recipients: batch.items.iter().map(|(_, r)| r.clone()).collect(),
         };
-        let created = client.create_links(&slug, &body).await?;
-        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        let created = client.create_links(&batch.slug, &body).await?;
+        let ids: Vec<i64> = batch.items.iter().map(|(id, _)| *id).collect();
         stored += store
             .call(move |conn| {
                 let tx = conn.transaction()?;

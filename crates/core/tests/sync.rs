@@ -1,0 +1,297 @@
+//! Sync against a real clipdesk-server on a random port: links registered, a real tus upload
+//! seen as link_opened and video_received, a review from a second desktop, a restart
+//! mid-page, and the long-running sync task.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use clipdesk_core::client::ServerClient;
+use clipdesk_core::contacts::{self, ContactInput};
+use clipdesk_core::store::StoreHandle;
+use clipdesk_core::{queue, sync};
+use clipdesk_protocol::media::{ReviewDecision, ReviewUpdate};
+use clipdesk_server::db::Db;
+use clipdesk_server::{Config, RunningServer, Server, tokens};
+use tempfile::TempDir;
+
+struct World {
+    server: RunningServer,
+    _server_data: TempDir,
+    desk_data: TempDir,
+    store: StoreHandle,
+    client: ServerClient,
+    /// A second operator, as another desktop.
+    other: ServerClient,
+}
+
+fn token(data: &std::path::Path, name: &str) -> String {
+    let db = Db::open(&Config::new(data).database_path()).unwrap();
+    let conn = db.lock().unwrap();
+    tokens::create(&conn, name).unwrap().as_str().to_owned()
+}
+
+async fn world(contacts: usize) -> World {
+    let server_data = tempfile::tempdir().unwrap();
+    let (ana, ben) = (
+        token(server_data.path(), "ana"),
+        token(server_data.path(), "ben"),
+    );
+    let mut config = Config::new(server_data.path());
+    config.public_rate_per_minute = 0;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = Server::start_on(listener, config).await.unwrap();
+    let desk_data = tempfile::tempdir().unwrap();
+    let store = StoreHandle::start(&desk_data.path().join("clipdesk.sqlite3")).unwrap();
+    store
+        .call(move |conn| {
+            conn.execute(
+                "INSERT INTO campaigns (slug, name, template, landing_title, prompt, dm_url_with_id,
+                                        dm_url_without_id, created_at, updated_at)
+                 VALUES ('spring', 'Spring', '{}', 'Spring reviews', 'Show us', 'https://x/{user_id}',
+                         'https://x/@{handle}', 0, 0)",
+                [],
+            )?;
+            let ids: Vec<i64> = (0..contacts)
+                .map(|i| {
+                    let input = ContactInput::parse(&format!("user_{i}"), "", &format!("User {i}"), "", "").unwrap();
+                    contacts::insert(conn, &input, None)
+                })
+                .collect::<Result<_, _>>()?;
+            queue::add_to_campaign(conn, 1, &ids)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    World {
+        client: ServerClient::new(&server.url(), &ana).unwrap(),
+        other: ServerClient::new(&server.url(), &ben).unwrap(),
+        server,
+        _server_data: server_data,
+        desk_data,
+        store,
+    }
+}
+
+/// (token, url) of every outreach item that has its link.
+async fn links(store: &StoreHandle) -> Vec<(String, String)> {
+    store
+        .call(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT link_token, link_url FROM outreach WHERE link_token IS NOT NULL ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+        .unwrap()
+}
+
+/// What a recipient's phone does: open the page (its script reads the link), upload a video.
+async fn recipient_uploads(server: &RunningServer, token: &str) -> String {
+    use base64::Engine;
+    let http = reqwest::Client::new();
+    let opened = http
+        .get(format!("{}/api/v1/public/links/{token}", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(opened.status(), 200);
+    let video = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/videos/no-audio.webm"
+    ))
+    .unwrap();
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let response = http
+        .post(format!("{}/api/v1/uploads", server.url()))
+        .header("tus-resumable", "1.0.0")
+        .header("content-type", "application/offset+octet-stream")
+        .header("upload-length", video.len().to_string())
+        .header(
+            "upload-metadata",
+            format!("token {},filename {}", b64(token), b64("clip.webm")),
+        )
+        .body(video)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Applies feed pages until nothing new comes within a short wait.
+async fn sync_until_quiet(store: &StoreHandle, client: &ServerClient) {
+    loop {
+        let after = store.call(|c| sync::cursor(c)).await.unwrap();
+        let page = client.events(after, 100, 1).await.unwrap();
+        if page.events.is_empty() {
+            return;
+        }
+        store
+            .call(move |c| sync::apply_page(c, &page))
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn links_are_registered_in_batches_and_idempotently() {
+    let w = world(1203).await;
+    let stored = sync::register_links(&w.store, &w.client).await.unwrap();
+    assert_eq!(stored, 1203, "two batches of 1,000 and one of 203");
+    let all = links(&w.store).await;
+    assert!(
+        all.iter()
+            .all(|(token, url)| url.ends_with(token) && token.len() == 22)
+    );
+    assert_eq!(
+        sync::register_links(&w.store, &w.client).await.unwrap(),
+        0,
+        "nothing left to register"
+    );
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn registration_waits_for_a_server_that_is_away_and_loses_nothing() {
+    let w = world(3).await;
+    let away = ServerClient::new("http://127.0.0.1:9", "nope").unwrap();
+    let err = sync::register_links(&w.store, &away).await.unwrap_err();
+    assert!(
+        matches!(err, clipdesk_core::CoreError::Unavailable(_)),
+        "{err}"
+    );
+    assert!(links(&w.store).await.is_empty(), "no half-registered links");
+    assert_eq!(sync::register_links(&w.store, &w.client).await.unwrap(), 3);
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_open_and_an_upload_reach_the_desktop_and_a_second_reviewer_wins_the_race() {
+    let w = world(2).await;
+    sync::register_links(&w.store, &w.client).await.unwrap();
+    let (token, _) = links(&w.store).await.remove(0);
+    let video = recipient_uploads(&w.server, &token).await;
+    sync_until_quiet(&w.store, &w.client).await;
+    let (opened, video_state): (Option<i64>, Option<String>) = w
+        .store
+        .call(move |c| {
+            Ok(c.query_row(
+                "SELECT link_opened_at, video_state FROM outreach WHERE link_token = ?1",
+                [&token],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert!(opened.is_some(), "link_opened reached the outreach item");
+    assert!(
+        matches!(video_state.as_deref(), Some("received" | "ready")),
+        "{video_state:?}"
+    );
+
+    // Ben approves on his desktop; Ana, not yet synced, rejects from version 0.
+    let ben = w
+        .other
+        .put_review(
+            &video,
+            &ReviewUpdate {
+                decision: ReviewDecision::Approved,
+                note: "lovely".into(),
+                version: 0,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        ben,
+        clipdesk_core::client::ReviewOutcome::Saved(_)
+    ));
+    let v = video.clone();
+    w.store
+        .call(move |c| sync::queue_review(c, &v, ReviewDecision::Rejected, "too dark"))
+        .await
+        .unwrap();
+    sync::sync_outbox(&w.store, &w.client).await.unwrap();
+    let v = video.clone();
+    let (outbox_state, review, reviewer): (String, String, Option<String>) = w
+        .store
+        .call(move |c| {
+            Ok(c.query_row(
+                "SELECT o.state, v.review, v.reviewer FROM review_outbox o JOIN videos v ON v.id = o.video_id WHERE v.id = ?1",
+                [&v],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        outbox_state, "conflict",
+        "the 409 is kept, not retried over Ben's decision"
+    );
+    assert_eq!(
+        (review.as_str(), reviewer.as_deref()),
+        ("approved", Some("ben"))
+    );
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_restart_between_fetching_and_applying_a_page_loses_and_doubles_nothing() {
+    let w = world(5).await;
+    sync::register_links(&w.store, &w.client).await.unwrap();
+    let fetched = w.client.events(0, 3, 0).await.unwrap();
+    assert_eq!(fetched.events.len(), 3);
+    assert!(fetched.more);
+    // The app dies with the page in memory: restart on the same database.
+    let path = w.desk_data.path().join("clipdesk.sqlite3");
+    let store = StoreHandle::start(&path).unwrap();
+    sync_until_quiet(&store, &w.client).await;
+    let stale = fetched.clone();
+    let again = store
+        .call(move |c| sync::apply_page(c, &stale))
+        .await
+        .unwrap();
+    assert_eq!(again.events, 0, "a stale page applies nothing twice");
+    let cursor = store.call(|c| sync::cursor(c)).await.unwrap();
+    let last = w.client.events(0, 1000, 0).await.unwrap().next_after;
+    assert_eq!(
+        cursor, last,
+        "every event was applied, through the last one"
+    );
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_sync_task_reports_connected_and_announces_new_videos() {
+    let w = world(1).await;
+    let (status_tx, mut status) = tokio::sync::watch::channel(sync::SyncStatus::default());
+    let (videos_tx, mut videos) = tokio::sync::mpsc::unbounded_channel();
+    let task = sync::spawn(w.store.clone(), w.client.clone(), status_tx, move |ids| {
+        let _ = videos_tx.send(ids);
+    });
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.state == sync::SyncState::Connected),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let (token, _) = links(&w.store).await.remove(0);
+    let video = recipient_uploads(&w.server, &token).await;
+    let announced = tokio::time::timeout(Duration::from_secs(10), videos.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(announced, [video]);
+    task.abort();
+    w.server.stop().await.unwrap();
+}
