@@ -6,6 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use clipdesk_server::configuration::{FileConfig, Overrides};
 use clipdesk_server::db::Db;
+use clipdesk_server::startup::StopSignals;
 use clipdesk_server::telemetry::{self, LogFormat};
 use clipdesk_server::{Server, tokens};
 
@@ -69,7 +70,10 @@ fn main() -> anyhow::Result<()> {
             telemetry::init(log_format);
             let config = settings.resolve(file);
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
-            runtime.block_on(async { Server::start(config).await?.run_until_signal().await })
+            runtime.block_on(async {
+                let mut signals = StopSignals::install()?;
+                Server::start(config).await?.run_until(&mut signals).await
+            })
         }
         Command::Token { action, data } => {
             let settings = Overrides {

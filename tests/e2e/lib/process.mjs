@@ -75,8 +75,11 @@ export function start(command, args, options = {}) {
     async stop(graceMs = 10_000) {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill("SIGTERM");
-      const timer = sleep(graceMs).then(() => "timeout");
-      if ((await Promise.race([exited, timer])) === "timeout") child.kill("SIGKILL");
+      const abort = new AbortController();
+      const timer = sleep(graceMs, "timeout", { signal: abort.signal }).catch(() => "cancelled");
+      const first = await Promise.race([exited, timer]);
+      abort.abort(); // a pending timer would keep the test process alive for graceMs
+      if (first === "timeout") child.kill("SIGKILL");
       return exited;
     },
   };

@@ -105,6 +105,21 @@ impl Received {
     }
 }
 
+/// Bytes past the upload's remaining length still read out before answering an over-long body.
+const DRAIN_SLACK: u64 = 1 << 20;
+
+async fn drain(
+    stream: &mut (impl futures_util::Stream<Item = Result<Bytes, axum::Error>> + Unpin),
+    mut budget: u64,
+) {
+    while budget > 0 {
+        match stream.next().await {
+            Some(Ok(bytes)) => budget = budget.saturating_sub(bytes.len() as u64),
+            _ => return,
+        }
+    }
+}
+
 /// Appends `body` to `file`, at most `remaining` bytes, verifying `checksum` if given.
 pub async fn receive(
     body: Body,
@@ -153,6 +168,11 @@ pub async fn receive(
         }
     }
     drop(tx);
+    if too_long || !interrupted {
+        // Read out (and drop) the rest of a body we stopped taking, so the client reads our
+        // answer instead of a broken pipe (RFC 9112 §9.6); bounded, so nobody can stream forever.
+        drain(&mut stream, remaining.saturating_sub(sent) + DRAIN_SLACK).await;
+    }
     let (written, error, hasher) = writer
         .await
         .map_err(|err| anyhow::anyhow!("upload writer failed: {err}"))?;
