@@ -1,11 +1,17 @@
 //! Commands the UI invokes; each maps one call into core.
 
 use clipdesk_core::AppInfo;
+use clipdesk_core::sync::SyncStatus;
 use tauri::State;
 
-use crate::DataDir;
+use crate::Desktop;
 
 #[tauri::command]
-pub fn app_info(data_dir: State<'_, DataDir>) -> AppInfo {
-    AppInfo::new(env!("CARGO_PKG_VERSION"), &data_dir.0)
+pub fn app_info(desktop: State<'_, Desktop>) -> AppInfo {
+    desktop.info.clone()
+}
+
+#[tauri::command]
+pub fn sync_status(desktop: State<'_, Desktop>) -> SyncStatus {
+    desktop.sync.borrow().clone()
 }

@@ -3,7 +3,20 @@
 use clipdesk_protocol::bindings::TsModule;
 
 pub fn core_module() -> TsModule {
-    TsModule::new().add::<crate::AppInfo>()
+    TsModule::new()
+        .import("./protocol", &["ErrorCode"])
+        .add::<crate::AppInfo>()
+        .add::<crate::UserError>()
+        .add::<crate::settings::Settings>()
+        .add::<crate::sync::SyncState>()
+        .add::<crate::sync::SyncStatus>()
+        .add::<crate::contacts::Contact>()
+        .add::<crate::contacts::ContactsPage>()
+        .add::<crate::pacing::Pacing>()
+        .add::<crate::pacing::PaceVerdict>()
+        .add::<crate::queue::OutreachState>()
+        .add::<crate::queue::CantDmReason>()
+        .add::<crate::queue::Outcome>()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod error;
 pub mod import;
 pub mod pacing;
 pub mod queue;
+pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod templates;

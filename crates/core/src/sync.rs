@@ -414,10 +414,14 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut backoff = Duration::from_secs(1);
+        // The first exchange (and the first after an outage) does not wait, so the status
+        // says "connected" at once instead of after a whole long-poll.
+        let mut wait = 0;
         loop {
-            match round(&store, &client, &on_new_videos).await {
+            match round(&store, &client, &on_new_videos, wait).await {
                 Ok((page_more, cursor)) => {
                     backoff = Duration::from_secs(1);
+                    wait = WAIT_S;
                     let counts = store
                         .call(|conn| outbox_counts(conn))
                         .await
@@ -442,6 +446,7 @@ pub fn spawn(
                         s.state = SyncState::Offline;
                         s.last_error = Some(message);
                     });
+                    wait = 0;
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_secs(60));
                 }
@@ -456,11 +461,12 @@ async fn round(
     store: &StoreHandle,
     client: &ServerClient,
     on_new_videos: &impl Fn(Vec<String>),
+    wait_s: u32,
 ) -> CoreResult<(bool, i64)> {
     register_links(store, client).await?;
     sync_outbox(store, client).await?;
     let after = store.call(|conn| cursor(conn)).await?;
-    let page = client.events(after, PAGE, WAIT_S).await?;
+    let page = client.events(after, PAGE, wait_s).await?;
     let more = page.more;
     let applied = store.call(move |conn| apply_page(conn, &page)).await?;
     if !applied.new_videos.is_empty() {

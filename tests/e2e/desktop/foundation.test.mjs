@@ -47,6 +47,19 @@ test("Settings shows the app's version and data folder from the Rust side", asyn
   await app.screenshot("desktop-settings");
 });
 
+test("with no server configured the app runs its own, and syncs with it", async () => {
+  const { driver } = app;
+  const url = await driver.findElement(By.css("[data-testid=server-url]")).getText();
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(await driver.findElement(By.css("[data-testid=server-mode]")).getText(), /embedded/);
+  const health = await fetch(`${url}/healthz`);
+  assert.equal(health.status, 200, "the embedded server answers on the URL Settings shows");
+  const sync = await driver.findElement(By.css("[data-testid=sync-state]"));
+  await driver.wait(async () => (await sync.getAttribute("data-state")) === "connected", 15_000);
+  const files = await fs.readdir(path.join(dataDir, "server"));
+  assert.ok(files.includes("clipdesk-server.sqlite3"), "the server's data lives beside the app's");
+});
+
 test("number keys switch screens", async () => {
   const { driver } = app;
   await driver.findElement(By.css("body")).sendKeys("4");
