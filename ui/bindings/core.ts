@@ -78,3 +78,145 @@ export type CantDmReason = "privacy_settings" | "not_following" | "age" | "other
  * What the operator marks after coming back from TikTok.
  */
 export type Outcome = { "outcome": "sent" } | { "outcome": "skipped" } | { "outcome": "cant_dm", reason: CantDmReason, } | { "outcome": "snoozed", until: number, };
+
+/**
+ * A contact field a CSV column can fill.
+ */
+export type ContactField = "handle" | "user_id" | "display_name" | "tags" | "notes";
+
+/**
+ * One column of the file and the field it fills, if any.
+ */
+export type ImportColumn = { 
+/**
+ * 0-based position in the file's header row.
+ */
+index: number, 
+/**
+ * The header as written in the file.
+ */
+header: string, 
+/**
+ * `None` when the column is ignored (unknown, or a second column for a field).
+ */
+field: ContactField | null, };
+
+/**
+ * What the import wizard shows before anything is written.
+ */
+export type ImportPreview = { columns: Array<ImportColumn>, 
+/**
+ * Headers of the columns that will be ignored, in file order.
+ */
+ignored: Array<string>, 
+/**
+ * The first rows as they are in the file, one value per column (short rows padded
+ * with empty values), before any rule is applied.
+ */
+rows: Array<PreviewRow>, };
+
+export type PreviewRow = { 
+/**
+ * The line the row starts on, counting the header as line 1.
+ */
+line: number, values: Array<string>, };
+
+export type ImportProgress = { rows_done: number, bytes_read: number, bytes_total: number, };
+
+export type ImportOutcome = "imported" | "updated" | "skipped" | "rejected";
+
+/**
+ * What became of one row (or blank line) of the file.
+ */
+export type RowOutcome = { 
+/**
+ * The line the row starts on, counting the header as line 1.
+ */
+line: number, 
+/**
+ * The handle as typed in the file (empty for blank lines).
+ */
+handle: string, outcome: ImportOutcome, 
+/**
+ * The field a rejection is about, so the UI can point at it.
+ */
+field: ContactField | null, 
+/**
+ * Why a row was skipped or rejected, or which fields an update changed.
+ */
+reason: string | null, };
+
+export type ImportReport = { imported: number, updated: number, skipped: number, rejected: number, 
+/**
+ * Every row and blank line of the file, in file order.
+ */
+rows: Array<RowOutcome>, };
+
+/**
+ * A message: one or more parts sent one after another, each with variants.
+ */
+export type Template = { parts: Array<Part>, };
+
+export type Part = { kind: PartKind, 
+/**
+ * Alternative wordings; each contact always gets the same one.
+ */
+variants: Array<string>, };
+
+export type PartKind = "text" | "tiktok_video";
+
+/**
+ * One thing wrong with a template or DM address, and where.
+ */
+export type TemplateProblem = { 
+/**
+ * What the problem is in: `template`, `dm_url_with_id` or `dm_url_without_id` (the
+ * campaign's field names).
+ */
+field: string, 
+/**
+ * 0-based part index; `None` when the problem is about the whole template.
+ */
+part: number | null, 
+/**
+ * 0-based variant index within the part.
+ */
+variant: number | null, 
+/**
+ * Where in the text, in characters (Unicode scalar values) from its start.
+ */
+char_offset: number | null, 
+/**
+ * The same place in UTF-16 code units, which is what a browser text field counts.
+ */
+utf16_offset: number | null, 
+/**
+ * The variable or placeholder concerned, as written.
+ */
+variable: string | null, reason: string, };
+
+/**
+ * Every problem found, so the operator fixes them all in one go.
+ */
+export type TemplateError = { problems: Array<TemplateProblem>, };
+
+/**
+ * What a message is rendered for.
+ */
+export type RenderContext = { handle: string, display_name: string | null, tags: Array<string>, 
+/**
+ * The contact's personal link; `None` until the campaign's links are registered.
+ */
+link: string | null, campaign_name: string, };
+
+export type RenderedPart = { kind: PartKind, 
+/**
+ * 0-based: which variant this contact gets.
+ */
+variant: number, text: string, };
+
+/**
+ * A message shown before sending; `placeholder_link` says the link is [`PREVIEW_LINK`],
+ * not the contact's own.
+ */
+export type MessagePreview = { parts: Array<RenderedPart>, placeholder_link: boolean, };

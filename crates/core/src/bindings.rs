@@ -17,6 +17,22 @@ pub fn core_module() -> TsModule {
         .add::<crate::queue::OutreachState>()
         .add::<crate::queue::CantDmReason>()
         .add::<crate::queue::Outcome>()
+        .add::<crate::import::ContactField>()
+        .add::<crate::import::ImportColumn>()
+        .add::<crate::import::ImportPreview>()
+        .add::<crate::import::PreviewRow>()
+        .add::<crate::import::ImportProgress>()
+        .add::<crate::import::ImportOutcome>()
+        .add::<crate::import::RowOutcome>()
+        .add::<crate::import::ImportReport>()
+        .add::<crate::templates::Template>()
+        .add::<crate::templates::Part>()
+        .add::<crate::templates::PartKind>()
+        .add::<crate::templates::TemplateProblem>()
+        .add::<crate::templates::TemplateError>()
+        .add::<crate::templates::RenderContext>()
+        .add::<crate::templates::RenderedPart>()
+        .add::<crate::templates::MessagePreview>()
 }
 
 #[cfg(test)]
