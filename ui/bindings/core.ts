@@ -80,6 +80,27 @@ export type CantDmReason = "privacy_settings" | "not_following" | "age" | "other
 export type Outcome = { "outcome": "sent" } | { "outcome": "skipped" } | { "outcome": "cant_dm", reason: CantDmReason, } | { "outcome": "snoozed", until: number, };
 
 /**
+ * Everything the app needs to send one message, from one call.
+ */
+export type Started = { outreach_id: number, contact: Contact, campaign_slug: string, 
+/**
+ * Copied and pasted in turn; the first one goes with opening the DM page.
+ */
+parts: Array<RenderedPart>, link_url: string, dm_url: string, pace: PaceVerdict, };
+
+/**
+ * What "start next" answers.
+ */
+export type NextStep = { "status": "started" } & Started | { "status": "wait", verdict: PaceVerdict, } | { "status": "waiting_for_links", count: number, } | { "status": "empty" };
+
+export type Campaign = { id: number, slug: string, name: string, template: Template, landing_title: string, prompt: string, max_duration_s: number, link_expiry_days: number | null, dm_url_with_id: string, dm_url_without_id: string, pacing: Pacing, };
+
+/**
+ * What the campaign editor saves; `slug` is made from the name when a campaign is new.
+ */
+export type CampaignInput = { name: string, template: Template, landing_title: string, prompt: string, max_duration_s: number, link_expiry_days: number | null, dm_url_with_id: string, dm_url_without_id: string, pacing: Pacing, };
+
+/**
  * A contact field a CSV column can fill.
  */
 export type ContactField = "handle" | "user_id" | "display_name" | "tags" | "notes";

@@ -2,10 +2,12 @@
 
 pub mod app;
 pub mod bindings;
+pub mod campaigns;
 pub mod client;
 pub mod clock;
 pub mod contacts;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod pacing;
 pub mod queue;

@@ -541,3 +541,160 @@ mod tests {
         assert_eq!(reason, "not_following");
     }
 }
+
+/// Everything the app needs to send one message, from one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Started {
+    pub outreach_id: i64,
+    pub contact: crate::contacts::Contact,
+    pub campaign_slug: String,
+    /// Copied and pasted in turn; the first one goes with opening the DM page.
+    pub parts: Vec<crate::templates::RenderedPart>,
+    pub link_url: String,
+    pub dm_url: String,
+    pub pace: PaceVerdict,
+}
+
+/// What "start next" answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum NextStep {
+    Started(Box<Started>),
+    /// Pacing says not yet: why, and when.
+    Wait {
+        verdict: PaceVerdict,
+    },
+    WaitingForLinks {
+        count: u32,
+    },
+    Empty,
+}
+
+/// Claims the next contact and renders its message and DM URL. A message that cannot be
+/// rendered puts the contact back where it was, so nothing stays claimed by a failure.
+pub fn start_next(conn: &mut Connection, campaign: i64, operator: &str) -> CoreResult<NextStep> {
+    let campaign = crate::campaigns::get(conn, campaign)?;
+    let id = match claim_next(conn, campaign.id, operator, campaign.pacing)? {
+        Claim::Item(id) => id,
+        Claim::Wait(verdict) => return Ok(NextStep::Wait { verdict }),
+        Claim::WaitingForLinks(count) => return Ok(NextStep::WaitingForLinks { count }),
+        Claim::Empty => return Ok(NextStep::Empty),
+    };
+    match render_started(conn, &campaign, id, operator) {
+        Ok(started) => Ok(NextStep::Started(Box::new(started))),
+        Err(err) => {
+            conn.execute(
+                "UPDATE outreach SET state = 'queued', claimed_by = NULL, claimed_at = NULL WHERE id = ?1",
+                [id],
+            )?;
+            Err(err)
+        }
+    }
+}
+
+fn render_started(
+    conn: &Connection,
+    campaign: &crate::campaigns::Campaign,
+    id: i64,
+    operator: &str,
+) -> CoreResult<Started> {
+    let (contact_id, link_url): (i64, String) = conn.query_row(
+        "SELECT contact_id, link_url FROM outreach WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let contact = crate::contacts::get(conn, contact_id)?;
+    let checked = crate::templates::parse(&campaign.template)?;
+    let parts = crate::templates::render(
+        &checked,
+        &crate::templates::RenderContext {
+            handle: contact.handle.clone(),
+            display_name: contact.display_name.clone(),
+            tags: contact.tags.clone(),
+            link: Some(link_url.clone()),
+            campaign_name: campaign.name.clone(),
+        },
+    )?;
+    let dm_url = crate::templates::dm_url(
+        &campaign.dm_url_with_id,
+        &campaign.dm_url_without_id,
+        &contact.handle,
+        contact.user_id.as_deref(),
+    )?;
+    let pace = pace(conn, campaign.pacing, operator, clock::now_ms())?;
+    Ok(Started {
+        outreach_id: id,
+        contact,
+        campaign_slug: campaign.slug.clone(),
+        parts,
+        link_url,
+        dm_url,
+        pace,
+    })
+}
+
+#[cfg(test)]
+mod start_tests {
+    use super::*;
+    use crate::campaigns::{CampaignInput, create};
+    use crate::contacts::{ContactInput, insert};
+    use crate::store::open_in_memory;
+    use crate::templates::{Part, Template};
+
+    #[test]
+    fn start_next_renders_the_message_link_and_dm_url_for_the_claimed_contact() {
+        let mut conn = open_in_memory().unwrap();
+        let template = Template {
+            parts: vec![Part::text([
+                "Hi {{first_name|there}}, record for us: {{link}}",
+            ])],
+        };
+        let campaign = create(&mut conn, &CampaignInput::new("Spring", template)).unwrap();
+        let with_id = insert(
+            &conn,
+            &ContactInput::parse("maya.bakes", "7277", "Maya Lopez", "", "").unwrap(),
+            None,
+        )
+        .unwrap();
+        let no_id = insert(
+            &conn,
+            &ContactInput::parse("jo_runs", "", "", "", "").unwrap(),
+            None,
+        )
+        .unwrap();
+        add_to_campaign(&mut conn, campaign.id, &[with_id, no_id]).unwrap();
+        conn.execute(
+            "UPDATE outreach SET link_token = 't' || id, link_url = 'https://c.example/r/t' || id",
+            [],
+        )
+        .unwrap();
+
+        let NextStep::Started(first) = start_next(&mut conn, campaign.id, "ana").unwrap() else {
+            panic!()
+        };
+        assert_eq!(first.contact.handle, "maya.bakes");
+        assert_eq!(
+            first.parts[0].text,
+            format!("Hi Maya, record for us: {}", first.link_url)
+        );
+        assert_eq!(
+            first.dm_url,
+            "https://www.tiktok.com/messages?lang=en&u=7277"
+        );
+        mark(&mut conn, first.outreach_id, Outcome::Sent, "ana").unwrap();
+
+        // Default pacing wants 90 s between sends.
+        assert!(matches!(
+            start_next(&mut conn, campaign.id, "ana").unwrap(),
+            NextStep::Wait { .. }
+        ));
+        let NextStep::Started(second) = start_next(&mut conn, campaign.id, "ben").unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            second.parts[0].text,
+            format!("Hi there, record for us: {}", second.link_url)
+        );
+        assert_eq!(second.dm_url, "https://www.tiktok.com/@jo_runs");
+    }
+}
