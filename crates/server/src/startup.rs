@@ -101,17 +101,7 @@ impl Server {
             ),
         }
         let app = routes::router(state.clone()).layer(TraceLayer::new_for_http());
-        let mut stopped = stopping;
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            })
-            .await
-        });
+        let task = tokio::spawn(serve(listener, app, stopping));
         tracing::info!(%addr, %public_url, data = %state.config.data_dir.display(), "clipdesk-server listening");
         Ok(RunningServer {
             addr,
@@ -121,6 +111,63 @@ impl Server {
             background,
         })
     }
+}
+
+/// Largest read buffer per connection. hyper's default (~400 KB, grown on fast sockets) times
+/// a few body frames in flight made 200 concurrent uploads cost ~150 MB; 64 KB keeps loopback
+/// throughput and bounds memory per upload.
+const MAX_READ_BUFFER: usize = 64 * 1024;
+
+/// The accept loop: axum's router on hyper with a bounded read buffer, each connection told
+/// the peer's address (for rate limits), and a graceful stop that lets requests finish.
+async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    mut stopping: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto::Builder;
+    use hyper_util::server::graceful::GracefulShutdown;
+    use tower::ServiceExt;
+
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder.http1().max_buf_size(MAX_READ_BUFFER);
+    let graceful = GracefulShutdown::new();
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = async { let _ = stopping.wait_for(|stop| *stop).await; } => break,
+        };
+        let router = app.clone();
+        let service = hyper::service::service_fn(
+            move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(remote));
+                router.clone().oneshot(request.map(axum::body::Body::new))
+            },
+        );
+        let connection = builder
+            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+            .into_owned();
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%err, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 /// Deletes expired unfinished uploads and forgets idle rate-limit entries, every interval.

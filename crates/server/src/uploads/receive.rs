@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use crate::error::ApiError;
 
 /// Frames in flight between the socket and the disk, per upload.
-const CHANNEL_FRAMES: usize = 4;
+const CHANNEL_FRAMES: usize = 2;
 
 /// An `Upload-Checksum` to verify: the algorithm and the expected digest.
 #[derive(Debug, Clone)]
