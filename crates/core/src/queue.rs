@@ -247,7 +247,8 @@ pub fn undo_last(conn: &mut Connection, operator: &str) -> CoreResult<i64> {
 /// The operator's send times in the last 24 hours, for pacing.
 pub fn recent_sends(conn: &Connection, operator: &str, now: i64) -> CoreResult<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT sent_at FROM outreach WHERE claimed_by = ?1 AND state = 'sent' AND sent_at > ?2",
+        "SELECT sent_at FROM outreach INDEXED BY outreach_sends
+         WHERE claimed_by = ?1 AND state = 'sent' AND sent_at > ?2",
     )?;
     let rows = stmt.query_map(params![operator, now - DAY_MS], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -305,17 +306,30 @@ pub fn claim_next(
     if !verdict.allowed() {
         return Ok(Claim::Wait(verdict));
     }
-    let candidate: Option<(i64, String)> = tx
+    // Due snoozed items first (they waited longest), then the oldest queued one; two indexed
+    // look-ups instead of sorting the whole queue.
+    let snoozed: Option<(i64, String)> = tx
         .query_row(
-            "SELECT id, state FROM outreach
-             WHERE campaign_id = ?1 AND link_token IS NOT NULL
-               AND (state = 'queued' OR (state = 'snoozed' AND snoozed_until <= ?2))
-             ORDER BY CASE state WHEN 'snoozed' THEN snoozed_until ELSE added_at END, id
-             LIMIT 1",
+            "SELECT id, state FROM outreach INDEXED BY outreach_next_snoozed
+             WHERE campaign_id = ?1 AND state = 'snoozed' AND snoozed_until <= ?2
+               AND link_token IS NOT NULL
+             ORDER BY snoozed_until, id LIMIT 1",
             params![campaign, now],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
+    let candidate = match snoozed {
+        Some(found) => Some(found),
+        None => tx
+            .query_row(
+                "SELECT id, state FROM outreach INDEXED BY outreach_next_queued
+                 WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NOT NULL
+                 ORDER BY added_at, id LIMIT 1",
+                [campaign],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?,
+    };
     let Some((id, from)) = candidate else {
         let unlinked: u32 = tx.query_row(
             "SELECT count(*) FROM outreach WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NULL",

@@ -117,11 +117,16 @@ CREATE TABLE reviews (
 "#,
 ];
 
-/// One connection shared by every request, used on the blocking pool. SQLite serialises
-/// writers anyway; one connection keeps event order equal to commit order.
+type Job = Box<dyn FnOnce(&Mutex<Connection>) + Send>;
+
+/// One connection shared by every request, used from the database's own thread. SQLite
+/// serialises writers anyway; one connection keeps event order equal to commit order. Its own
+/// thread (not tokio's blocking pool) means hundreds of slow uploads, each holding a blocking
+/// thread for its writer, can never starve the queries every other request needs.
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    jobs: std::sync::mpsc::Sender<Job>,
 }
 
 impl Db {
@@ -133,26 +138,39 @@ impl Db {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn).with_context(|| format!("cannot migrate {}", path.display()))?;
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        let conn = Arc::new(Mutex::new(conn));
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let owned = conn.clone();
+        std::thread::Builder::new()
+            .name("clipdesk-db".into())
+            .spawn(move || {
+                for job in queue {
+                    job(&owned);
+                }
+            })
+            .context("cannot start the database thread")?;
+        Ok(Self { conn, jobs })
     }
 
-    /// Runs `f` with the connection on the blocking pool.
+    /// Runs `f` with the connection on the database thread.
     pub async fn call<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, ApiError> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn
-                .lock()
-                .map_err(|_| anyhow::anyhow!("database mutex poisoned"))?;
-            f(&mut guard)
-        })
-        .await
-        .map_err(|err| anyhow::anyhow!("database task failed: {err}"))?
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move |conn: &Mutex<Connection>| {
+                let result = match conn.lock() {
+                    Ok(mut guard) => f(&mut guard),
+                    Err(_) => Err(anyhow::anyhow!("database mutex poisoned").into()),
+                };
+                let _ = reply.send(result);
+            }))
+            .map_err(|_| anyhow::anyhow!("the database thread has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the database thread dropped a call"))?
     }
 
     /// The connection for synchronous callers (the CLI, start-up recovery).

@@ -1,6 +1,7 @@
 //! The desktop database's migrations, in order; never edit one that has shipped.
 
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE contacts (
     id            INTEGER PRIMARY KEY,
     handle        TEXT NOT NULL UNIQUE,
@@ -133,4 +134,24 @@ CREATE TABLE settings (
     key    TEXT PRIMARY KEY,
     value  TEXT NOT NULL
 );
-"#];
+"#,
+    r#"
+-- Handles split into their parts in the search index ('creator_123' → 'creator', '123'), so
+-- a common prefix is one index term instead of one per handle; phrase queries still match
+-- whole handles.
+DROP TABLE contacts_fts;
+CREATE VIRTUAL TABLE contacts_fts USING fts5(
+    handle, display_name, tags, notes,
+    content = 'contacts', content_rowid = 'id',
+    tokenize = "unicode61 remove_diacritics 2"
+);
+INSERT INTO contacts_fts (contacts_fts) VALUES ('rebuild');
+-- review_set events find their outreach item by video.
+CREATE INDEX outreach_by_video ON outreach (video_id) WHERE video_id IS NOT NULL;
+-- Pacing reads an operator's recent sends.
+CREATE INDEX outreach_sends ON outreach (claimed_by, sent_at) WHERE state = 'sent';
+-- "Start next" takes the oldest queued item, and due snoozed ones, without sorting the queue.
+CREATE INDEX outreach_next_queued ON outreach (campaign_id, added_at, id) WHERE state = 'queued';
+CREATE INDEX outreach_next_snoozed ON outreach (campaign_id, snoozed_until, id) WHERE state = 'snoozed';
+"#,
+];
