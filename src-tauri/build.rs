@@ -1,8 +1,25 @@
+/// Every command the app registers; each window's capability grants them one by one.
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "sync_status",
+    "contacts_page",
+    "import_preview",
+    "import_contacts",
+    "campaigns_list",
+    "campaign_save",
+    "template_variables",
+    "campaign_draft",
+    "campaign_add_contacts",
+    "campaign_add_all_matching",
+    "queue_start_next",
+    "queue_mark",
+    "queue_undo",
+];
+
 fn main() {
-    // App commands are listed so each window's capability can grant them one by one.
     tauri_build::try_build(
         tauri_build::Attributes::new()
-            .app_manifest(tauri_build::AppManifest::new().commands(&["app_info", "sync_status"])),
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
     )
     .expect("tauri build script: is ui/desktop built (npm run build in ui/)?");
 }

@@ -67,6 +67,8 @@ async fn start(dir: PathBuf) -> anyhow::Result<Desktop> {
 
 pub fn run() {
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             let dir = data_dir(app)?;
             let desktop = tauri::async_runtime::block_on(start(dir))?;
@@ -75,7 +77,19 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::sync_status
+            commands::sync_status,
+            commands::contacts::contacts_page,
+            commands::contacts::import_preview,
+            commands::contacts::import_contacts,
+            commands::campaigns::campaigns_list,
+            commands::campaigns::campaign_save,
+            commands::campaigns::template_variables,
+            commands::campaigns::campaign_draft,
+            commands::campaigns::campaign_add_contacts,
+            commands::campaigns::campaign_add_all_matching,
+            commands::queue::queue_start_next,
+            commands::queue::queue_mark,
+            commands::queue::queue_undo,
         ])
         .run(tauri::generate_context!());
     if let Err(err) = result {

@@ -18,7 +18,12 @@ embedded_server: boolean, operator: string, };
 /**
  * What crosses the bridge to the UI: a stable code and a message for people.
  */
-export type UserError = { code: ErrorCode, message: string, };
+export type UserError = { code: ErrorCode, message: string, 
+/**
+ * The field an `invalid` error is about (a campaign's `name`, `template`,
+ * `daily_cap`…), so a form can show the message beside it.
+ */
+field: string | null, };
 
 export type Settings = { 
 /**

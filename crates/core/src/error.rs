@@ -51,6 +51,9 @@ impl From<rusqlite::Error> for CoreError {
 pub struct UserError {
     pub code: ErrorCode,
     pub message: String,
+    /// The field an `invalid` error is about (a campaign's `name`, `template`,
+    /// `daily_cap`…), so a form can show the message beside it.
+    pub field: Option<String>,
 }
 
 impl From<&CoreError> for UserError {
@@ -62,11 +65,32 @@ impl From<&CoreError> for UserError {
             }
             other => other.to_string(),
         };
+        let field = match err {
+            CoreError::Invalid { field, .. } => Some(field.clone()),
+            _ => None,
+        };
         UserError {
             code: err.code(),
             message,
+            field,
         }
     }
 }
 
 pub type CoreResult<T> = Result<T, CoreError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_field_reaches_the_ui_by_name() {
+        let shown = UserError::from(&CoreError::invalid("daily_cap", "must be 1 to 1000 a day"));
+        assert_eq!(shown.code, ErrorCode::Invalid);
+        assert_eq!(shown.field.as_deref(), Some("daily_cap"));
+        assert_eq!(
+            UserError::from(&CoreError::NotFound("no campaign #7".into())).field,
+            None
+        );
+    }
+}

@@ -1,7 +1,21 @@
 // Calls into the Rust side; every value that crosses is typed by the generated bindings.
 
 import { invoke } from "@tauri-apps/api/core";
-import type { AppInfo, SyncStatus } from "../../bindings/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { writeText } from "@tauri-apps/plugin-clipboard-manager";
+import { openUrl } from "@tauri-apps/plugin-opener";
+import type {
+  AppInfo,
+  Campaign,
+  CampaignInput,
+  ContactsPage,
+  ImportPreview,
+  ImportProgress,
+  ImportReport,
+  NextStep,
+  Outcome,
+  SyncStatus,
+} from "../../bindings/core";
 
 export function appInfo(): Promise<AppInfo> {
   return invoke<AppInfo>("app_info");
@@ -9,4 +23,71 @@ export function appInfo(): Promise<AppInfo> {
 
 export function syncStatus(): Promise<SyncStatus> {
   return invoke<SyncStatus>("sync_status");
+}
+
+export function contactsPage(query: string, after: number, limit: number): Promise<ContactsPage> {
+  return invoke<ContactsPage>("contacts_page", { query, after, limit });
+}
+
+export function importPreview(path: string): Promise<ImportPreview> {
+  return invoke<ImportPreview>("import_preview", { path });
+}
+
+/** Imports the file at `path`; progress arrives through {@link onImportProgress}. */
+export function importContacts(path: string): Promise<ImportReport> {
+  return invoke<ImportReport>("import_contacts", { path });
+}
+
+export function onImportProgress(handler: (progress: ImportProgress) => void): Promise<UnlistenFn> {
+  return listen<ImportProgress>("import-progress", (event) => handler(event.payload));
+}
+
+export function campaignsList(): Promise<Campaign[]> {
+  return invoke<Campaign[]>("campaigns_list");
+}
+
+/** Creates a campaign when `id` is null, else replaces that one's settings. */
+export function campaignSave(id: number | null, input: CampaignInput): Promise<Campaign> {
+  return invoke<Campaign>("campaign_save", { id, input });
+}
+
+export function campaignAddContacts(campaign: number, contactIds: number[]): Promise<number> {
+  return invoke<number>("campaign_add_contacts", { campaign, contactIds });
+}
+
+/** Adds every contact the search `query` matches; returns how many were new to the campaign. */
+export function campaignAddAllMatching(campaign: number, query: string): Promise<number> {
+  return invoke<number>("campaign_add_all_matching", { campaign, query });
+}
+
+export function queueStartNext(campaign: number): Promise<NextStep> {
+  return invoke<NextStep>("queue_start_next", { campaign });
+}
+
+export function queueMark(outreach: number, outcome: Outcome): Promise<void> {
+  return invoke<void>("queue_mark", { outreach, outcome });
+}
+
+/** Undoes the operator's last outcome; returns the outreach item put back. */
+export function queueUndo(): Promise<number> {
+  return invoke<number>("queue_undo");
+}
+
+export function copyText(text: string): Promise<void> {
+  return writeText(text);
+}
+
+/** Opens a TikTok page in the default browser (the capability allows only www.tiktok.com). */
+export function openPage(url: string): Promise<void> {
+  return openUrl(url);
+}
+
+/** A new campaign's form, with the default DM addresses and pacing from the Rust side. */
+export function campaignDraft(): Promise<CampaignInput> {
+  return invoke<CampaignInput>("campaign_draft");
+}
+
+/** The variables a message template may use, for the editor's help. */
+export function templateVariables(): Promise<string[]> {
+  return invoke<string[]>("template_variables");
 }

@@ -1,0 +1,95 @@
+//! Campaigns: the list, the editor's save, and adding contacts to one.
+
+use clipdesk_core::campaigns::{self, Campaign, CampaignInput};
+use clipdesk_core::templates::{self, Part, Template};
+use clipdesk_core::{UserError, contacts, queue};
+use tauri::State;
+
+use super::shown;
+use crate::Desktop;
+
+#[tauri::command]
+pub async fn campaigns_list(desktop: State<'_, Desktop>) -> Result<Vec<Campaign>, UserError> {
+    shown(desktop.store.call(|conn| campaigns::list(conn)).await)
+}
+
+/// A new campaign's form: the default DM addresses and pacing, one empty text part.
+#[tauri::command]
+pub fn campaign_draft() -> CampaignInput {
+    CampaignInput::new(
+        "",
+        Template {
+            parts: vec![Part::text([""])],
+        },
+    )
+}
+
+/// The variables a message template may use, for the editor's help.
+#[tauri::command]
+pub fn template_variables() -> &'static [&'static str] {
+    templates::VARIABLES
+}
+
+/// Creates a campaign when `id` is `None`, else replaces that one's settings.
+#[tauri::command]
+pub async fn campaign_save(
+    desktop: State<'_, Desktop>,
+    id: Option<i64>,
+    input: CampaignInput,
+) -> Result<Campaign, UserError> {
+    shown(
+        desktop
+            .store
+            .call(move |conn| match id {
+                Some(id) => campaigns::update(conn, id, &input),
+                None => campaigns::create(conn, &input),
+            })
+            .await,
+    )
+}
+
+/// Returns how many were added (contacts already in the campaign are left as they are).
+#[tauri::command]
+pub async fn campaign_add_contacts(
+    desktop: State<'_, Desktop>,
+    campaign: i64,
+    contact_ids: Vec<i64>,
+) -> Result<usize, UserError> {
+    shown(
+        desktop
+            .store
+            .call(move |conn| {
+                campaigns::get(conn, campaign)?;
+                queue::add_to_campaign(conn, campaign, &contact_ids)
+            })
+            .await,
+    )
+}
+
+/// Adds every contact a search matches, page by page, so the UI never holds the table.
+#[tauri::command]
+pub async fn campaign_add_all_matching(
+    desktop: State<'_, Desktop>,
+    campaign: i64,
+    query: String,
+) -> Result<usize, UserError> {
+    shown(
+        desktop
+            .store
+            .call(move |conn| {
+                campaigns::get(conn, campaign)?;
+                let mut ids = Vec::new();
+                let mut after = 0;
+                loop {
+                    let page = contacts::page(conn, &query, after, contacts::MAX_PAGE)?;
+                    ids.extend(page.contacts.iter().map(|c| c.id));
+                    match page.next_after {
+                        Some(next) => after = next,
+                        None => break,
+                    }
+                }
+                queue::add_to_campaign(conn, campaign, &ids)
+            })
+            .await,
+    )
+}

@@ -1,0 +1,26 @@
+//! Commands the UI invokes, by area; each maps one call into core.
+
+pub mod campaigns;
+pub mod contacts;
+pub mod queue;
+
+use clipdesk_core::sync::SyncStatus;
+use clipdesk_core::{AppInfo, CoreResult, UserError};
+use tauri::State;
+
+use crate::Desktop;
+
+#[tauri::command]
+pub fn app_info(desktop: State<'_, Desktop>) -> AppInfo {
+    desktop.info.clone()
+}
+
+#[tauri::command]
+pub fn sync_status(desktop: State<'_, Desktop>) -> SyncStatus {
+    desktop.sync.borrow().clone()
+}
+
+/// What the UI is shown when a core call fails.
+fn shown<T>(result: CoreResult<T>) -> Result<T, UserError> {
+    result.map_err(|err| UserError::from(&err))
+}

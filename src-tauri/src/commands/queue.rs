@@ -1,0 +1,55 @@
+//! The outreach queue, as the operator named in settings.
+
+use clipdesk_core::queue::{self, NextStep, Outcome};
+use clipdesk_core::{UserError, settings};
+use tauri::State;
+
+use super::shown;
+use crate::Desktop;
+
+#[tauri::command]
+pub async fn queue_start_next(
+    desktop: State<'_, Desktop>,
+    campaign: i64,
+) -> Result<NextStep, UserError> {
+    shown(
+        desktop
+            .store
+            .call(move |conn| {
+                let operator = settings::load(conn)?.operator;
+                queue::start_next(conn, campaign, &operator)
+            })
+            .await,
+    )
+}
+
+#[tauri::command]
+pub async fn queue_mark(
+    desktop: State<'_, Desktop>,
+    outreach: i64,
+    outcome: Outcome,
+) -> Result<(), UserError> {
+    shown(
+        desktop
+            .store
+            .call(move |conn| {
+                let operator = settings::load(conn)?.operator;
+                queue::mark(conn, outreach, outcome, &operator)
+            })
+            .await,
+    )
+}
+
+/// Undoes the operator's last outcome; returns the item put back.
+#[tauri::command]
+pub async fn queue_undo(desktop: State<'_, Desktop>) -> Result<i64, UserError> {
+    shown(
+        desktop
+            .store
+            .call(|conn| {
+                let operator = settings::load(conn)?.operator;
+                queue::undo_last(conn, &operator)
+            })
+            .await,
+    )
+}

@@ -1,0 +1,125 @@
+// Filling the queue from the operator's side: contacts imported through the Contacts screen,
+// searched and paged from the Rust side, through a real WebDriver session.
+
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { after, before, test } from "node:test";
+import { By, until } from "selenium-webdriver";
+import { startDesktop } from "../lib/desktop.mjs";
+import { fixturesDir } from "../lib/paths.mjs";
+
+/** @type {Awaited<ReturnType<typeof startDesktop>>} */
+let app;
+/** @type {string} */
+let dataDir;
+
+before(async () => {
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "clipdesk-desktop-queue-e2e-"));
+  app = await startDesktop({ dataDir });
+});
+
+after(async () => {
+  await app?.stop();
+  await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+/**
+ * @param {string} css
+ * @param {RegExp} pattern
+ */
+async function waitForText(css, pattern) {
+  const { driver } = app;
+  const element = await driver.wait(until.elementLocated(By.css(css)), 10_000);
+  await driver.wait(async () => pattern.test(await element.getText()), 10_000, `${css} never matched ${pattern}`);
+  return element;
+}
+
+test("with no campaign the queue says to create one", async () => {
+  const { driver } = app;
+  await driver.wait(until.elementLocated(By.css("main[data-screen=queue]")), 20_000);
+  await waitForText("[data-testid=empty-state] p", /Create a campaign in Campaigns/);
+});
+
+test("a CSV imported through the Contacts screen fills the table", async () => {
+  const { driver } = app;
+  await driver.findElement(By.css("nav a[data-screen=contacts]")).click();
+  await waitForText("[data-testid=contacts-empty]", /No contacts yet/);
+
+  await driver.findElement(By.css("[data-testid=import-toggle]")).click();
+  await driver
+    .findElement(By.css("[data-testid=import-path]"))
+    .sendKeys(path.join(fixturesDir, "contacts-sample.csv"));
+  await driver.findElement(By.css("[data-testid=import-preview]")).click();
+  const preview = await driver.wait(until.elementLocated(By.css("[data-testid=import-preview-table]")), 10_000);
+  const headers = await preview.findElements(By.css("thead th small"));
+  const fields = await Promise.all(headers.map((el) => el.getText()));
+  assert.deepEqual(fields, ["handle", "user_id", "display_name", "tags", "notes"], "each column maps to its field");
+
+  await driver.findElement(By.css("[data-testid=import-run]")).click();
+  await waitForText("[data-testid=import-report]", /^10 imported, 0 updated, 0 skipped, 0 rejected/);
+  await waitForText("[data-testid=contacts-total]", /^10 contacts$/);
+  const rows = await driver.findElements(By.css("[data-testid=contacts-table] tbody tr"));
+  assert.equal(rows.length, 10);
+  await app.screenshot("desktop-contacts-imported");
+});
+
+test("searching as you type narrows the table", async () => {
+  const { driver } = app;
+  await driver.findElement(By.css("[data-testid=contacts-search]")).sendKeys("maya");
+  await waitForText("[data-testid=contacts-total]", /^1 matching$/);
+  const handle = await driver.findElement(By.css("[data-testid=contacts-table] tbody tr td")).getText();
+  assert.equal(handle, "@maya.bakes");
+});
+
+test("a path that cannot be read is reported, not imported", async () => {
+  const { driver } = app;
+  const input = await driver.findElement(By.css("[data-testid=import-path]"));
+  await input.clear();
+  await input.sendKeys(path.join(dataDir, "missing.csv"));
+  await driver.findElement(By.css("[data-testid=import-preview]")).click();
+  await waitForText("[data-testid=import-error]", /cannot read .*missing\.csv/);
+});
+
+test("a campaign made in Campaigns takes the imported contacts", async () => {
+  const { driver } = app;
+  await driver.findElement(By.css("nav a[data-screen=campaigns]")).click();
+  await driver.wait(until.elementLocated(By.css("[data-testid=campaign-new]")), 10_000).click();
+  const editor = await driver.wait(until.elementLocated(By.css("[data-testid=campaign-editor]")), 10_000);
+  await editor.findElement(By.css("[data-testid=campaign-save]")).click();
+  await waitForText("[data-testid=campaign-editor] .error.field[data-field=name]", /name/);
+  await editor.findElement(By.css("[data-testid=campaign-name]")).sendKeys("Spring bakes");
+  await editor.findElement(By.css("textarea")).sendKeys("Hi {{first_name|there}}, record a clip for us: {{link}}");
+  await editor.findElement(By.css("[data-testid=campaign-save]")).click();
+  await waitForText("[data-testid=campaign-notice]", /Saved “Spring bakes”/);
+
+  await driver.findElement(By.css("nav a[data-screen=contacts]")).click();
+  const add = await driver.wait(until.elementLocated(By.css("[data-testid=add-matching]")), 10_000);
+  await driver.wait(until.elementIsEnabled(add), 5_000);
+  await add.click();
+  await waitForText(".add .notice", /^Added 10 to Spring bakes/);
+});
+
+test("the queue serves contacts by keyboard: skip, send, pacing wait, undo", async () => {
+  const { driver } = app;
+  await driver.findElement(By.css("nav a[data-screen=queue]")).click();
+  await driver.wait(until.elementLocated(By.css("[data-testid=queue]")), 10_000);
+  await driver.wait(until.elementLocated(By.css("[data-testid=queue-campaign]")), 10_000);
+  await driver.findElement(By.css("body")).sendKeys("\uE007"); // Enter
+  // Links are registered by the sync loop's next round; the queue retries by itself.
+  const contact = await driver.wait(until.elementLocated(By.css("[data-testid=queue-contact] h2")), 60_000);
+  assert.match(await contact.getText(), /^@maya\.bakes/);
+  const part = await driver.findElement(By.css("[data-testid=queue-parts] pre")).getText();
+  assert.match(part, /^Hi Maya, record a clip for us: https?:\/\/\S+\/r\/\S+$/, "the link is the contact's own");
+
+  await driver.findElement(By.css("body")).sendKeys("k");
+  await waitForText("[data-testid=queue-contact] h2", /^@dan_rides/);
+  await driver.findElement(By.css("body")).sendKeys("s");
+  await waitForText("[data-testid=pacing-wait]", /next send allowed in \d:\d\d/);
+  await waitForText("[data-testid=pace]", /^1 of 50 sent in the last 24 hours/);
+  await app.screenshot("desktop-queue-pacing");
+
+  await driver.findElement(By.css("body")).sendKeys("u");
+  await waitForText("[data-testid=queue-contact] h2", /^@dan_rides/);
+});
