@@ -33,6 +33,9 @@ const MAX_ATTEMPTS: i64 = 2;
 pub struct Tools {
     pub ffmpeg: PathBuf,
     pub ffprobe: PathBuf,
+    /// `nice`, when the system has it: encoders run below the server's own threads, so a
+    /// busy media worker slows uploads and page loads less.
+    pub nice: Option<PathBuf>,
 }
 
 impl Tools {
@@ -43,10 +46,34 @@ impl Tools {
                 .await
                 .map_err(|e| format!("{} is not usable: {e}", tool.display()))?;
         }
+        let nice = PathBuf::from("nice");
+        let nice = run(
+            &nice,
+            &["-n".as_ref(), "10".as_ref(), "true".as_ref()],
+            Duration::from_secs(10),
+        )
+        .await
+        .ok()
+        .map(|_| nice);
         Ok(Tools {
             ffmpeg: config.ffmpeg.clone(),
             ffprobe: config.ffprobe.clone(),
+            nice,
         })
+    }
+
+    /// Runs ffmpeg with `args`, at a lower CPU priority when `nice` is there (it execs
+    /// ffmpeg in place, so the time limit still kills ffmpeg itself).
+    pub async fn encode(&self, args: &[&OsStr], limit: Duration) -> Result<Vec<u8>, String> {
+        match &self.nice {
+            Some(nice) => {
+                let mut all: Vec<&OsStr> =
+                    vec!["-n".as_ref(), "10".as_ref(), self.ffmpeg.as_os_str()];
+                all.extend_from_slice(args);
+                run(nice, &all, limit).await
+            }
+            None => run(&self.ffmpeg, args, limit).await,
+        }
     }
 }
 

@@ -5,8 +5,8 @@ use std::ffi::OsStr;
 use std::path::Path;
 use std::time::Duration;
 
+use super::Tools;
 use super::probe::Probe;
-use super::{Tools, run};
 
 /// Longest side of the rendition, in pixels.
 pub const MAX_LONG_SIDE: u32 = 1080;
@@ -50,7 +50,7 @@ pub async fn poster(
         "mjpeg".as_ref(),
         out.as_os_str(),
     ];
-    run(&tools.ffmpeg, &args, limit).await.map(|_| ())
+    tools.encode(&args, limit).await.map(|_| ())
 }
 
 pub async fn rendition(
@@ -105,5 +105,5 @@ pub async fn rendition(
         "mp4".as_ref(),
         out.as_os_str(),
     ]);
-    run(&tools.ffmpeg, &args, limit).await.map(|_| ())
+    tools.encode(&args, limit).await.map(|_| ())
 }
