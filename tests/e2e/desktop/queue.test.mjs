@@ -26,14 +26,29 @@ after(async () => {
 });
 
 /**
+ * Waits until the element's text matches, finding it afresh on every try: the UI re-renders
+ * (the pacing countdown every second), so a found element can go stale between polls.
  * @param {string} css
  * @param {RegExp} pattern
+ * @param {number} [timeout]
+ * @returns {Promise<string>} the matching text
  */
-async function waitForText(css, pattern) {
+async function waitForText(css, pattern, timeout = 10_000) {
   const { driver } = app;
-  const element = await driver.wait(until.elementLocated(By.css(css)), 10_000);
-  await driver.wait(async () => pattern.test(await element.getText()), 10_000, `${css} never matched ${pattern}`);
-  return element;
+  let last = "";
+  await driver.wait(
+    async () => {
+      try {
+        last = await driver.findElement(By.css(css)).getText();
+        return pattern.test(last);
+      } catch {
+        return false; // not there yet, or re-rendered between find and read
+      }
+    },
+    timeout,
+    `${css} never matched ${pattern}`,
+  );
+  return last;
 }
 
 test("with no campaign the queue says to create one", async () => {
@@ -108,9 +123,8 @@ test("the queue serves contacts by keyboard: skip, send, pacing wait, undo", asy
   await driver.wait(until.elementLocated(By.css("[data-testid=queue-campaign]")), 10_000);
   await driver.findElement(By.css("body")).sendKeys("\uE007"); // Enter
   // Links are registered by the sync loop's next round; the queue retries by itself.
-  const contact = await driver.wait(until.elementLocated(By.css("[data-testid=queue-contact] h2")), 60_000);
-  assert.match(await contact.getText(), /^@maya\.bakes/);
-  const part = await driver.findElement(By.css("[data-testid=queue-parts] pre")).getText();
+  await waitForText("[data-testid=queue-contact] h2", /^@maya\.bakes/, 60_000);
+  const part = await waitForText("[data-testid=queue-parts] pre", /\S/);
   assert.match(part, /^Hi Maya, record a clip for us: https?:\/\/\S+\/r\/\S+$/, "the link is the contact's own");
 
   await driver.findElement(By.css("body")).sendKeys("k");
