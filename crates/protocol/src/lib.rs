@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod bindings;
+pub mod clock;
 mod error;
 mod handle;
 pub mod media;

@@ -1,23 +1,6 @@
-//! Time as the database stores it (Unix milliseconds) and as the API shows it (RFC 3339).
+//! Time as the server stores it (Unix milliseconds) and shows it (RFC 3339, HTTP dates).
 
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-pub fn now_ms() -> i64 {
-    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
-pub fn to_rfc3339(ms: i64) -> String {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
-
-pub fn parse_rfc3339(text: &str) -> Option<i64> {
-    let t = OffsetDateTime::parse(text, &Rfc3339).ok()?;
-    Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
-}
+pub use clipdesk_protocol::clock::{now_ms, parse_rfc3339, to_rfc3339};
 
 /// `Upload-Expires` wants an HTTP date (RFC 9110).
 pub fn to_http_date(ms: i64) -> String {
@@ -28,13 +11,6 @@ pub fn to_http_date(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_round_trips_to_the_millisecond() {
-        let ms = 1_764_072_000_123;
-        assert_eq!(parse_rfc3339(&to_rfc3339(ms)), Some(ms));
-        assert_eq!(parse_rfc3339("not a date"), None);
-    }
 
     #[test]
     fn http_dates_are_gmt() {

@@ -29,11 +29,17 @@ pub async fn upsert(
             let now = clock::now_ms();
             let strings = serde_json::to_string(&body.strings).map_err(anyhow::Error::from)?;
             let tx = conn.transaction()?;
-            let changed = tx.execute(
+            let created = load(&tx, slug.as_str())?.is_none();
+            // One upsert: a new slug is inserted, a known one keeps its created_at.
+            tx.execute(
                 "INSERT INTO campaigns (slug, title, prompt, max_duration_s, expires_at, public_page,
                                         language, strings, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
-                 ON CONFLICT (slug) DO NOTHING",
+                 ON CONFLICT (slug) DO UPDATE SET
+                    title = excluded.title, prompt = excluded.prompt,
+                    max_duration_s = excluded.max_duration_s, expires_at = excluded.expires_at,
+                    public_page = excluded.public_page, language = excluded.language,
+                    strings = excluded.strings, updated_at = excluded.updated_at",
                 params![
                     slug.as_str(),
                     body.title.trim(),
@@ -46,26 +52,6 @@ pub async fn upsert(
                     now
                 ],
             )?;
-            let created = changed == 1;
-            if !created {
-                tx.execute(
-                    "UPDATE campaigns SET title = ?2, prompt = ?3, max_duration_s = ?4,
-                            expires_at = ?5, public_page = ?6, language = ?7, strings = ?8,
-                            updated_at = ?9
-                     WHERE slug = ?1",
-                    params![
-                        slug.as_str(),
-                        body.title.trim(),
-                        body.prompt.trim(),
-                        body.max_duration_s,
-                        expires_at,
-                        body.public_page,
-                        body.language,
-                        strings,
-                        now
-                    ],
-                )?;
-            }
             let campaign = load(&tx, slug.as_str())?
                 .ok_or_else(|| anyhow::anyhow!("campaign vanished inside its own transaction"))?;
             tx.commit()?;
