@@ -2,6 +2,9 @@
 const COMMANDS: &[&str] = &[
     "app_info",
     "sync_status",
+    "settings_get",
+    "settings_test",
+    "settings_save",
     "contacts_page",
     "import_preview",
     "import_contacts",
@@ -14,6 +17,12 @@ const COMMANDS: &[&str] = &[
     "queue_start_next",
     "queue_mark",
     "queue_undo",
+    "reviews_list",
+    "reviews_waiting",
+    "review_get",
+    "review_media",
+    "review_decide",
+    "dashboard",
 ];
 
 fn main() {

@@ -4,80 +4,310 @@
 mod commands;
 mod embedded;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use clipdesk_core::client::ServerClient;
+use clipdesk_core::settings::{self, Settings};
 use clipdesk_core::store::StoreHandle;
-use clipdesk_core::sync::{self, SyncStatus};
-use clipdesk_core::{AppInfo, settings};
-use tauri::Manager;
-use tokio::sync::watch;
+use clipdesk_core::sync::{self, Applied, SyncStatus};
+use clipdesk_core::{AppInfo, CoreError, CoreResult};
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
+use tokio::sync::{Notify, watch};
+
+/// The event the UI hears after a feed page changed something (payload: [`Applied`]).
+pub const SYNC_APPLIED: &str = "sync-applied";
 
 /// What the commands share.
 pub struct Desktop {
     pub store: StoreHandle,
-    pub info: AppInfo,
-    pub sync: watch::Receiver<SyncStatus>,
-    /// Kept alive for as long as the app runs.
-    _server: Option<clipdesk_server::RunningServer>,
+    dir: PathBuf,
+    app: AppHandle,
+    /// The server this desktop syncs with; replaced when Settings switch servers.
+    link: Mutex<ServerLink>,
+    /// The embedded server, once started; kept for as long as the app runs.
+    embedded: tokio::sync::Mutex<Option<clipdesk_server::RunningServer>>,
+}
+
+/// One server connection and the sync loop running over it.
+struct ServerLink {
+    client: ServerClient,
+    info: AppInfo,
+    status: watch::Receiver<SyncStatus>,
+    nudge: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ServerLink {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Desktop {
+    fn link(&self) -> std::sync::MutexGuard<'_, ServerLink> {
+        self.link.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn client(&self) -> ServerClient {
+        self.link().client.clone()
+    }
+
+    pub fn info(&self) -> AppInfo {
+        self.link().info.clone()
+    }
+
+    pub fn sync_status(&self) -> SyncStatus {
+        self.link().status.borrow().clone()
+    }
+
+    /// Asks the sync loop to run a round now (new links, review decisions).
+    pub fn nudge(&self) {
+        self.link().nudge.notify_one();
+    }
+
+    /// Applies settings: a new server is checked before anything is saved, the embedded one
+    /// is started if it is wanted and not running, and the sync loop moves over.
+    pub async fn apply_settings(&self, wanted: Settings) -> CoreResult<AppInfo> {
+        let (url, token) = match &wanted.server_url {
+            Some(url) => {
+                let token = wanted.server_token.clone().unwrap_or_default();
+                let client = ServerClient::new(url, &token)?;
+                client.check().await?;
+                (client.base_url().to_owned(), token)
+            }
+            None => {
+                let (url, saved) = self.ensure_embedded(&wanted).await?;
+                (url, saved.embedded_token.unwrap_or_default())
+            }
+        };
+        let mut to_save = self.store.call(|conn| settings::load(conn)).await?;
+        to_save.server_url = wanted.server_url.clone();
+        to_save.server_token = wanted.server_token.clone();
+        to_save.operator = wanted.operator.trim().to_owned();
+        let saved = to_save.clone();
+        self.store
+            .call(move |conn| settings::save_switching(conn, &to_save))
+            .await?;
+        let link = connect(
+            &self.app,
+            &self.store,
+            &self.dir,
+            &url,
+            &token,
+            saved.server_url.is_none(),
+            &saved.operator,
+        )?;
+        let info = link.info.clone();
+        *self.link() = link;
+        Ok(info)
+    }
+
+    /// Starts the embedded server unless it runs; returns its URL and the settings it saved.
+    async fn ensure_embedded(&self, current: &Settings) -> CoreResult<(String, Settings)> {
+        let mut embedded = self.embedded.lock().await;
+        let mut stored = self.store.call(|conn| settings::load(conn)).await?;
+        stored.operator.clone_from(&current.operator);
+        if let Some(server) = embedded.as_ref() {
+            return Ok((server.url(), stored));
+        }
+        let (server, url, saved) = embedded::start(&self.dir, &stored)
+            .await
+            .map_err(CoreError::Unexpected)?;
+        let to_save = saved.clone();
+        self.store
+            .call(move |conn| settings::save(conn, &to_save))
+            .await?;
+        *embedded = Some(server);
+        Ok((url, saved))
+    }
 }
 
 /// Where this installation keeps its data: `CLIPDESK_DATA_DIR` when set (tests, portable
 /// installs), else the platform's app data folder.
+fn data_dir_override() -> Option<PathBuf> {
+    std::env::var_os("CLIPDESK_DATA_DIR").map(PathBuf::from)
+}
+
 fn data_dir(app: &tauri::App) -> anyhow::Result<PathBuf> {
-    Ok(match std::env::var_os("CLIPDESK_DATA_DIR") {
-        Some(dir) => PathBuf::from(dir),
+    Ok(match data_dir_override() {
+        Some(dir) => dir,
         None => app.path().app_data_dir()?,
     })
 }
 
-async fn start(dir: PathBuf) -> anyhow::Result<Desktop> {
-    std::fs::create_dir_all(&dir)?;
-    let store = StoreHandle::start(&dir.join("clipdesk.sqlite3"))?;
-    let mut settings = store.call(|conn| settings::load(conn)).await?;
-    let (server, url, token) = match settings.server_url.clone() {
-        Some(url) => (None, url, settings.server_token.clone().unwrap_or_default()),
-        None => {
-            let (server, url, saved) = embedded::start(&dir, &settings).await?;
-            settings = saved.clone();
-            store.call(move |conn| settings::save(conn, &saved)).await?;
-            let token = settings.embedded_token.clone().unwrap_or_default();
-            (Some(server), url, token)
-        }
-    };
-    let client = ServerClient::new(&url, &token)?;
+/// Connects to a server and starts the sync loop over it.
+fn connect(
+    app: &AppHandle,
+    store: &StoreHandle,
+    dir: &Path,
+    url: &str,
+    token: &str,
+    embedded: bool,
+    operator: &str,
+) -> CoreResult<ServerLink> {
+    let client = ServerClient::new(url, token)?;
     let (status_tx, status) = watch::channel(SyncStatus::default());
-    sync::spawn(store.clone(), client, status_tx, |videos| {
-        tracing::info!(count = videos.len(), "new videos arrived");
-    });
-    let info = AppInfo::new(
-        env!("CARGO_PKG_VERSION"),
-        &dir,
-        &url,
-        server.is_some(),
-        &settings.operator,
+    let nudge = Arc::new(Notify::new());
+    let app = app.clone();
+    // Called inside the app's Tokio runtime (setup's block_on, async commands).
+    let task = sync::spawn(
+        store.clone(),
+        client.clone(),
+        status_tx,
+        nudge.clone(),
+        move |applied| announce(&app, applied),
     );
-    Ok(Desktop {
-        store,
-        info,
-        sync: status,
-        _server: server,
+    Ok(ServerLink {
+        info: AppInfo::new(
+            env!("CARGO_PKG_VERSION"),
+            dir,
+            client.base_url(),
+            embedded,
+            operator,
+        ),
+        client,
+        status,
+        nudge,
+        task,
     })
 }
 
+/// Tells the UI a page changed something, and the person at the desk that videos arrived.
+fn announce(app: &AppHandle, applied: Applied) {
+    let count = applied.new_videos.len();
+    if count > 0 {
+        let body = if count == 1 {
+            "A new video arrived. Open Review to watch it.".to_owned()
+        } else {
+            format!("{count} new videos arrived. Open Review to watch them.")
+        };
+        if let Err(err) = app
+            .notification()
+            .builder()
+            .title("clipdesk")
+            .body(body)
+            .show()
+        {
+            // No notification service (a bare X session, CI): the Review badge still shows it.
+            tracing::info!(%err, "cannot show a notification");
+        }
+    }
+    if let Err(err) = app.emit(SYNC_APPLIED, applied) {
+        tracing::warn!(%err, "cannot tell the UI about synced events");
+    }
+}
+
+async fn start(app: AppHandle, dir: PathBuf) -> anyhow::Result<Desktop> {
+    std::fs::create_dir_all(&dir)?;
+    let store = StoreHandle::start(&dir.join("clipdesk.sqlite3"))?;
+    let settings = store.call(|conn| settings::load(conn)).await?;
+    let mut server = None;
+    let (url, token) = match settings.server_url.clone() {
+        Some(url) => (url, settings.server_token.clone().unwrap_or_default()),
+        None => {
+            let (running, url, saved) = embedded::start(&dir, &settings).await?;
+            let token = saved.embedded_token.clone().unwrap_or_default();
+            store.call(move |conn| settings::save(conn, &saved)).await?;
+            server = Some(running);
+            (url, token)
+        }
+    };
+    let link = connect(
+        &app,
+        &store,
+        &dir,
+        &url,
+        &token,
+        server.is_some(),
+        &settings.operator,
+    )?;
+    Ok(Desktop {
+        store,
+        dir,
+        app,
+        link: Mutex::new(link),
+        embedded: tokio::sync::Mutex::new(server),
+    })
+}
+
+/// A D-Bus name per data folder, so two portable installations can run side by side while
+/// a second start of the same one focuses the first.
+fn instance_id(identifier: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    match data_dir_override() {
+        None => identifier.to_owned(),
+        Some(dir) => {
+            let mut hasher = std::hash::DefaultHasher::new();
+            dir.hash(&mut hasher);
+            format!("{identifier}.d{:016x}", hasher.finish())
+        }
+    }
+}
+
+fn log_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    use tauri_plugin_log::{Target, TargetKind};
+    let file = match data_dir_override() {
+        Some(dir) => TargetKind::Folder {
+            path: dir.join("logs"),
+            file_name: None,
+        },
+        None => TargetKind::LogDir { file_name: None },
+    };
+    tauri_plugin_log::Builder::new()
+        .clear_targets()
+        .targets([Target::new(TargetKind::Stdout), Target::new(file)])
+        .level(tauri_plugin_log::log::LevelFilter::Info)
+        .max_file_size(10 * 1024 * 1024)
+        .build()
+}
+
+fn window_state_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let builder = tauri_plugin_window_state::Builder::new();
+    // A portable installation keeps its window where it keeps its data.
+    match data_dir_override() {
+        Some(dir) => builder
+            .with_filename(dir.join("window-state.json").to_string_lossy())
+            .build(),
+        None => builder.build(),
+    }
+}
+
 pub fn run() {
+    let context = tauri::generate_context!();
+    let instance = instance_id(&context.config().identifier);
     let result = tauri::Builder::default()
+        // First, so a second start hands over before anything else starts.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance)
+                .callback(|app, _argv, _cwd| {
+                    if let Some(window) = app.get_webview_window("main") {
+                        let _ = window.unminimize();
+                        let _ = window.set_focus();
+                    }
+                })
+                .build(),
+        )
+        .plugin(log_plugin())
+        .plugin(window_state_plugin())
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let dir = data_dir(app)?;
-            let desktop = tauri::async_runtime::block_on(start(dir))?;
+            let handle = app.handle().clone();
+            let desktop = tauri::async_runtime::block_on(start(handle, dir))?;
             app.manage(desktop);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::sync_status,
+            commands::settings::settings_get,
+            commands::settings::settings_test,
+            commands::settings::settings_save,
             commands::contacts::contacts_page,
             commands::contacts::import_preview,
             commands::contacts::import_contacts,
@@ -90,8 +320,14 @@ pub fn run() {
             commands::queue::queue_start_next,
             commands::queue::queue_mark,
             commands::queue::queue_undo,
+            commands::review::reviews_list,
+            commands::review::review_media,
+            commands::review::review_decide,
+            commands::review::reviews_waiting,
+            commands::review::review_get,
+            commands::dashboard::dashboard,
         ])
-        .run(tauri::generate_context!());
+        .run(context);
     if let Err(err) = result {
         eprintln!("clipdesk failed to start: {err}");
         std::process::exit(1);

@@ -1,5 +1,5 @@
 // Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test`; do not edit.
-import type { ErrorCode } from "./protocol";
+import type { ErrorCode, ReviewDecision } from "./protocol";
 
 export type AppInfo = { version: string, 
 /**
@@ -246,3 +246,73 @@ variant: number, text: string, };
  * not the contact's own.
  */
 export type MessagePreview = { parts: Array<RenderedPart>, placeholder_link: boolean, };
+
+/**
+ * Where a video is on the server, as far as this desktop knows.
+ */
+export type LocalVideoState = "received" | "ready" | "failed";
+
+/**
+ * Which videos the Review screen lists.
+ */
+export type ReviewFilter = "to_review" | "approved" | "rejected" | "all";
+
+/**
+ * A decision this desktop made that the server has not confirmed yet.
+ */
+export type PendingDecision = { decision: ReviewDecision, note: string, };
+
+/**
+ * Another reviewer decided first; their decision stands and is shown beside ours.
+ */
+export type ReviewClash = { mine: ReviewDecision, my_note: string, theirs: ReviewDecision, their_note: string, reviewer: string | null, };
+
+/**
+ * One row of the Review screen.
+ */
+export type ReviewItem = { video_id: string, campaign_slug: string | null, campaign_name: string | null, handle: string | null, display_name: string | null, state: LocalVideoState, failure: string | null, duration_ms: number | null, 
+/**
+ * RFC 3339.
+ */
+received_at: string, 
+/**
+ * The review as the server last told us.
+ */
+review: ReviewDecision, review_note: string, reviewer: string | null, pending: PendingDecision | null, conflict: ReviewClash | null, };
+
+/**
+ * One campaign's funnel. Each stage counts the people who reached it, so the numbers only
+ * fall from left to right (a sent DM whose link was never opened is in `sent` only).
+ */
+export type Funnel = { campaign_id: number, slug: string, name: string, 
+/**
+ * Everyone added to the campaign.
+ */
+queued: number, sent: number, opened: number, uploaded: number, approved: number, 
+/**
+ * Outcomes that left the funnel: skipped or can't DM.
+ */
+dropped: number, };
+
+/**
+ * Sends on one local calendar day.
+ */
+export type DaySends = { 
+/**
+ * `YYYY-MM-DD` in the operator's time zone.
+ */
+day: string, sends: number, };
+
+/**
+ * Everything the Dashboard shows, read in one call.
+ */
+export type Dashboard = { funnels: Array<Funnel>, sends: Array<DaySends>, };
+
+/**
+ * What applying a page changed, for notifications (and the UI's `sync-applied` event).
+ */
+export type Applied = { events: number, 
+/**
+ * Videos that arrived (`video_received`) in this page.
+ */
+new_videos: Array<string>, };

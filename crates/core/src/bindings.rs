@@ -4,7 +4,7 @@ use clipdesk_protocol::bindings::TsModule;
 
 pub fn core_module() -> TsModule {
     TsModule::new()
-        .import("./protocol", &["ErrorCode"])
+        .import("./protocol", &["ErrorCode", "ReviewDecision"])
         .add::<crate::AppInfo>()
         .add::<crate::UserError>()
         .add::<crate::settings::Settings>()
@@ -37,6 +37,15 @@ pub fn core_module() -> TsModule {
         .add::<crate::templates::RenderContext>()
         .add::<crate::templates::RenderedPart>()
         .add::<crate::templates::MessagePreview>()
+        .add::<crate::reviews::LocalVideoState>()
+        .add::<crate::reviews::ReviewFilter>()
+        .add::<crate::reviews::PendingDecision>()
+        .add::<crate::reviews::ReviewClash>()
+        .add::<crate::reviews::ReviewItem>()
+        .add::<crate::dashboard::Funnel>()
+        .add::<crate::dashboard::DaySends>()
+        .add::<crate::dashboard::Dashboard>()
+        .add::<crate::sync::Applied>()
 }
 
 #[cfg(test)]

@@ -60,7 +60,7 @@ impl ServerClient {
     pub async fn check(&self) -> CoreResult<Health> {
         let health: Health = read(
             self.http.get(self.url("/healthz")).send().await,
-            "the server",
+            "checking its health",
         )
         .await?;
         self.events(i64::MAX - 1, 1, 0).await?;

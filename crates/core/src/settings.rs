@@ -56,6 +56,14 @@ pub fn load(conn: &Connection) -> CoreResult<Settings> {
 
 /// Saves every field in one transaction, after checking them.
 pub fn save(conn: &mut Connection, settings: &Settings) -> CoreResult<()> {
+    check(settings)?;
+    let tx = conn.transaction()?;
+    put_all(&tx, settings)?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn check(settings: &Settings) -> CoreResult<()> {
     let operator = settings.operator.trim();
     if operator.is_empty() || operator.chars().count() > 64 {
         return Err(CoreError::invalid("operator", "must be 1 to 64 characters"));
@@ -74,18 +82,40 @@ pub fn save(conn: &mut Connection, settings: &Settings) -> CoreResult<()> {
             "a server needs its operator API token",
         ));
     }
-    let tx = conn.transaction()?;
-    put(&tx, "server_url", settings.server_url.as_deref())?;
-    put(&tx, "server_token", settings.server_token.as_deref())?;
-    put(&tx, "operator", Some(operator))?;
+    Ok(())
+}
+
+fn put_all(conn: &Connection, settings: &Settings) -> CoreResult<()> {
+    put(conn, "server_url", settings.server_url.as_deref())?;
+    put(conn, "server_token", settings.server_token.as_deref())?;
+    put(conn, "operator", Some(settings.operator.trim()))?;
     put(
-        &tx,
+        conn,
         "embedded_port",
         settings.embedded_port.map(|p| p.to_string()).as_deref(),
     )?;
-    put(&tx, "embedded_token", settings.embedded_token.as_deref())?;
+    put(conn, "embedded_token", settings.embedded_token.as_deref())
+}
+
+/// Saves settings that may point this desktop at another server. The event feed's cursor
+/// belongs to the old server, so it starts again from the new server's beginning (applying
+/// is idempotent); links not yet sent to anyone are issued again by the new server, while
+/// links already sent stay as they are (people hold them). Returns whether the server changed.
+pub fn save_switching(conn: &mut Connection, settings: &Settings) -> CoreResult<bool> {
+    check(settings)?;
+    let tx = conn.transaction()?;
+    let changed = load(&tx)?.server_url != settings.server_url;
+    put_all(&tx, settings)?;
+    if changed {
+        tx.execute("UPDATE sync_state SET cursor = 0 WHERE id = 1", [])?;
+        tx.execute(
+            "UPDATE outreach SET link_token = NULL, link_url = NULL
+             WHERE state IN ('queued', 'snoozed') AND sent_at IS NULL",
+            [],
+        )?;
+    }
     tx.commit()?;
-    Ok(())
+    Ok(changed)
 }
 
 #[cfg(test)]
@@ -115,5 +145,37 @@ mod tests {
             None,
             "a refused save changes nothing"
         );
+    }
+
+    #[test]
+    fn switching_servers_restarts_the_feed_and_reissues_unsent_links() {
+        let mut conn = open_in_memory().unwrap();
+        conn.execute_batch(
+            "UPDATE sync_state SET cursor = 42 WHERE id = 1;
+             INSERT INTO campaigns (id, slug, name, template, landing_title, prompt, dm_url_with_id,
+                                    dm_url_without_id, created_at, updated_at)
+             VALUES (1, 's', 'S', '{}', 'S', '', 'u', 'h', 0, 0);
+             INSERT INTO contacts (id, handle, created_at, updated_at) VALUES (1, 'a', 0, 0), (2, 'b', 0, 0);
+             INSERT INTO outreach (campaign_id, contact_id, state, link_token, link_url, sent_at, added_at, updated_at)
+             VALUES (1, 1, 'queued', 't1', 'http://old/r/t1', NULL, 0, 0),
+                    (1, 2, 'sent', 't2', 'http://old/r/t2', 5, 0, 0);",
+        )
+        .unwrap();
+        let mut s = load(&conn).unwrap();
+        assert!(!save_switching(&mut conn, &s).unwrap(), "nothing changed");
+        s.server_url = Some("https://clips.example.com".into());
+        s.server_token = Some("secret".into());
+        assert!(save_switching(&mut conn, &s).unwrap());
+        let cursor: i64 = conn
+            .query_row("SELECT cursor FROM sync_state", [], |r| r.get(0))
+            .unwrap();
+        let links: Vec<Option<String>> = conn
+            .prepare("SELECT link_token FROM outreach ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!((cursor, links), (0, vec![None, Some("t2".into())]));
     }
 }

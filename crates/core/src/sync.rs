@@ -2,6 +2,7 @@
 //! new cursor in one transaction (a crash never loses or doubles an event), register links
 //! that are still missing, and send review decisions from the outbox.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use clipdesk_protocol::api::{
@@ -10,7 +11,7 @@ use clipdesk_protocol::api::{
 use clipdesk_protocol::media::{ReviewDecision, ReviewUpdate};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use ts_rs::TS;
 
 use crate::client::{ReviewOutcome, ServerClient};
@@ -70,9 +71,10 @@ pub fn cursor(conn: &Connection) -> CoreResult<i64> {
     )
 }
 
-/// What applying a page changed, for notifications.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// What applying a page changed, for notifications (and the UI's `sync-applied` event).
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Applied {
+    #[ts(type = "number")]
     pub events: usize,
     /// Videos that arrived (`video_received`) in this page.
     pub new_videos: Vec<String>,
@@ -406,11 +408,15 @@ fn outbox_counts(conn: &Connection) -> CoreResult<(u32, u32)> {
 }
 
 /// The sync loop: runs until the returned handle is aborted; reports through `status`.
+/// `nudge` cuts a long-poll short, so links for contacts just added and review decisions
+/// just made go to the server at once rather than at the next round; `on_applied` hears of
+/// every page that changed something.
 pub fn spawn(
     store: StoreHandle,
     client: ServerClient,
     status: watch::Sender<SyncStatus>,
-    on_new_videos: impl Fn(Vec<String>) + Send + Sync + 'static,
+    nudge: Arc<Notify>,
+    on_applied: impl Fn(Applied) + Send + Sync + 'static,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut backoff = Duration::from_secs(1);
@@ -418,7 +424,7 @@ pub fn spawn(
         // says "connected" at once instead of after a whole long-poll.
         let mut wait = 0;
         loop {
-            match round(&store, &client, &on_new_videos, wait).await {
+            match round(&store, &client, &nudge, &on_applied, wait).await {
                 Ok((page_more, cursor)) => {
                     backoff = Duration::from_secs(1);
                     wait = WAIT_S;
@@ -456,21 +462,25 @@ pub fn spawn(
 }
 
 /// One exchange: links and reviews first (cheap when there is nothing), then one page of the
-/// feed (long-polling when caught up).
+/// feed (long-polling when caught up, until a nudge).
 async fn round(
     store: &StoreHandle,
     client: &ServerClient,
-    on_new_videos: &impl Fn(Vec<String>),
+    nudge: &Notify,
+    on_applied: &impl Fn(Applied),
     wait_s: u32,
 ) -> CoreResult<(bool, i64)> {
     register_links(store, client).await?;
     sync_outbox(store, client).await?;
     let after = store.call(|conn| cursor(conn)).await?;
-    let page = client.events(after, PAGE, wait_s).await?;
+    let page = tokio::select! {
+        page = client.events(after, PAGE, wait_s) => page?,
+        () = nudge.notified() => return Ok((false, after)),
+    };
     let more = page.more;
     let applied = store.call(move |conn| apply_page(conn, &page)).await?;
-    if !applied.new_videos.is_empty() {
-        on_new_videos(applied.new_videos);
+    if applied.events > 0 {
+        on_applied(applied);
     }
     let cursor = store.call(|conn| cursor(conn)).await?;
     Ok((more, cursor))

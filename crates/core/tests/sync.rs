@@ -275,9 +275,18 @@ async fn the_sync_task_reports_connected_and_announces_new_videos() {
     let w = world(1).await;
     let (status_tx, mut status) = tokio::sync::watch::channel(sync::SyncStatus::default());
     let (videos_tx, mut videos) = tokio::sync::mpsc::unbounded_channel();
-    let task = sync::spawn(w.store.clone(), w.client.clone(), status_tx, move |ids| {
-        let _ = videos_tx.send(ids);
-    });
+    let nudge = std::sync::Arc::new(tokio::sync::Notify::new());
+    let task = sync::spawn(
+        w.store.clone(),
+        w.client.clone(),
+        status_tx,
+        nudge,
+        move |applied| {
+            if !applied.new_videos.is_empty() {
+                let _ = videos_tx.send(applied.new_videos);
+            }
+        },
+    );
     tokio::time::timeout(
         Duration::from_secs(10),
         status.wait_for(|s| s.state == sync::SyncState::Connected),
@@ -292,6 +301,50 @@ async fn the_sync_task_reports_connected_and_announces_new_videos() {
         .unwrap()
         .unwrap();
     assert_eq!(announced, [video]);
+    task.abort();
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_nudge_registers_new_links_without_waiting_for_the_long_poll() {
+    let w = world(1).await;
+    let (status_tx, mut status) = tokio::sync::watch::channel(sync::SyncStatus::default());
+    let nudge = std::sync::Arc::new(tokio::sync::Notify::new());
+    let task = sync::spawn(
+        w.store.clone(),
+        w.client.clone(),
+        status_tx,
+        nudge.clone(),
+        |_| {},
+    );
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        status.wait_for(|s| s.state == sync::SyncState::Connected),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(links(&w.store).await.len(), 1);
+    // The loop now long-polls for 25 s; a contact added meanwhile gets its link at a nudge.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    w.store
+        .call(|conn| {
+            let input = ContactInput::parse("late_comer", "", "Late", "", "").unwrap();
+            let id = contacts::insert(conn, &input, None)?;
+            queue::add_to_campaign(conn, 1, &[id])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    nudge.notify_one();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while links(&w.store).await.len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the nudged loop did not register the new link within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     task.abort();
     w.server.stop().await.unwrap();
 }

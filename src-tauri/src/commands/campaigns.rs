@@ -55,7 +55,7 @@ pub async fn campaign_add_contacts(
     campaign: i64,
     contact_ids: Vec<i64>,
 ) -> Result<usize, UserError> {
-    shown(
+    let added = shown(
         desktop
             .store
             .call(move |conn| {
@@ -63,7 +63,10 @@ pub async fn campaign_add_contacts(
                 queue::add_to_campaign(conn, campaign, &contact_ids)
             })
             .await,
-    )
+    )?;
+    // Their links are registered now rather than at the sync loop's next round.
+    desktop.nudge();
+    Ok(added)
 }
 
 /// Adds every contact a search matches, page by page, so the UI never holds the table.
@@ -73,7 +76,7 @@ pub async fn campaign_add_all_matching(
     campaign: i64,
     query: String,
 ) -> Result<usize, UserError> {
-    shown(
+    let added = shown(
         desktop
             .store
             .call(move |conn| {
@@ -91,5 +94,7 @@ pub async fn campaign_add_all_matching(
                 queue::add_to_campaign(conn, campaign, &ids)
             })
             .await,
-    )
+    )?;
+    desktop.nudge();
+    Ok(added)
 }

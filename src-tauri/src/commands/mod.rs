@@ -2,7 +2,10 @@
 
 pub mod campaigns;
 pub mod contacts;
+pub mod dashboard;
 pub mod queue;
+pub mod review;
+pub mod settings;
 
 use clipdesk_core::sync::SyncStatus;
 use clipdesk_core::{AppInfo, CoreResult, UserError};
@@ -12,12 +15,12 @@ use crate::Desktop;
 
 #[tauri::command]
 pub fn app_info(desktop: State<'_, Desktop>) -> AppInfo {
-    desktop.info.clone()
+    desktop.info()
 }
 
 #[tauri::command]
 pub fn sync_status(desktop: State<'_, Desktop>) -> SyncStatus {
-    desktop.sync.borrow().clone()
+    desktop.sync_status()
 }
 
 /// What the UI is shown when a core call fails.

@@ -4,7 +4,9 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { openUrl } from "@tauri-apps/plugin-opener";
+import type { Health, MediaUrls, ReviewDecision } from "../../bindings/protocol";
 import type {
+  Applied,
   AppInfo,
   Campaign,
   CampaignInput,
@@ -14,7 +16,11 @@ import type {
   ImportReport,
   NextStep,
   Outcome,
+  ReviewFilter,
+  ReviewItem,
+  Settings,
   SyncStatus,
+  Dashboard,
 } from "../../bindings/core";
 
 export function appInfo(): Promise<AppInfo> {
@@ -90,4 +96,51 @@ export function campaignDraft(): Promise<CampaignInput> {
 /** The variables a message template may use, for the editor's help. */
 export function templateVariables(): Promise<string[]> {
   return invoke<string[]>("template_variables");
+}
+
+export function settingsGet(): Promise<Settings> {
+  return invoke<Settings>("settings_get");
+}
+
+/** Tries a server and token without saving them; rejects with what is wrong. */
+export function settingsTest(serverUrl: string, serverToken: string): Promise<Health> {
+  return invoke<Health>("settings_test", { serverUrl, serverToken });
+}
+
+/**
+ * Saves settings; `serverUrl: null` means the embedded server, `serverToken: null` keeps the
+ * stored token. The server is checked first; nothing is saved when that fails.
+ */
+export function settingsSave(serverUrl: string | null, serverToken: string | null, operator: string): Promise<AppInfo> {
+  return invoke<AppInfo>("settings_save", { serverUrl, serverToken, operator });
+}
+
+export function reviewsList(filter: ReviewFilter, campaign: string | null = null): Promise<ReviewItem[]> {
+  return invoke<ReviewItem[]>("reviews_list", { filter, campaign });
+}
+
+export function reviewGet(video: string): Promise<ReviewItem> {
+  return invoke<ReviewItem>("review_get", { video });
+}
+
+export function reviewsWaiting(): Promise<number> {
+  return invoke<number>("reviews_waiting");
+}
+
+/** Fresh signed addresses of a video's poster and rendition (they expire). */
+export function reviewMedia(video: string): Promise<MediaUrls> {
+  return invoke<MediaUrls>("review_media", { video });
+}
+
+export function reviewDecide(video: string, decision: ReviewDecision, note: string): Promise<ReviewItem> {
+  return invoke<ReviewItem>("review_decide", { video, decision, note });
+}
+
+export function dashboard(days: number): Promise<Dashboard> {
+  return invoke<Dashboard>("dashboard", { days, utcOffsetMinutes: -new Date().getTimezoneOffset() });
+}
+
+/** Fires after the sync loop applied feed events (opens, uploads, reviews from others). */
+export function onSyncApplied(handler: (applied: Applied) => void): Promise<UnlistenFn> {
+  return listen<Applied>("sync-applied", (event) => handler(event.payload));
 }

@@ -1,0 +1,23 @@
+//! The Dashboard's figures.
+
+use clipdesk_core::UserError;
+use clipdesk_core::dashboard::{self, Dashboard};
+use tauri::State;
+
+use super::shown;
+use crate::Desktop;
+
+/// Funnels per campaign and sends per day over the last `days` days in the operator's zone.
+#[tauri::command]
+pub async fn dashboard(
+    desktop: State<'_, Desktop>,
+    days: u32,
+    utc_offset_minutes: i32,
+) -> Result<Dashboard, UserError> {
+    shown(
+        desktop
+            .store
+            .call(move |conn| dashboard::load(conn, days, utc_offset_minutes))
+            .await,
+    )
+}

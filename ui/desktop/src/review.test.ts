@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import type { ReviewItem } from "../../bindings/core";
+import { ageText, conflictText, decisionText, durationText, keepSelected, reviewActionForKey, shownDecision, step } from "./review";
+
+function item(id: string, extra: Partial<ReviewItem> = {}): ReviewItem {
+  return {
+    video_id: id,
+    campaign_slug: "spring",
+    campaign_name: "Spring",
+    handle: "maya",
+    display_name: null,
+    state: "ready",
+    failure: null,
+    duration_ms: 12_000,
+    received_at: "2026-11-25T10:00:00Z",
+    review: "pending",
+    review_note: "",
+    reviewer: null,
+    pending: null,
+    conflict: null,
+    ...extra,
+  };
+}
+
+describe("review keys", () => {
+  it("maps A/R/N/J/K and the arrows, and nothing else", () => {
+    expect(reviewActionForKey("a")).toEqual({ kind: "decide", decision: "approved" });
+    expect(reviewActionForKey("R")).toEqual({ kind: "decide", decision: "rejected" });
+    expect(reviewActionForKey("n")).toEqual({ kind: "note" });
+    expect(reviewActionForKey("j")).toEqual({ kind: "move", delta: 1 });
+    expect(reviewActionForKey("ArrowUp")).toEqual({ kind: "move", delta: -1 });
+    expect(reviewActionForKey("x")).toBeNull();
+  });
+});
+
+describe("what a row says", () => {
+  it("shows an unsent decision before the server's", () => {
+    const sending = item("v", { pending: { decision: "approved", note: "" } });
+    expect(shownDecision(sending)).toBe("approved");
+    expect(decisionText(sending)).toBe("Approved — sending…");
+    expect(decisionText(item("v", { review: "rejected", reviewer: "ana" }))).toBe("Rejected by ana");
+    expect(decisionText(item("v"))).toBe("Not reviewed yet");
+  });
+
+  it("names the other reviewer's decision in a conflict", () => {
+    const clash = item("v", {
+      review: "rejected",
+      conflict: { mine: "approved", my_note: "", theirs: "rejected", their_note: "off-brand", reviewer: "ana" },
+    });
+    expect(conflictText(clash)).toBe(
+      "ana decided first: Rejected (“off-brand”). Your approved was not saved; press A or R to decide again.",
+    );
+    expect(conflictText(item("v"))).toBeNull();
+  });
+
+  it("formats durations and ages", () => {
+    expect(durationText(83_500)).toBe("1:24");
+    expect(durationText(null)).toBe("–:––");
+    const at = "2026-11-25T10:00:00Z";
+    const t = Date.parse(at);
+    expect(ageText(at, t + 30_000)).toBe("just now");
+    expect(ageText(at, t + 5 * 60_000)).toBe("5 min ago");
+    expect(ageText(at, t + 3 * 3_600_000)).toBe("3 h ago");
+    expect(ageText(at, t + 50 * 3_600_000)).toBe("2 d ago");
+  });
+});
+
+describe("moving through the list", () => {
+  const rows = [item("a"), item("b"), item("c")];
+
+  it("steps and stops at the ends", () => {
+    expect(step(rows, null, 1)).toBe("a");
+    expect(step(rows, "a", 1)).toBe("b");
+    expect(step(rows, "c", 1)).toBe("c");
+    expect(step(rows, "a", -1)).toBe("a");
+    expect(step([], "a", 1)).toBeNull();
+  });
+
+  it("keeps the watched row in place when a reload dropped it", () => {
+    const decided = item("b", { review: "approved" });
+    const fresh = [item("a"), item("c")];
+    expect(keepSelected(fresh, rows, decided).map((r) => r.video_id)).toEqual(["a", "b", "c"]);
+    expect(keepSelected(fresh, rows, null)).toBe(fresh);
+    expect(keepSelected(rows, rows, decided)).toBe(rows);
+  });
+});
