@@ -183,16 +183,20 @@ fn announce(app: &AppHandle, applied: Applied) {
         } else {
             format!("{count} new videos arrived. Open Review to watch them.")
         };
-        if let Err(err) = app
-            .notification()
-            .builder()
-            .title("clipdesk")
-            .body(body)
-            .show()
-        {
-            // No notification service (a bare X session, CI): the Review badge still shows it.
-            tracing::info!(%err, "cannot show a notification");
-        }
+        // Showing one is a blocking D-Bus call: kept off the sync loop.
+        let app = app.clone();
+        tauri::async_runtime::spawn_blocking(move || {
+            if let Err(err) = app
+                .notification()
+                .builder()
+                .title("clipdesk")
+                .body(body)
+                .show()
+            {
+                // No notification service (a bare X session, CI): the Review badge still says it.
+                tracing::info!(%err, "cannot show a notification");
+            }
+        });
     }
     if let Err(err) = app.emit(SYNC_APPLIED, applied) {
         tracing::warn!(%err, "cannot tell the UI about synced events");
