@@ -299,6 +299,7 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let dir = data_dir(app)?;
             let handle = app.handle().clone();
@@ -324,6 +325,9 @@ pub fn run() {
             commands::queue::queue_start_next,
             commands::queue::queue_mark,
             commands::queue::queue_undo,
+            commands::queue::contact_history,
+            commands::campaigns::campaign_preview,
+            commands::campaigns::campaign_export,
             commands::review::reviews_list,
             commands::review::review_media,
             commands::review::review_decide,

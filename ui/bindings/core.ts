@@ -98,6 +98,15 @@ parts: Array<RenderedPart>, link_url: string, dm_url: string, pace: PaceVerdict,
  */
 export type NextStep = { "status": "started" } & Started | { "status": "wait", verdict: PaceVerdict, } | { "status": "waiting_for_links", count: number, } | { "status": "empty" };
 
+/**
+ * One campaign a contact has been in, as the Queue shows it beside the contact.
+ */
+export type HistoryEntry = { campaign_name: string, state: OutreachState, cant_dm_reason: CantDmReason | null, 
+/**
+ * RFC 3339 times, when they happened.
+ */
+sent_at: string | null, link_opened_at: string | null, video_state: string | null, review: string | null, updated_at: string, };
+
 export type Campaign = { id: number, slug: string, name: string, template: Template, landing_title: string, prompt: string, max_duration_s: number, link_expiry_days: number | null, dm_url_with_id: string, dm_url_without_id: string, pacing: Pacing, };
 
 /**

@@ -19,6 +19,7 @@ pub fn core_module() -> TsModule {
         .add::<crate::queue::Outcome>()
         .add::<crate::queue::Started>()
         .add::<crate::queue::NextStep>()
+        .add::<crate::queue::HistoryEntry>()
         .add::<crate::campaigns::Campaign>()
         .add::<crate::campaigns::CampaignInput>()
         .add::<crate::import::ContactField>()

@@ -8,7 +8,7 @@ use ts_rs::TS;
 use crate::clock;
 use crate::error::{CoreError, CoreResult};
 use crate::pacing::Pacing;
-use crate::templates::{self, Template};
+use crate::templates::{self, MessagePreview, RenderContext, Template};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Campaign {
@@ -230,6 +230,40 @@ pub fn update(conn: &Connection, id: i64, input: &CampaignInput) -> CoreResult<C
     get(conn, id)
 }
 
+/// The campaign's message as `contact` would get it, from the editor's unsaved template:
+/// with their own link when the campaign already issued one, else a placeholder link.
+pub fn preview_for(
+    conn: &Connection,
+    campaign: Option<i64>,
+    name: &str,
+    template: &Template,
+    contact: i64,
+) -> CoreResult<MessagePreview> {
+    let checked = templates::parse(template)?;
+    let contact = crate::contacts::get(conn, contact)?;
+    let link: Option<String> = match campaign {
+        Some(id) => conn
+            .query_row(
+                "SELECT link_url FROM outreach WHERE campaign_id = ?1 AND contact_id = ?2",
+                params![id, contact.id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten(),
+        None => None,
+    };
+    Ok(templates::preview(
+        &checked,
+        &RenderContext {
+            handle: contact.handle,
+            display_name: contact.display_name,
+            tags: contact.tags,
+            link,
+            campaign_name: name.trim().to_owned(),
+        },
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,5 +328,42 @@ mod tests {
         input.dm_url_with_id = "https://www.tiktok.com/messages".into();
         assert!(create(&mut conn, &input).is_err());
         assert!(list(&conn).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_preview_uses_the_contacts_own_link_once_issued() {
+        let mut conn = open_in_memory().unwrap();
+        let campaign = create(&mut conn, &CampaignInput::new("Spring", template())).unwrap();
+        let maya = crate::contacts::insert(
+            &conn,
+            &crate::contacts::ContactInput::parse("maya", "", "Maya Lopez", "", "").unwrap(),
+            None,
+        )
+        .unwrap();
+        let edited = Template {
+            parts: vec![Part::text([
+                "Hey {{first_name}} from {{campaign}}: {{link}}",
+            ])],
+        };
+        let shown = preview_for(&conn, Some(campaign.id), "Spring!", &edited, maya).unwrap();
+        assert!(shown.placeholder_link);
+        assert_eq!(
+            shown.parts[0].text,
+            format!("Hey Maya from Spring!: {}", templates::PREVIEW_LINK)
+        );
+        crate::queue::add_to_campaign(&mut conn, campaign.id, &[maya]).unwrap();
+        conn.execute(
+            "UPDATE outreach SET link_url = 'https://c.example/r/abc'",
+            [],
+        )
+        .unwrap();
+        let shown = preview_for(&conn, Some(campaign.id), "Spring", &edited, maya).unwrap();
+        assert!(!shown.placeholder_link);
+        assert!(shown.parts[0].text.ends_with("https://c.example/r/abc"));
+        let bad = Template {
+            parts: vec![Part::text(["Hi {{nope}}"])],
+        };
+        let err = preview_for(&conn, None, "Spring", &bad, maya).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
     }
 }

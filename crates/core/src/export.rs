@@ -1,9 +1,11 @@
 //! Export of a campaign's outcomes to CSV: one row per contact with what happened.
 
+use std::path::Path;
+
 use rusqlite::Connection;
 
 use crate::clock;
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
 
 pub const HEADER: [&str; 9] = [
     "handle",
@@ -51,6 +53,45 @@ pub fn outcomes(conn: &Connection, campaign: i64, out: impl std::io::Write) -> C
     }
     writer.flush().map_err(anyhow::Error::from)?;
     Ok(count)
+}
+
+/// Writes the export to `path` whole or not at all: into a temporary file beside it, synced,
+/// then renamed over it. Returns the number of rows.
+pub fn to_file(conn: &Connection, campaign: i64, path: &Path) -> CoreResult<usize> {
+    crate::campaigns::get(conn, campaign)?;
+    let name = path
+        .file_name()
+        .filter(|_| path.is_absolute())
+        .ok_or_else(|| CoreError::invalid("path", "must be a full path to a file"))?;
+    let dir = path.parent().unwrap_or(Path::new("/"));
+    if !dir.is_dir() {
+        return Err(CoreError::invalid(
+            "path",
+            format!("the folder {} does not exist", dir.display()),
+        ));
+    }
+    let temp = dir.join(format!(
+        ".{}.{}.part",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let written = (|| -> CoreResult<usize> {
+        let file = std::fs::File::create(&temp)
+            .map_err(|e| CoreError::invalid("path", format!("cannot write there: {e}")))?;
+        let mut out = std::io::BufWriter::new(file);
+        let count = outcomes(conn, campaign, &mut out)?;
+        let file = out
+            .into_inner()
+            .map_err(|e| anyhow::Error::from(e.into_error()))?;
+        file.sync_all().map_err(anyhow::Error::from)?;
+        std::fs::rename(&temp, path)
+            .map_err(|e| CoreError::invalid("path", format!("cannot replace the file: {e}")))?;
+        Ok(count)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    written
 }
 
 #[cfg(test)]
@@ -109,5 +150,28 @@ mod tests {
             "commas and quotes survive"
         );
         assert_eq!(&rows[1][2], "queued");
+    }
+
+    #[test]
+    fn an_export_to_a_file_is_whole_or_absent() {
+        let mut conn = open_in_memory().unwrap();
+        let template = Template {
+            parts: vec![Part::text(["{{link}}"])],
+        };
+        let campaign = create(&mut conn, &CampaignInput::new("Spring", template)).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spring.csv");
+        assert_eq!(to_file(&conn, campaign.id, &path).unwrap(), 0);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("handle,display_name,state"), "{text}");
+
+        let err = to_file(&conn, campaign.id, &dir.path().join("nope/x.csv")).unwrap_err();
+        assert!(err.to_string().starts_with("path: the folder"), "{err}");
+        let err = to_file(&conn, campaign.id, Path::new("relative.csv")).unwrap_err();
+        assert!(err.to_string().starts_with("path:"), "{err}");
+        let err = to_file(&conn, campaign.id + 1, &path).unwrap_err();
+        assert!(matches!(err, CoreError::NotFound(_)), "{err}");
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file is left behind");
     }
 }

@@ -82,6 +82,18 @@ impl CantDmReason {
             CantDmReason::Other => "other",
         }
     }
+
+    pub fn parse(text: &str) -> CoreResult<Self> {
+        [
+            CantDmReason::PrivacySettings,
+            CantDmReason::NotFollowing,
+            CantDmReason::Age,
+            CantDmReason::Other,
+        ]
+        .into_iter()
+        .find(|reason| reason.as_str() == text)
+        .ok_or_else(|| CoreError::invalid("cant_dm_reason", format!("unknown reason {text:?}")))
+    }
 }
 
 /// What the operator marks after coming back from TikTok.
@@ -381,6 +393,64 @@ pub fn add_to_campaign(
     }
     tx.commit()?;
     Ok(added)
+}
+
+/// One campaign a contact has been in, as the Queue shows it beside the contact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct HistoryEntry {
+    pub campaign_name: String,
+    pub state: OutreachState,
+    pub cant_dm_reason: Option<CantDmReason>,
+    /// RFC 3339 times, when they happened.
+    pub sent_at: Option<String>,
+    pub link_opened_at: Option<String>,
+    pub video_state: Option<String>,
+    pub review: Option<String>,
+    pub updated_at: String,
+}
+
+/// Every campaign the contact is in, the most recently touched first, except `except` (the
+/// outreach item being worked now).
+pub fn contact_history(
+    conn: &Connection,
+    contact: i64,
+    except: Option<i64>,
+) -> CoreResult<Vec<HistoryEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT c.name, o.state, o.cant_dm_reason, o.sent_at, o.link_opened_at, o.video_state,
+                o.review, o.updated_at
+         FROM outreach o JOIN campaigns c ON c.id = o.campaign_id
+         WHERE o.contact_id = ?1 AND o.id IS NOT ?2
+         ORDER BY o.updated_at DESC, o.id DESC",
+    )?;
+    let time = |ms: Option<i64>| ms.map(clock::to_rfc3339);
+    let rows = stmt.query_map(params![contact, except], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, Option<i64>>(4)?,
+            r.get::<_, Option<String>>(5)?,
+            r.get::<_, Option<String>>(6)?,
+            r.get::<_, i64>(7)?,
+        ))
+    })?;
+    let mut entries = Vec::new();
+    for row in rows {
+        let (campaign_name, state, reason, sent, opened, video_state, review, updated) = row?;
+        entries.push(HistoryEntry {
+            campaign_name,
+            state: OutreachState::parse(&state)?,
+            cant_dm_reason: reason.as_deref().map(CantDmReason::parse).transpose()?,
+            sent_at: time(sent),
+            link_opened_at: time(opened),
+            video_state,
+            review,
+            updated_at: clock::to_rfc3339(updated),
+        });
+    }
+    Ok(entries)
 }
 
 #[cfg(test)]
@@ -710,5 +780,42 @@ mod start_tests {
             format!("Hi there, record for us: {}", second.link_url)
         );
         assert_eq!(second.dm_url, "https://www.tiktok.com/@jo_runs");
+    }
+
+    #[test]
+    fn history_lists_the_contacts_other_campaigns() {
+        let mut conn = open_in_memory().unwrap();
+        let template = Template {
+            parts: vec![Part::text(["Hi {{handle}}: {{link}}"])],
+        };
+        let spring = create(&mut conn, &CampaignInput::new("Spring", template.clone())).unwrap();
+        let autumn = create(&mut conn, &CampaignInput::new("Autumn", template)).unwrap();
+        let maya = insert(
+            &conn,
+            &ContactInput::parse("maya", "", "", "", "").unwrap(),
+            None,
+        )
+        .unwrap();
+        add_to_campaign(&mut conn, spring.id, &[maya]).unwrap();
+        add_to_campaign(&mut conn, autumn.id, &[maya]).unwrap();
+        conn.execute(
+            "UPDATE outreach SET state = 'cant_dm', cant_dm_reason = 'age', updated_at = 5
+             WHERE campaign_id = ?1",
+            [spring.id],
+        )
+        .unwrap();
+        let now: i64 = conn
+            .query_row(
+                "SELECT id FROM outreach WHERE campaign_id = ?1",
+                [autumn.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let history = contact_history(&conn, maya, Some(now)).unwrap();
+        assert_eq!(history.len(), 1, "the item being worked is left out");
+        assert_eq!(history[0].campaign_name, "Spring");
+        assert_eq!(history[0].state, OutreachState::CantDm);
+        assert_eq!(history[0].cant_dm_reason, Some(CantDmReason::Age));
+        assert_eq!(contact_history(&conn, maya, None).unwrap().len(), 2);
     }
 }

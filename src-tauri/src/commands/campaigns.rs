@@ -1,8 +1,8 @@
 //! Campaigns: the list, the editor's save, and adding contacts to one.
 
 use clipdesk_core::campaigns::{self, Campaign, CampaignInput};
-use clipdesk_core::templates::{self, Part, Template};
-use clipdesk_core::{UserError, contacts, queue};
+use clipdesk_core::templates::{self, MessagePreview, Part, Template};
+use clipdesk_core::{UserError, contacts, export, queue};
 use tauri::State;
 
 use super::shown;
@@ -44,6 +44,38 @@ pub async fn campaign_save(
                 Some(id) => campaigns::update(conn, id, &input),
                 None => campaigns::create(conn, &input),
             })
+            .await,
+    )
+}
+
+/// The editor's unsaved message as one contact would get it.
+#[tauri::command]
+pub async fn campaign_preview(
+    desktop: State<'_, Desktop>,
+    campaign: Option<i64>,
+    name: String,
+    template: Template,
+    contact: i64,
+) -> Result<MessagePreview, UserError> {
+    shown(
+        desktop
+            .store
+            .call(move |conn| campaigns::preview_for(conn, campaign, &name, &template, contact))
+            .await,
+    )
+}
+
+/// Writes the campaign's outcomes as CSV to `path` (whole or not at all); returns the rows.
+#[tauri::command]
+pub async fn campaign_export(
+    desktop: State<'_, Desktop>,
+    campaign: i64,
+    path: String,
+) -> Result<usize, UserError> {
+    shown(
+        desktop
+            .store
+            .call(move |conn| export::to_file(conn, campaign, std::path::Path::new(path.trim())))
             .await,
     )
 }

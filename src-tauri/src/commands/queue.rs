@@ -1,6 +1,6 @@
 //! The outreach queue, as the operator named in settings.
 
-use clipdesk_core::queue::{self, NextStep, Outcome};
+use clipdesk_core::queue::{self, HistoryEntry, NextStep, Outcome};
 use clipdesk_core::{UserError, settings};
 use tauri::State;
 
@@ -36,6 +36,21 @@ pub async fn queue_mark(
                 let operator = settings::load(conn)?.operator;
                 queue::mark(conn, outreach, outcome, &operator)
             })
+            .await,
+    )
+}
+
+/// The other campaigns a contact has been in, for the Queue's history.
+#[tauri::command]
+pub async fn contact_history(
+    desktop: State<'_, Desktop>,
+    contact: i64,
+    except: Option<i64>,
+) -> Result<Vec<HistoryEntry>, UserError> {
+    shown(
+        desktop
+            .store
+            .call(move |conn| queue::contact_history(conn, contact, except))
             .await,
     )
 }

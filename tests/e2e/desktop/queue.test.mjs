@@ -106,6 +106,13 @@ test("a campaign made in Campaigns takes the imported contacts", async () => {
   await waitForText("[data-testid=campaign-editor] .error.field[data-field=name]", /name/);
   await editor.findElement(By.css("[data-testid=campaign-name]")).sendKeys("Spring bakes");
   await editor.findElement(By.css("textarea")).sendKeys("Hi {{first_name|there}}, record a clip for us: {{link}}");
+  // The live preview renders the unsaved template for a chosen contact.
+  await editor.findElement(By.css("[data-testid=campaign-preview-search]")).sendKeys("maya");
+  await waitForText("[data-testid=campaign-preview] pre", /^Hi Maya, record a clip for us: \S+$/);
+  await editor.findElement(By.css("textarea")).sendKeys(" {{nope}}");
+  await waitForText("[data-testid=campaign-preview-error]", /nope/);
+  await editor.findElement(By.css("textarea")).sendKeys("\uE003".repeat(" {{nope}}".length)); // Backspace
+  await waitForText("[data-testid=campaign-preview] pre", /^Hi Maya, record a clip for us: \S+$/);
   await editor.findElement(By.css("[data-testid=campaign-save]")).click();
   await waitForText("[data-testid=campaign-notice]", /Saved “Spring bakes”/);
 
@@ -136,4 +143,28 @@ test("the queue serves contacts by keyboard: skip, send, pacing wait, undo", asy
 
   await driver.findElement(By.css("body")).sendKeys("u");
   await waitForText("[data-testid=queue-contact] h2", /^@dan_rides/);
+  await waitForText("[data-testid=queue-history]", /First time in any campaign/);
+});
+
+test("a campaign's outcomes export to a CSV file, whole", async () => {
+  const { driver } = app;
+  await driver.findElement(By.css("nav a[data-screen=campaigns]")).click();
+  const item = await driver.wait(until.elementLocated(By.css("[data-testid=campaign-list] button")), 10_000);
+  await item.click();
+  await app.screenshot("desktop-campaign-export");
+  const field = await driver.wait(until.elementLocated(By.css("[data-testid=campaign-export-path]")), 10_000);
+  await field.sendKeys(path.join(dataDir, "no-such-folder", "spring.csv"));
+  await driver.findElement(By.css("[data-testid=campaign-export-run]")).click();
+  await waitForText("[data-testid=campaign-export-result]", /^path: the folder .*no-such-folder does not exist/);
+
+  const file = path.join(dataDir, "spring.csv");
+  await field.clear();
+  await field.sendKeys(file);
+  await driver.findElement(By.css("[data-testid=campaign-export-run]")).click();
+  await waitForText("[data-testid=campaign-export-result]", /^Exported 10 rows to /);
+  const lines = (await fs.readFile(file, "utf8")).trim().split(/\r?\n/);
+  assert.equal(lines[0], "handle,display_name,state,cant_dm_reason,sent_at,link_opened_at,video_state,review,note");
+  assert.equal(lines.length, 11);
+  assert.match(lines[1] ?? "", /^maya\.bakes,Maya Lopez,skipped,/, "the skip is exported");
+  assert.match(lines[2] ?? "", /^dan_rides,.*,in_progress,/, "the undone send is back in progress");
 });

@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { Health, MediaUrls, ReviewDecision } from "../../bindings/protocol";
 import type {
@@ -16,6 +17,9 @@ import type {
   ImportReport,
   NextStep,
   Outcome,
+  HistoryEntry,
+  MessagePreview,
+  Template,
   ReviewFilter,
   ReviewItem,
   Settings,
@@ -143,4 +147,30 @@ export function dashboard(days: number): Promise<Dashboard> {
 /** Fires after the sync loop applied feed events (opens, uploads, reviews from others). */
 export function onSyncApplied(handler: (applied: Applied) => void): Promise<UnlistenFn> {
   return listen<Applied>("sync-applied", (event) => handler(event.payload));
+}
+
+/** The other campaigns a contact has been in (leaving out the item being worked). */
+export function contactHistory(contact: number, except: number | null): Promise<HistoryEntry[]> {
+  return invoke<HistoryEntry[]>("contact_history", { contact, except });
+}
+
+/** The editor's unsaved message as `contact` would get it. */
+export function campaignPreview(campaign: number | null, name: string, template: Template, contact: number): Promise<MessagePreview> {
+  return invoke<MessagePreview>("campaign_preview", { campaign, name, template, contact });
+}
+
+/** Writes the campaign's outcomes as CSV to `path`; returns the number of rows. */
+export function campaignExport(campaign: number, path: string): Promise<number> {
+  return invoke<number>("campaign_export", { campaign, path });
+}
+
+/** The system's file picker for a CSV to import; null when cancelled. */
+export async function pickCsvFile(): Promise<string | null> {
+  const chosen = await openDialog({ multiple: false, directory: false, filters: [{ name: "CSV", extensions: ["csv", "txt"] }] });
+  return typeof chosen === "string" ? chosen : null;
+}
+
+/** The system's save dialog for an export; null when cancelled. */
+export function pickSavePath(defaultPath: string): Promise<string | null> {
+  return saveDialog({ defaultPath, filters: [{ name: "CSV", extensions: ["csv"] }] });
 }

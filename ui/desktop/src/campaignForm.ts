@@ -4,9 +4,13 @@
 import type { Campaign, CampaignInput, Template } from "../../bindings/core";
 import { isUserError } from "./errors";
 
+/**
+ * A form's own copy of a campaign. Not `structuredClone`: the campaign may be a Svelte state
+ * proxy, which it refuses; the JSON round trip copies the plain data a campaign is.
+ */
 export function inputOf(campaign: Campaign): CampaignInput {
   const { id: _id, slug: _slug, ...input } = campaign;
-  return structuredClone(input);
+  return JSON.parse(JSON.stringify(input)) as CampaignInput;
 }
 
 /** The variants of the template's first text part (the one the editor shows). */
