@@ -113,6 +113,11 @@ test("a campaign made in Campaigns takes the imported contacts", async () => {
   await waitForText("[data-testid=campaign-preview-error]", /nope/);
   await editor.findElement(By.css("textarea")).sendKeys("\uE003".repeat(" {{nope}}".length)); // Backspace
   await waitForText("[data-testid=campaign-preview] pre", /^Hi Maya, record a clip for us: \S+$/);
+  // A second part: `C` copies it after the first.
+  await editor.findElement(By.css("[data-testid=campaign-add-part]")).click();
+  const second = await editor.findElements(By.css("[data-testid=campaign-part] textarea"));
+  await second[1]?.sendKeys("Any questions, {{handle}}? Just reply here.");
+  await waitForText("[data-testid=campaign-preview] li:nth-child(2) pre", /^Any questions, maya\.bakes\? Just reply here\.$/);
   await editor.findElement(By.css("[data-testid=campaign-save]")).click();
   await waitForText("[data-testid=campaign-notice]", /Saved “Spring bakes”/);
 
@@ -133,6 +138,8 @@ test("the queue serves contacts by keyboard: skip, send, pacing wait, undo", asy
   await waitForText("[data-testid=queue-contact] h2", /^@maya\.bakes/, 60_000);
   const part = await waitForText("[data-testid=queue-parts] pre", /\S/);
   assert.match(part, /^Hi Maya, record a clip for us: https?:\/\/\S+\/r\/\S+$/, "the link is the contact's own");
+  const parts = await driver.findElements(By.css("[data-testid=queue-parts] pre"));
+  assert.equal(parts.length, 2, "both parts are shown");
 
   await driver.findElement(By.css("body")).sendKeys("k");
   await waitForText("[data-testid=queue-contact] h2", /^@dan_rides/);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Template } from "../../bindings/core";
-import { errorByField, placeholder, textVariants, withTextVariants } from "./campaignForm";
+import { addPart, errorByField, movePart, placeholder, removePart, withKind } from "./campaignForm";
 
 const template: Template = {
   parts: [
@@ -9,23 +9,29 @@ const template: Template = {
   ],
 };
 
-describe("the editor's text part", () => {
-  it("reads the first text part's variants", () => {
-    expect(textVariants(template)).toEqual(["Hi {{first_name|there}}", "Hey {{handle}}"]);
-    expect(textVariants({ parts: [] })).toEqual([]);
+describe("the editor's parts", () => {
+  it("adds an empty text part at the end, leaving the original alone", () => {
+    const added = addPart(template);
+    expect(added.parts).toHaveLength(3);
+    expect(added.parts[2]).toEqual({ kind: "text", variants: [""] });
+    expect(template.parts).toHaveLength(2);
   });
 
-  it("replaces them and keeps the other parts", () => {
-    const changed = withTextVariants(template, ["Hello {{link}}"]);
-    expect(changed.parts).toEqual([
-      { kind: "text", variants: ["Hello {{link}}"] },
-      { kind: "tiktok_video", variants: ["https://www.tiktok.com/@us/video/1"] },
-    ]);
-    expect(textVariants(template)).toHaveLength(2);
+  it("removes a part but never the last one", () => {
+    expect(removePart(template, 0).parts).toEqual([template.parts[1]]);
+    const one = { parts: [{ kind: "text" as const, variants: ["x"] }] };
+    expect(removePart(one, 0)).toBe(one);
   });
 
-  it("adds a text part to a template without one", () => {
-    expect(withTextVariants({ parts: [] }, ["x"])).toEqual({ parts: [{ kind: "text", variants: ["x"] }] });
+  it("moves a part within bounds", () => {
+    expect(movePart(template, 1, -1).parts.map((p) => p.kind)).toEqual(["tiktok_video", "text"]);
+    expect(movePart(template, 1, 1)).toBe(template);
+    expect(movePart(template, 0, -1)).toBe(template);
+  });
+
+  it("turns a text part into a video link with one address", () => {
+    expect(withKind(template, 0, "tiktok_video").parts[0]).toEqual({ kind: "tiktok_video", variants: ["Hi {{first_name|there}}"] });
+    expect(withKind(template, 1, "text").parts[1]).toEqual({ kind: "text", variants: ["https://www.tiktok.com/@us/video/1"] });
   });
 
   it("writes variables as they are typed in a template", () => {

@@ -1,7 +1,7 @@
-// The campaign editor's model: a campaign as the form edits it, the message's first text part
-// as its variants, and a save error placed beside the field it is about.
+// The campaign editor's model: a campaign as the form edits it, the message's parts (added,
+// removed, moved, turned into a video link), and a save error placed beside its field.
 
-import type { Campaign, CampaignInput, Template } from "../../bindings/core";
+import type { Campaign, CampaignInput, Part, PartKind, Template } from "../../bindings/core";
 import { isUserError } from "./errors";
 
 /**
@@ -13,18 +13,40 @@ export function inputOf(campaign: Campaign): CampaignInput {
   return JSON.parse(JSON.stringify(input)) as CampaignInput;
 }
 
-/** The variants of the template's first text part (the one the editor shows). */
-export function textVariants(template: Template): string[] {
-  return template.parts.find((part) => part.kind === "text")?.variants ?? [];
+/** A template with one more, empty, text part at the end. */
+export function addPart(template: Template): Template {
+  return { parts: [...copyParts(template), { kind: "text", variants: [""] }] };
 }
 
-/** The template with its first text part's variants replaced, other parts kept as they are. */
-export function withTextVariants(template: Template, variants: string[]): Template {
-  const index = template.parts.findIndex((part) => part.kind === "text");
-  const parts = template.parts.map((part) => ({ ...part, variants: [...part.variants] }));
-  if (index < 0) return { parts: [{ kind: "text", variants }, ...parts] };
-  parts[index] = { kind: "text", variants };
+/** A template without part `index`; the last part is never removed. */
+export function removePart(template: Template, index: number): Template {
+  if (template.parts.length <= 1) return template;
+  return { parts: copyParts(template).filter((_, i) => i !== index) };
+}
+
+/** A template with part `index` moved one place up (-1) or down (1), when it can move. */
+export function movePart(template: Template, index: number, delta: -1 | 1): Template {
+  const parts = copyParts(template);
+  const target = index + delta;
+  const moving = parts[index];
+  const other = parts[target];
+  if (!moving || !other) return template;
+  parts[target] = moving;
+  parts[index] = other;
   return { parts };
+}
+
+/** A template whose part `index` is of `kind`; a video link keeps only its first variant. */
+export function withKind(template: Template, index: number, kind: PartKind): Template {
+  const parts = copyParts(template);
+  const part = parts[index];
+  if (!part) return template;
+  parts[index] = { kind, variants: kind === "tiktok_video" ? [part.variants[0] ?? ""] : part.variants };
+  return { parts };
+}
+
+function copyParts(template: Template): Part[] {
+  return template.parts.map((part) => ({ kind: part.kind, variants: [...part.variants] }));
 }
 
 /** `{{first_name}}`, as typed into a template. */
