@@ -305,6 +305,7 @@ pub fn run() {
             let handle = app.handle().clone();
             let desktop = tauri::async_runtime::block_on(start(handle, dir))?;
             app.manage(desktop);
+            exit_on_signals(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -335,9 +336,56 @@ pub fn run() {
             commands::review::review_get,
             commands::dashboard::dashboard,
         ])
-        .run(context);
-    if let Err(err) = result {
-        eprintln!("clipdesk failed to start: {err}");
-        std::process::exit(1);
+        .build(context);
+    match result {
+        Ok(app) => app.run(|app, event| {
+            if let tauri::RunEvent::Exit = event {
+                stop_embedded(app);
+            }
+        }),
+        Err(err) => {
+            eprintln!("clipdesk failed to start: {err}");
+            std::process::exit(1);
+        }
     }
+}
+
+/// SIGTERM (a logout, `kill`, a test harness) and SIGINT leave through the app's normal exit,
+/// like closing the window: plugins save their state and the embedded server stops cleanly.
+fn exit_on_signals(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::warn!("cannot listen for SIGTERM/SIGINT; they will end the app abruptly");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: exiting"),
+            _ = int.recv() => tracing::info!("SIGINT: exiting"),
+        }
+        app.exit(0);
+    });
+}
+
+/// Lets the embedded server finish what it is answering, for a few seconds at most: an
+/// upload cut off here resumes from its last byte at the next start.
+fn stop_embedded(app: &AppHandle) {
+    let Some(desktop) = app.try_state::<Desktop>() else {
+        return;
+    };
+    tauri::async_runtime::block_on(async {
+        let Some(server) = desktop.embedded.lock().await.take() else {
+            return;
+        };
+        match tokio::time::timeout(std::time::Duration::from_secs(5), server.stop()).await {
+            Ok(Ok(())) => tracing::info!("the embedded server stopped"),
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "the embedded server did not stop cleanly")
+            }
+            Err(_) => tracing::warn!("the embedded server was still answering after 5 s; leaving"),
+        }
+    });
 }

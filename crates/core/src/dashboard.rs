@@ -12,8 +12,8 @@ use crate::pacing::DAY_MS;
 /// Days the sends chart can cover.
 pub const MAX_DAYS: u32 = 366;
 
-/// One campaign's funnel. Each stage counts the people who reached it, so the numbers only
-/// fall from left to right (a sent DM whose link was never opened is in `sent` only).
+/// One campaign's funnel. Each stage counts the people who reached it or any later one, so
+/// the numbers only fall from left to right.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Funnel {
     pub campaign_id: i64,
@@ -31,10 +31,13 @@ pub struct Funnel {
 
 pub fn funnels(conn: &Connection) -> CoreResult<Vec<Funnel>> {
     let mut stmt = conn.prepare(
+        // A later stage implies the earlier ones, even when their own mark is missing (a
+        // video sent in without the page's open being seen, a DM marked after the fact).
         "SELECT c.id, c.slug, c.name,
                 count(o.id),
-                count(o.sent_at),
-                count(o.link_opened_at),
+                count(*) FILTER (WHERE o.sent_at IS NOT NULL OR o.link_opened_at IS NOT NULL
+                                       OR o.video_id IS NOT NULL),
+                count(*) FILTER (WHERE o.link_opened_at IS NOT NULL OR o.video_id IS NOT NULL),
                 count(o.video_id),
                 count(*) FILTER (WHERE o.review = 'approved'),
                 count(*) FILTER (WHERE o.state IN ('skipped', 'cant_dm'))
@@ -168,9 +171,9 @@ mod tests {
                 Some("v1"),
                 Some("approved"),
             ),
-            (2, "sent", Some(NOW), Some(NOW), Some("v2"), Some("pending")),
+            (2, "sent", Some(NOW), None, Some("v2"), Some("pending")),
             (3, "skipped", None, None, None, None),
-            (4, "queued", None, None, None, None),
+            (4, "queued", None, Some(NOW), None, None),
         ] {
             conn.execute(
                 "INSERT INTO outreach (campaign_id, contact_id, state, sent_at, link_opened_at,
@@ -183,9 +186,10 @@ mod tests {
         let funnels = funnels(&conn).unwrap();
         assert_eq!(funnels.len(), 2);
         assert_eq!(funnels[0].id_and_counts(), (empty.id, [0, 0, 0, 0, 0, 0]));
+        // #2's open was never seen but its video came; #4 opened a link not yet marked sent.
         assert_eq!(
             funnels[1].id_and_counts(),
-            (campaign.id, [4, 2, 2, 2, 1, 1])
+            (campaign.id, [4, 3, 3, 2, 1, 1])
         );
     }
 

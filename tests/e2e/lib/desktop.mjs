@@ -22,12 +22,56 @@ function processesMatching(needle) {
 }
 
 /**
- * Starts the app with its data in `dataDir` and opens a WebDriver session on its window.
- * @param {{ dataDir: string, env?: Record<string, string> }} options
+ * The app's processes started for `dataDir`: the desktop binary with that CLIPDESK_DATA_DIR in
+ * its environment (read from /proc; the app's command line names no data folder).
+ * @param {string} dataDir
+ * @param {string} [application] the binary started
+ * @returns {Promise<number[]>}
  */
-export async function startDesktop({ dataDir, env = {} }) {
-  await fs.access(desktopBin).catch(() => {
-    throw new Error(`${desktopBin} is missing: build it with cargo build -p clipdesk`);
+export async function appProcesses(dataDir, application = desktopBin) {
+  const wanted = `CLIPDESK_DATA_DIR=${dataDir}`;
+  const bin = await fs.realpath(application).catch(() => application);
+  /** @type {number[]} */
+  const pids = [];
+  for (const entry of await fs.readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const exe = await fs.readlink(`/proc/${entry}/exe`);
+      if (exe.replace(/ \(deleted\)$/, "") !== bin) continue;
+      const environ = (await fs.readFile(`/proc/${entry}/environ`, "utf8")).split("\0");
+      if (environ.includes(wanted)) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return pids;
+}
+
+/**
+ * What a process that will not exit is doing: each thread's name, state and kernel wait.
+ * @param {number} pid
+ */
+async function threadReport(pid) {
+  const lines = [];
+  for (const tid of await fs.readdir(`/proc/${pid}/task`).catch(() => [])) {
+    const read = (/** @type {string} */ file) => fs.readFile(`/proc/${pid}/task/${tid}/${file}`, "utf8").catch(() => "?");
+    const comm = (await read("comm")).trim();
+    const state = /^State:\s*(.*)$/m.exec(await read("status"))?.[1] ?? "?";
+    const wchan = (await read("wchan")).trim();
+    lines.push(`  ${tid} ${comm}: ${state}, waiting in ${wchan || "-"}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * Starts the app with its data in `dataDir` and opens a WebDriver session on its window.
+ * `application` is the binary to drive (the debug build unless told; bench/desktop passes the
+ * release one).
+ * @param {{ dataDir: string, env?: Record<string, string>, application?: string }} options
+ */
+export async function startDesktop({ dataDir, env = {}, application = desktopBin }) {
+  await fs.access(application).catch(() => {
+    throw new Error(`${application} is missing: build it with cargo build -p clipdesk`);
   });
   const port = await freePort();
   const nativePort = await freePort();
@@ -38,10 +82,19 @@ export async function startDesktop({ dataDir, env = {} }) {
     await waitForPort(port);
     const capabilities = new Capabilities();
     capabilities.setBrowserName("wry");
-    capabilities.set("tauri:options", { application: desktopBin });
+    capabilities.set("tauri:options", { application });
+    // The new-session request is what launches the app; benchmarks time from here.
+    const launchedAt = performance.timeOrigin + performance.now();
     const driver = await new Builder().usingServer(`http://127.0.0.1:${port}/`).withCapabilities(capabilities).build();
+    const appPids = await appProcesses(dataDir, application);
     return {
+      /** The app's own process ids, found when the session started. */
+      appPids,
       driver,
+      /** Epoch milliseconds (fractional) just before the new-session request. */
+      launchedAt,
+      /** tauri-driver's pid: the app runs under it (tauri-driver → WebKitWebDriver → app). */
+      driverPid: /** @type {number} */ (driverProc.child.pid), // it listens, so it was spawned
       /**
        * Saves a PNG of the window under tests/e2e/artifacts/.
        * @param {string} name
@@ -52,16 +105,54 @@ export async function startDesktop({ dataDir, env = {} }) {
         await fs.writeFile(file, await driver.takeScreenshot(), "base64");
         return file;
       },
-      /** Ends the session and tauri-driver (SIGTERM, so WebKitWebDriver goes too), then checks nothing is left. */
+      /**
+       * Ends the session, waits for the app to exit, then ends tauri-driver (SIGTERM, so
+       * WebKitWebDriver goes too) and checks nothing is left: no driver, no port, no app
+       * process for this data folder. An app that does not exit is described thread by
+       * thread, then killed, and the stop fails.
+       */
       async stop() {
-        await driver.quit().catch(() => {});
+        // Quitting the session is what closes the app: tauri-driver's SIGTERM only SIGKILLs
+        // WebKitWebDriver, which orphans an app still running. So wait for the app first.
+        const quit = await driver.quit().then(() => null, (error) => error);
+        const stuck = await waitForAppExit(appPids);
         await stopDriver(driverProc, port, nativePort);
+        if (stuck) throw new Error(`${stuck}${quit ? `\nthe session did not quit: ${quit}` : ""}`);
       },
     };
   } catch (error) {
     await stopDriver(driverProc, port, nativePort);
     throw new Error(`${error}\n--- tauri-driver output ---\n${driverProc.output()}`);
   }
+}
+
+/**
+ * Waits up to 10 s for the app's processes to end. Those still running are described thread
+ * by thread and killed; the description is returned (null when all ended).
+ * @param {number[]} pids
+ * @returns {Promise<string | null>}
+ */
+async function waitForAppExit(pids) {
+  // A zombie has exited: only its parent has not reaped it yet.
+  const alive = (/** @type {number} */ pid) =>
+    fs.readFile(`/proc/${pid}/stat`, "utf8").then((stat) => !/^\d+ \(.*\) Z/.test(stat), () => false);
+  const deadline = Date.now() + 10_000;
+  /** @type {number[]} */
+  let left = pids;
+  while (Date.now() < deadline) {
+    left = (await Promise.all(pids.map(async (pid) => ((await alive(pid)) ? pid : 0)))).filter(Boolean);
+    if (!left.length) return null;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const reports = await Promise.all(left.map(async (pid) => `app ${pid} did not exit:\n${await threadReport(pid)}`));
+  for (const pid of left) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Exited just now.
+    }
+  }
+  return `the app outlived its session\n${reports.join("\n")}`;
 }
 
 /**
