@@ -1,0 +1,206 @@
+// The reviewer's screen against a real clipdesk-server: moving through videos with J/K, a
+// note and a rejection with R, and a race lost to another reviewer — shown with their
+// decision, then decided again. The desktop reaches the server through a proxy that can hold
+// its review requests, so "the other reviewer was first" happens every time, not by luck.
+
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import http from "node:http";
+import { after, before, test } from "node:test";
+import { By } from "selenium-webdriver";
+import { createOperatorToken, operatorApi } from "../lib/api.mjs";
+import { startDesktop } from "../lib/desktop.mjs";
+import {
+  addAllContacts,
+  createCampaign,
+  goTo,
+  importContacts,
+  press,
+  selectReviewVideo,
+  uploadAsRecipient,
+  waitForAttribute,
+  waitForReviewVideo,
+  waitForText,
+} from "../lib/flows.mjs";
+import { startServer } from "../lib/server.mjs";
+import { fixture, tempDir } from "../lib/tus.mjs";
+
+/** @type {Awaited<ReturnType<typeof startDesktop>> | undefined} */
+let app;
+/** @type {Awaited<ReturnType<typeof startServer>>} */
+let server;
+/** @type {Awaited<ReturnType<typeof holdingProxy>>} */
+let proxy;
+/** @type {string} */
+let dataDir;
+/** @type {ReturnType<typeof operatorApi>} the other reviewer, straight to the server */
+let ana;
+/** @type {string} */
+let anaToken;
+/** @type {string[]} */
+const videos = [];
+
+/**
+ * A reverse proxy to `target` that can hold `PUT …/review` requests until released.
+ * @param {string} target
+ */
+async function holdingProxy(target) {
+  /** @type {(() => void) | null} */
+  let release = null;
+  /** @type {Promise<void> | null} */
+  let gate = null;
+  let held = 0;
+  const proxyServer = http.createServer(async (req, res) => {
+    if (gate && req.method === "PUT" && /\/review$/.test(req.url ?? "")) {
+      held += 1;
+      await gate;
+    }
+    const upstream = http.request(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise((resolve) => proxyServer.listen(0, "127.0.0.1", () => resolve(undefined)));
+  const address = /** @type {import("node:net").AddressInfo} */ (proxyServer.address());
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    hold() {
+      gate = new Promise((resolve) => (release = () => resolve(undefined)));
+      held = 0;
+    },
+    held: () => held,
+    open() {
+      release?.();
+      gate = null;
+    },
+    close() {
+      proxyServer.closeAllConnections();
+      return new Promise((resolve) => proxyServer.close(() => resolve(undefined)));
+    },
+  };
+}
+
+before(async () => {
+  server = await startServer();
+  proxy = await holdingProxy(server.url);
+  const deskToken = await createOperatorToken(server.dataDir, "desk");
+  anaToken = await createOperatorToken(server.dataDir, "ana");
+  ana = operatorApi(server.url, anaToken);
+  dataDir = await tempDir("desktop-review-e2e");
+  app = await startDesktop({ dataDir });
+  const { driver } = app;
+
+  // This desktop uses the server (through the proxy) instead of its embedded one.
+  await goTo(driver, "settings");
+  await driver.findElement(By.css("[data-testid=settings-remote]")).click();
+  await driver.findElement(By.css("[data-testid=settings-server-url]")).sendKeys(proxy.url);
+  await driver.findElement(By.css("[data-testid=settings-server-token]")).sendKeys(deskToken);
+  await driver.findElement(By.css("[data-testid=settings-save]")).click();
+  await waitForText(driver, "[data-testid=settings-save-result]", /^Saved\.$/);
+
+  await importContacts(driver);
+  const slug = await createCampaign(driver, { name: "Review bakes", template: "Hi @{{handle}}: {{link}}" });
+  await addAllContacts(driver);
+
+  // Two recipients upload; their links come from the feed the desktop's registration fed.
+  /** @type {string[]} */
+  let links = [];
+  const deadline = Date.now() + 30_000;
+  while (links.length < 2 && Date.now() < deadline) {
+    const page = await ana.events({ after: 0, limit: 100 });
+    links = page.events.filter((e) => e.kind === "link_created" && e.campaign === slug).map((e) => e.link ?? "");
+    if (links.length < 2) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  assert.ok(links.length >= 2, "the desktop registered its contacts' links on the server");
+  await uploadAsRecipient(server.url, links[0] ?? "", fixture("ios-h264-aac-rotated.mp4"));
+  await uploadAsRecipient(server.url, links[1] ?? "", fixture("ios-h264-aac-rotated.mp4"));
+});
+
+after(async () => {
+  try {
+    await app?.stop();
+  } finally {
+    proxy?.open();
+    await proxy?.close();
+    await server?.stop();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+function driver() {
+  if (!app) throw new Error("the app is not running");
+  return app.driver;
+}
+
+/** @param {string} id */
+const row = (id) => `[data-testid=review-list] li[data-video="${id}"]`;
+
+test("new videos are listed with a count in the navigation, and J/K move through them", async () => {
+  await waitForReviewVideo(driver(), { state: "ready" });
+  await driver().wait(
+    async () => (await driver().findElements(By.css("[data-testid=review-list] li[data-state=ready]"))).length === 2,
+    90_000,
+    "both videos become ready",
+  );
+  const items = await driver().findElements(By.css("[data-testid=review-list] li[data-video]"));
+  for (const item of items) videos.push((await item.getAttribute("data-video")) ?? "");
+  const [first = "", second = ""] = videos;
+  await waitForText(driver(), "[data-testid=review-waiting]", /^2$/);
+
+  await selectReviewVideo(driver(), first);
+  await press(driver(), "j");
+  await waitForAttribute(driver(), row(second), "aria-selected", "true");
+  await press(driver(), "j");
+  await waitForAttribute(driver(), row(second), "aria-selected", "true"); // the last stays
+  await press(driver(), "k");
+  await waitForAttribute(driver(), row(first), "aria-selected", "true");
+  await driver().findElement(By.css("video[data-testid=review-player]"));
+});
+
+test("another reviewer's earlier decision wins and is shown beside ours", async () => {
+  const [first = ""] = videos;
+  proxy.hold();
+  await press(driver(), "a");
+  await waitForText(driver(), "[data-testid=review-decision]", /^Approved — sending…$/);
+  await driver().wait(async () => proxy.held() > 0, 10_000, "the desktop sent its review");
+
+  const theirs = await fetch(`${server.url}/api/v1/videos/${first}/review`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${anaToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ decision: "rejected", note: "off-brand", version: 0 }),
+  });
+  assert.equal(theirs.status, 200, "the other reviewer decides first");
+  proxy.open();
+
+  await waitForText(
+    driver(),
+    "[data-testid=review-conflict]",
+    /^ana decided first: Rejected \(“off-brand”\)\. Your approved was not saved/,
+    15_000,
+  );
+  await waitForText(driver(), "[data-testid=review-decision]", /^Rejected by ana$/);
+
+  // Deciding again, having seen theirs, is saved.
+  await press(driver(), "a");
+  await waitForText(driver(), "[data-testid=review-decision]", /^Approved by desk$/, 15_000);
+  assert.equal((await driver().findElements(By.css("[data-testid=review-conflict]"))).length, 0);
+});
+
+test("N writes a note that R saves with the rejection", async () => {
+  const [, second = ""] = videos;
+  await press(driver(), "j");
+  await waitForAttribute(driver(), row(second), "aria-selected", "true");
+  await press(driver(), "n");
+  const note = await driver().findElement(By.css("textarea[data-testid=review-note]"));
+  await note.sendKeys("too dark to use");
+  await note.sendKeys("\uE00C"); // Escape: back to the keys, the note kept
+  await press(driver(), "r");
+  await waitForText(driver(), "[data-testid=review-decision]", /^Rejected by desk$/, 15_000);
+  await waitForText(driver(), ".viewer .note", /too dark to use/);
+  const saved = await (await fetch(`${server.url}/api/v1/videos/${second}`, { headers: { authorization: `Bearer ${anaToken}` } })).json();
+  assert.equal(saved.review.decision, "rejected");
+  assert.equal(saved.review.note, "too dark to use");
+  assert.equal(saved.review.reviewer, "desk");
+});
