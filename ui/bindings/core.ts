@@ -290,8 +290,8 @@ received_at: string,
 review: ReviewDecision, review_note: string, reviewer: string | null, pending: PendingDecision | null, conflict: ReviewClash | null, };
 
 /**
- * One campaign's funnel. Each stage counts the people who reached it, so the numbers only
- * fall from left to right (a sent DM whose link was never opened is in `sent` only).
+ * One campaign's funnel. Each stage counts the people who reached it or any later one, so
+ * the numbers only fall from left to right.
  */
 export type Funnel = { campaign_id: number, slug: string, name: string, 
 /**

@@ -148,6 +148,16 @@ test("new videos are listed with a count in the navigation, and J/K move through
   for (const item of items) videos.push((await item.getAttribute("data-video")) ?? "");
   const [first = "", second = ""] = videos;
   await waitForText(driver(), "[data-testid=review-waiting]", /^2$/);
+  // Each row shows its poster, loaded from the server's signed address.
+  await driver().wait(
+    async () =>
+      driver().executeScript(`
+        const posters = [...document.querySelectorAll("[data-testid=review-poster]")];
+        return posters.length === 2 && posters.every((img) => img.complete && img.naturalWidth > 0);
+      `),
+    15_000,
+    "both rows show a loaded poster",
+  );
 
   await selectReviewVideo(driver(), first);
   await press(driver(), "j");
