@@ -67,3 +67,20 @@ test("number keys switch screens", async () => {
   const current = await driver.findElement(By.css("nav a[aria-current=page]")).getAttribute("data-screen");
   assert.equal(current, "review");
 });
+
+test("? shows every shortcut, and Escape closes the list", async () => {
+  const { driver } = app;
+  await driver.findElement(By.css("body")).sendKeys("?");
+  const sheet = await driver.wait(until.elementLocated(By.css("[data-testid=shortcuts]")), 5_000);
+  const text = await sheet.getText();
+  for (const expected of ["Go to Queue", "Copy the next part", "Undo the last outcome", "Approve", "Next video"]) {
+    assert.ok(text.includes(expected), `the list has "${expected}"`);
+  }
+  await driver.findElement(By.css("body")).sendKeys("\uE00C"); // Escape
+  await driver.wait(async () => (await driver.findElements(By.css("[data-testid=shortcuts]"))).length === 0, 5_000);
+  // Typing ? into a field is text, not the list.
+  await driver.findElement(By.css("nav a[data-screen=contacts]")).click();
+  const search = await driver.wait(until.elementLocated(By.css("input[type=search], [data-testid=contacts-search]")), 5_000);
+  await search.sendKeys("?");
+  assert.equal((await driver.findElements(By.css("[data-testid=shortcuts]"))).length, 0);
+});
