@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 // @ts-ignore: a path into tests/e2e's node_modules has no types of its own; the cast gives them.
 import * as webdriver from "../../tests/e2e/node_modules/selenium-webdriver/index.js";
 import { startDesktop } from "../../tests/e2e/lib/desktop.mjs";
+import { waitForText } from "../../tests/e2e/lib/flows.mjs";
 import { repoRoot, targetDir } from "../../tests/e2e/lib/paths.mjs";
 
 const { By, Key, until } = /** @type {typeof import("selenium-webdriver")} */ (webdriver);
@@ -278,28 +279,6 @@ const NAVIGATION = `
   const t = performance.timing;
   return { navigationStart: t.navigationStart, domContentLoaded: t.domContentLoadedEventEnd, load: t.loadEventEnd };`;
 
-/**
- * Waits until the element's text matches, finding it afresh on every try (as queue.test.mjs).
- * @param {import("selenium-webdriver").WebDriver} driver
- * @param {string} css
- * @param {RegExp} pattern
- */
-async function waitForText(driver, css, pattern, timeout = 10_000) {
-  let last = "";
-  await driver.wait(
-    async () => {
-      try {
-        last = await driver.findElement(By.css(css)).getText();
-        return pattern.test(last);
-      } catch {
-        return false;
-      }
-    },
-    timeout,
-    `${css} never matched ${pattern} (last: ${last})`,
-  );
-  return last;
-}
 
 /** After a failure: the window as a PNG and the page's text, beside the run's folders. */
 async function dumpPage(/** @type {import("selenium-webdriver").WebDriver} */ driver, /** @type {string} */ root) {

@@ -270,22 +270,22 @@ async fn a_restart_between_fetching_and_applying_a_page_loses_and_doubles_nothin
     w.server.stop().await.unwrap();
 }
 
-#[tokio::test]
-async fn the_sync_task_reports_connected_and_announces_new_videos() {
-    let w = world(1).await;
+/// The sync task over `w`, once it says it is connected; its nudge.
+async fn spawn_connected(
+    w: &World,
+    on_applied: impl Fn(sync::Applied) + Send + Sync + 'static,
+) -> (
+    tokio::task::JoinHandle<()>,
+    std::sync::Arc<tokio::sync::Notify>,
+) {
     let (status_tx, mut status) = tokio::sync::watch::channel(sync::SyncStatus::default());
-    let (videos_tx, mut videos) = tokio::sync::mpsc::unbounded_channel();
     let nudge = std::sync::Arc::new(tokio::sync::Notify::new());
     let task = sync::spawn(
         w.store.clone(),
         w.client.clone(),
         status_tx,
-        nudge,
-        move |applied| {
-            if !applied.new_videos.is_empty() {
-                let _ = videos_tx.send(applied.new_videos);
-            }
-        },
+        nudge.clone(),
+        on_applied,
     );
     tokio::time::timeout(
         Duration::from_secs(10),
@@ -294,6 +294,19 @@ async fn the_sync_task_reports_connected_and_announces_new_videos() {
     .await
     .unwrap()
     .unwrap();
+    (task, nudge)
+}
+
+#[tokio::test]
+async fn the_sync_task_reports_connected_and_announces_new_videos() {
+    let w = world(1).await;
+    let (videos_tx, mut videos) = tokio::sync::mpsc::unbounded_channel();
+    let (task, _) = spawn_connected(&w, move |applied| {
+        if !applied.new_videos.is_empty() {
+            let _ = videos_tx.send(applied.new_videos);
+        }
+    })
+    .await;
     let (token, _) = links(&w.store).await.remove(0);
     let video = recipient_uploads(&w.server, &token).await;
     let announced = tokio::time::timeout(Duration::from_secs(10), videos.recv())
@@ -308,22 +321,7 @@ async fn the_sync_task_reports_connected_and_announces_new_videos() {
 #[tokio::test]
 async fn a_nudge_registers_new_links_without_waiting_for_the_long_poll() {
     let w = world(1).await;
-    let (status_tx, mut status) = tokio::sync::watch::channel(sync::SyncStatus::default());
-    let nudge = std::sync::Arc::new(tokio::sync::Notify::new());
-    let task = sync::spawn(
-        w.store.clone(),
-        w.client.clone(),
-        status_tx,
-        nudge.clone(),
-        |_| {},
-    );
-    tokio::time::timeout(
-        Duration::from_secs(10),
-        status.wait_for(|s| s.state == sync::SyncState::Connected),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let (task, nudge) = spawn_connected(&w, |_| {}).await;
     assert_eq!(links(&w.store).await.len(), 1);
     // The loop now long-polls for 25 s; a contact added meanwhile gets its link at a nudge.
     tokio::time::sleep(Duration::from_millis(300)).await;

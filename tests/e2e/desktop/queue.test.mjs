@@ -8,6 +8,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { startDesktop } from "../lib/desktop.mjs";
+import { waitForText } from "../lib/flows.mjs";
 import { fixturesDir } from "../lib/paths.mjs";
 
 /** @type {Awaited<ReturnType<typeof startDesktop>>} */
@@ -25,42 +26,16 @@ after(async () => {
   await fs.rm(dataDir, { recursive: true, force: true });
 });
 
-/**
- * Waits until the element's text matches, finding it afresh on every try: the UI re-renders
- * (the pacing countdown every second), so a found element can go stale between polls.
- * @param {string} css
- * @param {RegExp} pattern
- * @param {number} [timeout]
- * @returns {Promise<string>} the matching text
- */
-async function waitForText(css, pattern, timeout = 10_000) {
-  const { driver } = app;
-  let last = "";
-  await driver.wait(
-    async () => {
-      try {
-        last = await driver.findElement(By.css(css)).getText();
-        return pattern.test(last);
-      } catch {
-        return false; // not there yet, or re-rendered between find and read
-      }
-    },
-    timeout,
-    `${css} never matched ${pattern}`,
-  );
-  return last;
-}
-
 test("with no campaign the queue says to create one", async () => {
   const { driver } = app;
   await driver.wait(until.elementLocated(By.css("main[data-screen=queue]")), 20_000);
-  await waitForText("[data-testid=empty-state] p", /Create a campaign in Campaigns/);
+  await waitForText(app.driver, "[data-testid=empty-state] p", /Create a campaign in Campaigns/);
 });
 
 test("a CSV imported through the Contacts screen fills the table", async () => {
   const { driver } = app;
   await driver.findElement(By.css("nav a[data-screen=contacts]")).click();
-  await waitForText("[data-testid=contacts-empty]", /No contacts yet/);
+  await waitForText(app.driver, "[data-testid=contacts-empty]", /No contacts yet/);
 
   await driver.findElement(By.css("[data-testid=import-toggle]")).click();
   await driver
@@ -73,8 +48,8 @@ test("a CSV imported through the Contacts screen fills the table", async () => {
   assert.deepEqual(fields, ["handle", "user_id", "display_name", "tags", "notes"], "each column maps to its field");
 
   await driver.findElement(By.css("[data-testid=import-run]")).click();
-  await waitForText("[data-testid=import-report]", /^10 imported, 0 updated, 0 skipped, 0 rejected/);
-  await waitForText("[data-testid=contacts-total]", /^10 contacts$/);
+  await waitForText(app.driver, "[data-testid=import-report]", /^10 imported, 0 updated, 0 skipped, 0 rejected/);
+  await waitForText(app.driver, "[data-testid=contacts-total]", /^10 contacts$/);
   const rows = await driver.findElements(By.css("[data-testid=contacts-table] tbody tr"));
   assert.equal(rows.length, 10);
   await app.screenshot("desktop-contacts-imported");
@@ -83,7 +58,7 @@ test("a CSV imported through the Contacts screen fills the table", async () => {
 test("searching as you type narrows the table", async () => {
   const { driver } = app;
   await driver.findElement(By.css("[data-testid=contacts-search]")).sendKeys("maya");
-  await waitForText("[data-testid=contacts-total]", /^1 matching$/);
+  await waitForText(app.driver, "[data-testid=contacts-total]", /^1 matching$/);
   const handle = await driver.findElement(By.css("[data-testid=contacts-table] tbody tr td")).getText();
   assert.equal(handle, "@maya.bakes");
 });
@@ -94,7 +69,7 @@ test("a path that cannot be read is reported, not imported", async () => {
   await input.clear();
   await input.sendKeys(path.join(dataDir, "missing.csv"));
   await driver.findElement(By.css("[data-testid=import-preview]")).click();
-  await waitForText("[data-testid=import-error]", /cannot read .*missing\.csv/);
+  await waitForText(app.driver, "[data-testid=import-error]", /cannot read .*missing\.csv/);
 });
 
 test("a campaign made in Campaigns takes the imported contacts", async () => {
@@ -103,29 +78,29 @@ test("a campaign made in Campaigns takes the imported contacts", async () => {
   await driver.wait(until.elementLocated(By.css("[data-testid=campaign-new]")), 10_000).click();
   const editor = await driver.wait(until.elementLocated(By.css("[data-testid=campaign-editor]")), 10_000);
   await editor.findElement(By.css("[data-testid=campaign-save]")).click();
-  await waitForText("[data-testid=campaign-editor] .error.field[data-field=name]", /name/);
+  await waitForText(app.driver, "[data-testid=campaign-editor] .error.field[data-field=name]", /name/);
   await editor.findElement(By.css("[data-testid=campaign-name]")).sendKeys("Spring bakes");
   await editor.findElement(By.css("textarea")).sendKeys("Hi {{first_name|there}}, record a clip for us: {{link}}");
   // The live preview renders the unsaved template for a chosen contact.
   await editor.findElement(By.css("[data-testid=campaign-preview-search]")).sendKeys("maya");
-  await waitForText("[data-testid=campaign-preview] pre", /^Hi Maya, record a clip for us: \S+$/);
+  await waitForText(app.driver, "[data-testid=campaign-preview] pre", /^Hi Maya, record a clip for us: \S+$/);
   await editor.findElement(By.css("textarea")).sendKeys(" {{nope}}");
-  await waitForText("[data-testid=campaign-preview-error]", /nope/);
+  await waitForText(app.driver, "[data-testid=campaign-preview-error]", /nope/);
   await editor.findElement(By.css("textarea")).sendKeys("\uE003".repeat(" {{nope}}".length)); // Backspace
-  await waitForText("[data-testid=campaign-preview] pre", /^Hi Maya, record a clip for us: \S+$/);
+  await waitForText(app.driver, "[data-testid=campaign-preview] pre", /^Hi Maya, record a clip for us: \S+$/);
   // A second part: `C` copies it after the first.
   await editor.findElement(By.css("[data-testid=campaign-add-part]")).click();
   const second = await editor.findElements(By.css("[data-testid=campaign-part] textarea"));
   await second[1]?.sendKeys("Any questions, {{handle}}? Just reply here.");
-  await waitForText("[data-testid=campaign-preview] li:nth-child(2) pre", /^Any questions, maya\.bakes\? Just reply here\.$/);
+  await waitForText(app.driver, "[data-testid=campaign-preview] li:nth-child(2) pre", /^Any questions, maya\.bakes\? Just reply here\.$/);
   await editor.findElement(By.css("[data-testid=campaign-save]")).click();
-  await waitForText("[data-testid=campaign-notice]", /Saved “Spring bakes”/);
+  await waitForText(app.driver, "[data-testid=campaign-notice]", /Saved “Spring bakes”/);
 
   await driver.findElement(By.css("nav a[data-screen=contacts]")).click();
   const add = await driver.wait(until.elementLocated(By.css("[data-testid=add-matching]")), 10_000);
   await driver.wait(until.elementIsEnabled(add), 5_000);
   await add.click();
-  await waitForText(".add .notice", /^Added 10 to Spring bakes/);
+  await waitForText(app.driver, ".add .notice", /^Added 10 to Spring bakes/);
 });
 
 test("the queue serves contacts by keyboard: skip, send, pacing wait, undo", async () => {
@@ -135,22 +110,22 @@ test("the queue serves contacts by keyboard: skip, send, pacing wait, undo", asy
   await driver.wait(until.elementLocated(By.css("[data-testid=queue-campaign]")), 10_000);
   await driver.findElement(By.css("body")).sendKeys("\uE007"); // Enter
   // Links are registered by the sync loop's next round; the queue retries by itself.
-  await waitForText("[data-testid=queue-contact] h2", /^@maya\.bakes/, 60_000);
-  const part = await waitForText("[data-testid=queue-parts] pre", /\S/);
+  await waitForText(app.driver, "[data-testid=queue-contact] h2", /^@maya\.bakes/, 60_000);
+  const part = await waitForText(app.driver, "[data-testid=queue-parts] pre", /\S/);
   assert.match(part, /^Hi Maya, record a clip for us: https?:\/\/\S+\/r\/\S+$/, "the link is the contact's own");
   const parts = await driver.findElements(By.css("[data-testid=queue-parts] pre"));
   assert.equal(parts.length, 2, "both parts are shown");
 
   await driver.findElement(By.css("body")).sendKeys("k");
-  await waitForText("[data-testid=queue-contact] h2", /^@dan_rides/);
+  await waitForText(app.driver, "[data-testid=queue-contact] h2", /^@dan_rides/);
   await driver.findElement(By.css("body")).sendKeys("s");
-  await waitForText("[data-testid=pacing-wait]", /next send allowed in \d:\d\d/);
-  await waitForText("[data-testid=pace]", /^1 of 50 sent in the last 24 hours/);
+  await waitForText(app.driver, "[data-testid=pacing-wait]", /next send allowed in \d:\d\d/);
+  await waitForText(app.driver, "[data-testid=pace]", /^1 of 50 sent in the last 24 hours/);
   await app.screenshot("desktop-queue-pacing");
 
   await driver.findElement(By.css("body")).sendKeys("u");
-  await waitForText("[data-testid=queue-contact] h2", /^@dan_rides/);
-  await waitForText("[data-testid=queue-history]", /First time in any campaign/);
+  await waitForText(app.driver, "[data-testid=queue-contact] h2", /^@dan_rides/);
+  await waitForText(app.driver, "[data-testid=queue-history]", /First time in any campaign/);
 });
 
 test("a campaign's outcomes export to a CSV file, whole", async () => {
@@ -162,13 +137,13 @@ test("a campaign's outcomes export to a CSV file, whole", async () => {
   const field = await driver.wait(until.elementLocated(By.css("[data-testid=campaign-export-path]")), 10_000);
   await field.sendKeys(path.join(dataDir, "no-such-folder", "spring.csv"));
   await driver.findElement(By.css("[data-testid=campaign-export-run]")).click();
-  await waitForText("[data-testid=campaign-export-result]", /^path: the folder .*no-such-folder does not exist/);
+  await waitForText(app.driver, "[data-testid=campaign-export-result]", /^path: the folder .*no-such-folder does not exist/);
 
   const file = path.join(dataDir, "spring.csv");
   await field.clear();
   await field.sendKeys(file);
   await driver.findElement(By.css("[data-testid=campaign-export-run]")).click();
-  await waitForText("[data-testid=campaign-export-result]", /^Exported 10 rows to /);
+  await waitForText(app.driver, "[data-testid=campaign-export-result]", /^Exported 10 rows to /);
   const lines = (await fs.readFile(file, "utf8")).trim().split(/\r?\n/);
   assert.equal(lines[0], "handle,display_name,state,cant_dm_reason,sent_at,link_opened_at,video_state,review,note");
   assert.equal(lines.length, 11);

@@ -39,7 +39,7 @@ export async function waitForText(driver, css, pattern, timeout = 10_000) {
       }
     },
     timeout,
-    `${css} never matched ${pattern}`,
+    `${css} never matched ${pattern} (last: ${JSON.stringify(last)})`,
   );
   return last;
 }
