@@ -78,11 +78,18 @@ test("a second start on the same data folder hands over to the running app and e
   assert.equal((await appProcesses(dataDir)).length, 1, "one app runs for this folder");
 });
 
-test("another data folder is another instance", async () => {
+test("another data folder is another instance, and SIGTERM ends it through the normal exit", async () => {
   const other = await tempDir("desktop-session-other");
   try {
     const code = await runApp({ ...sessionEnv, CLIPDESK_DATA_DIR: other }, 5_000);
     assert.equal(code, null, "the app for another folder keeps running");
+    // runApp ended it with SIGTERM (a logout does the same): the window-state and log
+    // plugins wrote their files beside the data, and the embedded server stopped cleanly.
+    const windowState = JSON.parse(await fs.readFile(path.join(other, "window-state.json"), "utf8"));
+    assert.ok(windowState.main?.width > 0, `the main window's size was saved: ${JSON.stringify(windowState)}`);
+    const log = await fs.readFile(path.join(other, "logs", "clipdesk.log"), "utf8");
+    assert.match(log, /clipdesk-server listening/, "the embedded server's lines reach the log file");
+    assert.match(log, /SIGTERM: exiting[\s\S]*the embedded server stopped/);
   } finally {
     await fs.rm(other, { recursive: true, force: true });
   }
