@@ -67,9 +67,24 @@ impl Desktop {
         self.link().nudge.notify_one();
     }
 
-    /// Applies settings: a new server is checked before anything is saved, the embedded one
-    /// is started if it is wanted and not running, and the sync loop moves over.
-    pub async fn apply_settings(&self, wanted: Settings) -> CoreResult<AppInfo> {
+    /// Applies settings: they are checked, a new server is tried, the embedded one is started
+    /// if it is wanted and not running, and only then is anything saved (once) and the sync
+    /// loop moved over. `server_token: None` keeps the stored token of a remote server.
+    pub async fn apply_settings(
+        &self,
+        server_url: Option<String>,
+        server_token: Option<String>,
+        operator: &str,
+    ) -> CoreResult<AppInfo> {
+        let mut wanted = self.store.call(|conn| settings::load(conn)).await?;
+        wanted.server_token = match (&server_url, server_token) {
+            (None, _) => None,
+            (Some(_), Some(token)) => Some(token),
+            (Some(_), None) => wanted.server_token,
+        };
+        wanted.server_url = server_url;
+        wanted.operator = operator.trim().to_owned();
+        settings::validate(&wanted)?;
         let (url, token) = match &wanted.server_url {
             Some(url) => {
                 let token = wanted.server_token.clone().unwrap_or_default();
@@ -78,15 +93,11 @@ impl Desktop {
                 (client.base_url().to_owned(), token)
             }
             None => {
-                let (url, saved) = self.ensure_embedded(&wanted).await?;
-                (url, saved.embedded_token.unwrap_or_default())
+                let url = self.ensure_embedded(&mut wanted).await?;
+                (url, wanted.embedded_token.clone().unwrap_or_default())
             }
         };
-        let mut to_save = self.store.call(|conn| settings::load(conn)).await?;
-        to_save.server_url = wanted.server_url.clone();
-        to_save.server_token = wanted.server_token.clone();
-        to_save.operator = wanted.operator.trim().to_owned();
-        let saved = to_save.clone();
+        let to_save = wanted.clone();
         self.store
             .call(move |conn| settings::save_switching(conn, &to_save))
             .await?;
@@ -96,31 +107,27 @@ impl Desktop {
             &self.dir,
             &url,
             &token,
-            saved.server_url.is_none(),
-            &saved.operator,
+            wanted.server_url.is_none(),
+            &wanted.operator,
         )?;
         let info = link.info.clone();
         *self.link() = link;
         Ok(info)
     }
 
-    /// Starts the embedded server unless it runs; returns its URL and the settings it saved.
-    async fn ensure_embedded(&self, current: &Settings) -> CoreResult<(String, Settings)> {
+    /// Starts the embedded server unless it runs (its port and token go into `settings`);
+    /// returns its URL.
+    async fn ensure_embedded(&self, settings: &mut Settings) -> CoreResult<String> {
         let mut embedded = self.embedded.lock().await;
-        let mut stored = self.store.call(|conn| settings::load(conn)).await?;
-        stored.operator.clone_from(&current.operator);
         if let Some(server) = embedded.as_ref() {
-            return Ok((server.url(), stored));
+            return Ok(server.url());
         }
-        let (server, url, saved) = embedded::start(&self.dir, &stored)
+        let (server, url, with_embedded) = embedded::start(&self.dir, settings)
             .await
             .map_err(CoreError::Unexpected)?;
-        let to_save = saved.clone();
-        self.store
-            .call(move |conn| settings::save(conn, &to_save))
-            .await?;
+        *settings = with_embedded;
         *embedded = Some(server);
-        Ok((url, saved))
+        Ok(url)
     }
 }
 
@@ -213,7 +220,10 @@ async fn start(app: AppHandle, dir: PathBuf) -> anyhow::Result<Desktop> {
         None => {
             let (running, url, saved) = embedded::start(&dir, &settings).await?;
             let token = saved.embedded_token.clone().unwrap_or_default();
-            store.call(move |conn| settings::save(conn, &saved)).await?;
+            // Written only the first time, or when the saved port was taken.
+            if saved != settings {
+                store.call(move |conn| settings::save(conn, &saved)).await?;
+            }
             server = Some(running);
             (url, token)
         }

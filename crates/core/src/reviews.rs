@@ -87,14 +87,6 @@ fn parse_state(text: &str) -> LocalVideoState {
     }
 }
 
-fn parse_decision(text: &str) -> ReviewDecision {
-    match text {
-        "approved" => ReviewDecision::Approved,
-        "rejected" => ReviewDecision::Rejected,
-        _ => ReviewDecision::Pending,
-    }
-}
-
 /// The columns `item` reads; `latest` is this desktop's newest outbox row for the video.
 const SELECT: &str = "
     SELECT v.id, v.campaign_slug, c.name, v.handle, ct.display_name, v.state, v.detail,
@@ -111,7 +103,7 @@ const SELECT: &str = "
 fn item(row: &Row<'_>) -> rusqlite::Result<ReviewItem> {
     let detail: String = row.get(6)?;
     let detail: serde_json::Value = serde_json::from_str(&detail).unwrap_or_default();
-    let review = parse_decision(&row.get::<_, String>(8)?);
+    let review = ReviewDecision::from_stored(&row.get::<_, String>(8)?);
     let review_note: String = row.get(9)?;
     let reviewer: Option<String> = row.get(10)?;
     let outbox: Option<(String, String, String)> = match row.get::<_, Option<String>>(11)? {
@@ -121,7 +113,7 @@ fn item(row: &Row<'_>) -> rusqlite::Result<ReviewItem> {
     let (pending, conflict) = match outbox {
         Some((decision, note, state)) if state == "pending" => (
             Some(PendingDecision {
-                decision: parse_decision(&decision),
+                decision: ReviewDecision::from_stored(&decision),
                 note,
             }),
             None,
@@ -129,7 +121,7 @@ fn item(row: &Row<'_>) -> rusqlite::Result<ReviewItem> {
         Some((decision, note, state)) if state == "conflict" => (
             None,
             Some(ReviewClash {
-                mine: parse_decision(&decision),
+                mine: ReviewDecision::from_stored(&decision),
                 my_note: note,
                 theirs: review,
                 their_note: review_note.clone(),
@@ -145,10 +137,7 @@ fn item(row: &Row<'_>) -> rusqlite::Result<ReviewItem> {
         handle: row.get(3)?,
         display_name: row.get(4)?,
         state: parse_state(&row.get::<_, String>(5)?),
-        failure: detail["reason"]
-            .as_str()
-            .or_else(|| detail["error"].as_str())
-            .map(str::to_owned),
+        failure: detail["reason"].as_str().map(str::to_owned),
         duration_ms: detail["duration_ms"].as_u64(),
         received_at: clock::to_rfc3339(row.get(7)?),
         review,

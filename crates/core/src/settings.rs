@@ -56,14 +56,15 @@ pub fn load(conn: &Connection) -> CoreResult<Settings> {
 
 /// Saves every field in one transaction, after checking them.
 pub fn save(conn: &mut Connection, settings: &Settings) -> CoreResult<()> {
-    check(settings)?;
+    validate(settings)?;
     let tx = conn.transaction()?;
     put_all(&tx, settings)?;
     tx.commit()?;
     Ok(())
 }
 
-fn check(settings: &Settings) -> CoreResult<()> {
+/// Every rule a saved setting must follow; the first broken one, named by its field.
+pub fn validate(settings: &Settings) -> CoreResult<()> {
     let operator = settings.operator.trim();
     if operator.is_empty() || operator.chars().count() > 64 {
         return Err(CoreError::invalid("operator", "must be 1 to 64 characters"));
@@ -102,7 +103,7 @@ fn put_all(conn: &Connection, settings: &Settings) -> CoreResult<()> {
 /// is idempotent); links not yet sent to anyone are issued again by the new server, while
 /// links already sent stay as they are (people hold them). Returns whether the server changed.
 pub fn save_switching(conn: &mut Connection, settings: &Settings) -> CoreResult<bool> {
-    check(settings)?;
+    validate(settings)?;
     let tx = conn.transaction()?;
     let changed = load(&tx)?.server_url != settings.server_url;
     put_all(&tx, settings)?;

@@ -312,25 +312,9 @@ pub fn queue_review(
     conn.execute(
         "INSERT INTO review_outbox (video_id, decision, note, base_version, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![video, decision_str(decision), note, base, clock::now_ms()],
+        params![video, decision.as_str(), note, base, clock::now_ms()],
     )?;
     Ok(())
-}
-
-fn decision_str(decision: ReviewDecision) -> &'static str {
-    match decision {
-        ReviewDecision::Pending => "pending",
-        ReviewDecision::Approved => "approved",
-        ReviewDecision::Rejected => "rejected",
-    }
-}
-
-fn parse_decision(text: &str) -> ReviewDecision {
-    match text {
-        "approved" => ReviewDecision::Approved,
-        "rejected" => ReviewDecision::Rejected,
-        _ => ReviewDecision::Pending,
-    }
 }
 
 /// Sends pending review decisions in order. A 409 marks the decision as a conflict and
@@ -351,7 +335,7 @@ pub async fn sync_outbox(store: &StoreHandle, client: &ServerClient) -> CoreResu
     let mut sent = 0;
     for (id, video, decision, note, base) in pending {
         let update = ReviewUpdate {
-            decision: parse_decision(&decision),
+            decision: ReviewDecision::from_stored(&decision),
             note,
             version: base,
         };
@@ -386,7 +370,7 @@ pub async fn sync_outbox(store: &StoreHandle, client: &ServerClient) -> CoreResu
                 tx.execute(
                     "UPDATE videos SET review = ?2, review_note = ?3, reviewer = ?4, review_version = ?5
                      WHERE id = ?1 AND review_version < ?5",
-                    params![video, decision_str(review.decision), review.note, review.reviewer, review.version],
+                    params![video, review.decision.as_str(), review.note, review.reviewer, review.version],
                 )?;
                 tx.commit()?;
                 Ok(())

@@ -38,6 +38,26 @@ pub enum ReviewDecision {
     Rejected,
 }
 
+impl ReviewDecision {
+    /// The stored and wire name (`pending`, `approved`, `rejected`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewDecision::Pending => "pending",
+            ReviewDecision::Approved => "approved",
+            ReviewDecision::Rejected => "rejected",
+        }
+    }
+
+    /// Reads a stored name; anything unknown is still to be reviewed.
+    pub fn from_stored(text: &str) -> Self {
+        match text {
+            "approved" => ReviewDecision::Approved,
+            "rejected" => ReviewDecision::Rejected,
+            _ => ReviewDecision::Pending,
+        }
+    }
+}
+
 /// The one review a video has; `version` grows with every change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Review {

@@ -23,7 +23,7 @@ pub async fn settings_test(server_url: String, server_token: String) -> Result<H
 }
 
 /// Saves the settings and moves the sync loop to the chosen server (checked first; nothing
-/// is saved when it fails). `server_token: null` keeps the stored token.
+/// is saved when it fails). `server_token: null` or empty keeps the stored token.
 #[tauri::command]
 pub async fn settings_save(
     desktop: State<'_, Desktop>,
@@ -31,20 +31,15 @@ pub async fn settings_save(
     server_token: Option<String>,
     operator: String,
 ) -> Result<AppInfo, UserError> {
-    let current = shown(desktop.store.call(|conn| settings::load(conn)).await)?;
     let server_url = server_url
         .map(|url| url.trim().trim_end_matches('/').to_owned())
         .filter(|url| !url.is_empty());
-    let server_token = match server_token.map(|t| t.trim().to_owned()) {
-        Some(token) if !token.is_empty() => Some(token),
-        _ if server_url.is_some() => current.server_token.clone(),
-        _ => None,
-    };
-    let wanted = Settings {
-        server_url,
-        server_token,
-        operator,
-        ..current
-    };
-    shown(desktop.apply_settings(wanted).await)
+    let server_token = server_token
+        .map(|token| token.trim().to_owned())
+        .filter(|token| !token.is_empty());
+    shown(
+        desktop
+            .apply_settings(server_url, server_token, &operator)
+            .await,
+    )
 }

@@ -1,6 +1,6 @@
-// The tus side of the upload tests: a server that can be killed and restarted on the same
-// data folder, tus-js-client run to the end, tus requests made by hand for what a client never
-// sends, video-like files of any size, and a TCP proxy that cuts a connection halfway.
+// The tus side of the upload tests: tus-js-client run to the end, tus requests made by hand
+// for what a client never sends, video-like files of any size, and a TCP proxy that cuts a
+// connection halfway.
 
 import crypto from "node:crypto";
 import { once } from "node:events";
@@ -9,15 +9,13 @@ import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import readline from "node:readline";
 import * as tus from "tus-js-client";
 import { createOperatorToken, operatorApi } from "./api.mjs";
-import { fixturesDir, serverBin } from "./paths.mjs";
-import { start } from "./process.mjs";
+import { fixturesDir } from "./paths.mjs";
 
 /** @typedef {import("../../../ui/bindings/protocol.js").Event} FeedEvent */
 /** @typedef {import("../../../ui/bindings/protocol.js").ErrorResponse} ErrorResponse */
-/** @typedef {Awaited<ReturnType<typeof serveData>>} RunningServer */
+/** @typedef {import("./server.mjs").RunningServer} RunningServer */
 
 export const videoFixtures = path.join(fixturesDir, "videos");
 export const TUS_RESUMABLE = { "tus-resumable": "1.0.0" };
@@ -31,65 +29,6 @@ export function fixture(name) {
 /** @param {string} purpose */
 export async function tempDir(purpose) {
   return fs.mkdtemp(path.join(os.tmpdir(), `clipdesk-${purpose}-`));
-}
-
-/**
- * The real server on a random port over `dataDir`. Unlike `startServer` the folder is the
- * caller's: it outlives the process, so a restart after a crash finds what was left in it.
- * @param {string} dataDir
- * @param {string[]} [flags] more `serve` flags, e.g. `["--max-upload-bytes", "1000"]`
- */
-export async function serveData(dataDir, flags = []) {
-  const proc = start(
-    serverBin,
-    ["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--data", dataDir, ...flags],
-    { env: { ...process.env, RUST_LOG: "info" } },
-  );
-  const stderr = proc.child.stderr;
-  if (!stderr) throw new Error("server stderr is not piped");
-  /** @type {string} */
-  const addr = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${proc.output()}`)), 20_000);
-    proc.exited.then(() => reject(new Error(`server exited at start:\n${proc.output()}`)));
-    readline.createInterface({ input: stderr }).on("line", (line) => {
-      try {
-        const addr = JSON.parse(line)?.fields?.addr;
-        if (addr) {
-          clearTimeout(timer);
-          resolve(addr);
-        }
-      } catch {
-        // Not a JSON log line (a panic message, say): kept in proc.output().
-      }
-    });
-  });
-  let killed = false;
-  return {
-    url: `http://${addr}`,
-    dataDir,
-    output: proc.output,
-    /**
-     * SIGTERM, SIGKILL after 10 s; throws unless the server exited cleanly or was killed by
-     * `kill()`. Leaves the data folder. (Not `proc.stop()`: its grace timer keeps Node alive.)
-     */
-    async stop() {
-      const child = proc.child;
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill("SIGTERM");
-        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-        await proc.exited;
-        clearTimeout(timer);
-      }
-      const { code, signal } = /** @type {{ code: number | null, signal: string | null }} */ (await proc.exited);
-      if (code !== 0 && !killed) throw new Error(`server exited with ${code ?? signal}:\n${proc.output()}`);
-    },
-    /** SIGKILL: the crash, with no chance to finish anything. */
-    async kill() {
-      killed = true;
-      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill("SIGKILL");
-      await proc.exited;
-    },
-  };
 }
 
 /**

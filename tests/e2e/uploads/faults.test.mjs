@@ -18,7 +18,6 @@ import {
   openPatch,
   operatorOn,
   patchUpload,
-  serveData,
   sha256,
   storedFiles,
   tempDir,
@@ -26,6 +25,7 @@ import {
   uploadIdOf,
   videoLike,
 } from "../lib/tus.mjs";
+import { serveData } from "../lib/server.mjs";
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;

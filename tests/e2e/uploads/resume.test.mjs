@@ -7,7 +7,6 @@ import { after, before, test } from "node:test";
 import {
   cuttingProxy,
   operatorOn,
-  serveData,
   sha256,
   storedFiles,
   tempDir,
@@ -15,6 +14,7 @@ import {
   uploadIdOf,
   videoLike,
 } from "../lib/tus.mjs";
+import { serveData } from "../lib/server.mjs";
 
 const SIZE = 20 * 1024 * 1024;
 const CUT_AFTER = 8 * 1024 * 1024;

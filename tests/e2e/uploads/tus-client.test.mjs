@@ -18,13 +18,13 @@ import {
   openPatch,
   operatorOn,
   patchUpload,
-  serveData,
   sha256,
   storedFiles,
   tempDir,
   tusUpload,
   uploadIdOf,
 } from "../lib/tus.mjs";
+import { serveData } from "../lib/server.mjs";
 
 /** @type {import("../lib/tus.mjs").RunningServer} */
 let server;

@@ -117,7 +117,7 @@ pub async fn review(
             tx.execute(
                 "UPDATE reviews SET decision = ?2, note = ?3, reviewer = ?4, version = ?5, updated_at = ?6
                  WHERE video_id = ?1",
-                params![id, decision_str(update.decision), update.note, operator.name, version, now],
+                params![id, update.decision.as_str(), update.note, operator.name, version, now],
             )?;
             let (campaign, handle, link): (String, String, String) = tx.query_row(
                 "SELECT campaign, handle, link FROM videos WHERE id = ?1",
@@ -177,7 +177,7 @@ fn current_review(conn: &Connection, id: &str) -> rusqlite::Result<Option<Review
         [id],
         |row| {
             Ok(Review {
-                decision: parse_decision(&row.get::<_, String>(0)?),
+                decision: ReviewDecision::from_stored(&row.get::<_, String>(0)?),
                 note: row.get(1)?,
                 reviewer: row.get(2)?,
                 version: row.get(3)?,
@@ -186,22 +186,6 @@ fn current_review(conn: &Connection, id: &str) -> rusqlite::Result<Option<Review
         },
     )
     .optional()
-}
-
-fn decision_str(decision: ReviewDecision) -> &'static str {
-    match decision {
-        ReviewDecision::Pending => "pending",
-        ReviewDecision::Approved => "approved",
-        ReviewDecision::Rejected => "rejected",
-    }
-}
-
-fn parse_decision(text: &str) -> ReviewDecision {
-    match text {
-        "approved" => ReviewDecision::Approved,
-        "rejected" => ReviewDecision::Rejected,
-        _ => ReviewDecision::Pending,
-    }
 }
 
 /// A row before its URLs are signed (signing needs the state, not the connection).
@@ -254,7 +238,9 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<VideoRow> {
             received_at: clock::to_rfc3339(row.get(21)?),
             ready_at: row.get::<_, Option<i64>>(22)?.map(clock::to_rfc3339),
             review: Review {
-                decision: parse_decision(&row.get::<_, Option<String>>(23)?.unwrap_or_default()),
+                decision: ReviewDecision::from_stored(
+                    &row.get::<_, Option<String>>(23)?.unwrap_or_default(),
+                ),
                 note: row.get::<_, Option<String>>(24)?.unwrap_or_default(),
                 reviewer: row.get(25)?,
                 version: row.get::<_, Option<i64>>(26)?.unwrap_or(0),

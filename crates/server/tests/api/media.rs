@@ -100,26 +100,40 @@ fn stream<'a>(probe: &'a serde_json::Value, kind: &str) -> Option<&'a serde_json
         .find(|s| s["codec_type"] == kind)
 }
 
-/// Makes a clip with ffmpeg's test sources.
-fn generate(dir: &Path, name: &str, args: &[&str]) -> Vec<u8> {
+/// Runs ffmpeg over its test sources `inputs` into `dir/name` and reads the result.
+fn ffmpeg_make(dir: &Path, name: &str, inputs: &[&str], args: &[&str]) -> Vec<u8> {
     let out = dir.join(name);
-    let status = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=720x1280:rate=30:duration=3",
-        ])
-        .args(["-f", "lavfi", "-i", "sine=frequency=440:duration=3"])
-        .args(args)
-        .arg(&out)
-        .status()
-        .unwrap();
+    let mut command = Command::new("ffmpeg");
+    command.args(["-v", "error", "-y"]);
+    for input in inputs {
+        command.args(["-f", "lavfi", "-i", input]);
+    }
+    let status = command.args(args).arg(&out).status().unwrap();
     assert!(status.success(), "ffmpeg could not make {name}");
     std::fs::read(out).unwrap()
+}
+
+/// A 3 s 720×1280 clip with a tone, encoded as `args` say.
+fn generate(dir: &Path, name: &str, args: &[&str]) -> Vec<u8> {
+    ffmpeg_make(
+        dir,
+        name,
+        &[
+            "testsrc2=size=720x1280:rate=30:duration=3",
+            "sine=frequency=440:duration=3",
+        ],
+        args,
+    )
+}
+
+/// A silent H.264 clip of `size` long enough to keep a media worker busy for a while.
+fn long_clip(dir: &Path, size: &str, seconds: u32) -> Vec<u8> {
+    ffmpeg_make(
+        dir,
+        "long.mp4",
+        &[&format!("testsrc2=size={size}:rate=30:duration={seconds}")],
+        &["-c:v", "libx264", "-preset", "ultrafast"],
+    )
 }
 
 /// Writes a 90° clockwise display matrix into the first track header (the video track, as
@@ -325,23 +339,8 @@ async fn a_job_interrupted_by_a_restart_runs_again_and_finishes() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("long.mp4");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=720x1280:rate=30:duration=30",
-        ])
-        .args(["-c:v", "libx264", "-preset", "ultrafast"])
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let (status, id) = upload(&app, &link.token, std::fs::read(&out).unwrap(), "long.mp4").await;
+    let clip = long_clip(dir.path(), "720x1280", 30);
+    let (status, id) = upload(&app, &link.token, clip, "long.mp4").await;
     assert_eq!(status, 201);
     let db = app.data.path().join("clipdesk-server.sqlite3");
     let job_state = |db: &Path| -> String {
@@ -393,23 +392,8 @@ async fn a_job_over_its_time_limit_is_killed_retried_once_and_fails() {
     let app = spawn_app_with(|c| c.media_job_timeout = Duration::from_millis(1500)).await;
     let link = app.link("maya.bakes").await;
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("long.mp4");
-    let status = Command::new("ffmpeg")
-        .args([
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc2=size=1080x1920:rate=30:duration=60",
-        ])
-        .args(["-c:v", "libx264", "-preset", "ultrafast"])
-        .arg(&out)
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let (_, id) = upload(&app, &link.token, std::fs::read(&out).unwrap(), "long.mp4").await;
+    let clip = long_clip(dir.path(), "1080x1920", 60);
+    let (_, id) = upload(&app, &link.token, clip, "long.mp4").await;
     let (kind, detail) = outcome(&app, &id, Duration::from_secs(60)).await;
     assert_eq!(kind, EventKind::VideoFailed);
     assert!(
