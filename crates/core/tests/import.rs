@@ -9,11 +9,11 @@ use rusqlite::Connection;
 
 const SAMPLE: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/contacts-sample.csv"
+    "/../../tests/fixtures/contacts-sample.csv"
 ));
 const MESSY: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/fixtures/contacts-messy.csv"
+    "/../../tests/fixtures/contacts-messy.csv"
 ));
 
 fn database() -> (tempfile::TempDir, Connection) {

@@ -100,7 +100,7 @@ async fn recipient_uploads(server: &RunningServer, token: &str) -> String {
     assert_eq!(opened.status(), 200);
     let video = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/videos/no-audio.webm"
+        "/../../tests/fixtures/videos/no-audio.webm"
     ))
     .unwrap();
     let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);

@@ -41,6 +41,8 @@ pub struct Config {
     pub media_job_timeout: Duration,
     /// How long a signed media URL stays valid.
     pub media_url_ttl: Duration,
+    /// A PATCH whose body sends nothing for this long is cut off and its upload unlocked.
+    pub body_idle_timeout: Duration,
 }
 
 impl Config {
@@ -62,6 +64,7 @@ impl Config {
             media_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             media_job_timeout: Duration::from_secs(600),
             media_url_ttl: Duration::from_secs(3600),
+            body_idle_timeout: Duration::from_secs(60),
         }
     }
 
@@ -97,6 +100,7 @@ pub struct FileConfig {
     pub media_workers: Option<usize>,
     pub media_job_timeout_secs: Option<u64>,
     pub media_url_ttl_secs: Option<u64>,
+    pub body_idle_timeout_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -156,6 +160,9 @@ pub struct Overrides {
     /// Seconds a signed media URL stays valid [default: 3600]
     #[arg(long, env = "CLIPDESK_MEDIA_URL_TTL_SECS")]
     pub media_url_ttl_secs: Option<u64>,
+    /// Seconds a PATCH body may send nothing before it is cut off [default: 60]
+    #[arg(long, env = "CLIPDESK_BODY_IDLE_TIMEOUT_SECS")]
+    pub body_idle_timeout_secs: Option<u64>,
 }
 
 impl Overrides {
@@ -205,6 +212,9 @@ impl Overrides {
         }
         if let Some(v) = self.media_url_ttl_secs.or(file.media_url_ttl_secs) {
             config.media_url_ttl = Duration::from_secs(v.max(1));
+        }
+        if let Some(v) = self.body_idle_timeout_secs.or(file.body_idle_timeout_secs) {
+            config.body_idle_timeout = Duration::from_secs(v.max(1));
         }
         config
     }

@@ -115,6 +115,14 @@ CREATE TABLE reviews (
     updated_at  INTEGER NOT NULL
 );
 "#,
+    // The video an upload becomes gets its own id, chosen at creation and never shown to the
+    // uploader: an id seen in a media URL must not also open the upload (and its link token).
+    // Videos made before this keep their upload's id.
+    r#"
+ALTER TABLE uploads ADD COLUMN video_id TEXT;
+UPDATE uploads SET video_id = id WHERE state = 'complete';
+CREATE UNIQUE INDEX uploads_video_id ON uploads (video_id);
+"#,
 ];
 
 type Job = Box<dyn FnOnce(&Mutex<Connection>) + Send>;

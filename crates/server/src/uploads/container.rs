@@ -93,7 +93,7 @@ mod tests {
 
     fn fixture_head(name: &str) -> Vec<u8> {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/fixtures/videos")
+            .join("../../tests/fixtures/videos")
             .join(name);
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         bytes.into_iter().take(SNIFF_LEN).collect()

@@ -159,7 +159,7 @@ pub fn tus_metadata(token: &str, filename: &str) -> String {
 
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures/videos")
+        .join("../../tests/fixtures/videos")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
