@@ -8,4 +8,4 @@ export const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(repoRoot, "ta
 export const serverBin = path.join(targetDir, "debug", "clipdesk-server");
 export const desktopBin = path.join(targetDir, "debug", "clipdesk");
 export const artifactsDir = path.join(repoRoot, "tests", "e2e", "artifacts");
-export const fixturesDir = path.resolve(repoRoot, "..", "shared", "fixtures");
+export const fixturesDir = path.resolve(repoRoot, "tests", "fixtures");
