@@ -165,10 +165,12 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
         }
         EventKind::LinkForgotten => {
             // The person asked to be forgotten: every local trace of them goes.
+            // The event names nobody; the link token leads to the contact.
             conn.execute("DELETE FROM videos WHERE link_token = ?1", [link])?;
-            if let Some(handle) = event.handle.as_deref() {
-                conn.execute("DELETE FROM contacts WHERE handle = ?1", [handle])?;
-            }
+            conn.execute(
+                "DELETE FROM contacts WHERE id IN (SELECT contact_id FROM outreach WHERE link_token = ?1)",
+                [link],
+            )?;
             conn.execute("DELETE FROM outreach WHERE link_token = ?1", [link])?;
         }
         EventKind::Unknown => {

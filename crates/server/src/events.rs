@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use clipdesk_protocol::api::{Event, EventKind};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use tokio::sync::watch;
 
 use crate::clock;
@@ -82,7 +82,8 @@ impl Feed {
         &self.db
     }
 
-    /// Runs `f` in one transaction; commits when it returns Ok, then wakes the feed's readers
+    /// Runs `f` in one IMMEDIATE transaction (the write lock is taken up front, so the busy
+    /// timeout applies instead of a read that cannot be upgraded later); commits when it returns Ok, then wakes the feed's readers
     /// if it appended events. An error rolls everything back, events included.
     pub async fn transact<T, F>(&self, f: F) -> Result<T, ApiError>
     where
@@ -93,7 +94,7 @@ impl Feed {
             .db
             .call(move |conn| {
                 let mut tx = Tx {
-                    tx: conn.transaction()?,
+                    tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
                     last_seq: None,
                 };
                 let value = f(&mut tx)?;
@@ -115,7 +116,7 @@ impl Feed {
     ) -> Result<T, ApiError> {
         let mut conn = self.db.lock()?;
         let mut tx = Tx {
-            tx: conn.transaction()?,
+            tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
             last_seq: None,
         };
         let value = f(&mut tx)?;

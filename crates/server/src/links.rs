@@ -1,7 +1,7 @@
 //! Links: the per-recipient capability behind `/r/<token>`, resolved for the page and checked
 //! before any upload.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::clock;
 use crate::error::ApiError;
@@ -66,12 +66,7 @@ pub fn usable(conn: &Connection, token: &str) -> Result<LinkRecord, ApiError> {
     Ok(link)
 }
 
-/// Uploads a link may still start: in-progress and accepted ones count, rejected ones do not.
+/// Uploads a link may still start (see [`crate::uploads::uploads_left`]).
 pub fn uploads_left(conn: &Connection, token: &str, per_link: u32) -> rusqlite::Result<u32> {
-    let used: u32 = conn.query_row(
-        "SELECT count(*) FROM uploads WHERE link = ?1 AND state IN ('receiving', 'complete')",
-        params![token],
-        |row| row.get(0),
-    )?;
-    Ok(per_link.saturating_sub(used))
+    crate::uploads::uploads_left(conn, token, per_link, clock::now_ms())
 }

@@ -22,6 +22,7 @@ use crate::configuration::Config;
 use crate::error::ApiError;
 use crate::events::NewEvent;
 use crate::state::AppState;
+use crate::uploads::container::Container;
 
 pub use probe::Probe;
 
@@ -186,22 +187,25 @@ async fn claim(state: &AppState) -> Result<Option<Job>, ApiError> {
         .await
 }
 
+/// Where a video's original is, from the container name its row stores.
 pub fn original_path(videos_dir: &Path, video_id: &str, container: &str) -> PathBuf {
-    let ext = match container {
-        "webm" => "webm",
-        "matroska" => "mkv",
-        "quicktime" => "mov",
-        _ => "mp4",
-    };
-    videos_dir.join(video_id).join(format!("original.{ext}"))
+    let container = Container::from_name(container).unwrap_or(Container::Mp4);
+    crate::uploads::storage::original_path(videos_dir, video_id, container)
+}
+
+/// The original's media type, from the container name its row stores.
+pub fn original_mime(container: &str) -> &'static str {
+    Container::from_name(container)
+        .unwrap_or(Container::Mp4)
+        .mime()
 }
 
 pub fn rendition_path(videos_dir: &Path, video_id: &str) -> PathBuf {
-    videos_dir.join(video_id).join("rendition.mp4")
+    crate::uploads::storage::video_dir(videos_dir, video_id).join("rendition.mp4")
 }
 
 pub fn poster_path(videos_dir: &Path, video_id: &str) -> PathBuf {
-    videos_dir.join(video_id).join("poster.jpg")
+    crate::uploads::storage::video_dir(videos_dir, video_id).join("poster.jpg")
 }
 
 /// Makes the poster and rendition under temporary names, renames them into place, then

@@ -12,6 +12,7 @@ use crate::domain::{LinkToken, Slug};
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::events::{NewEvent, Tx};
 use crate::state::AppState;
+use crate::uploads::storage::{part_path, remove_quietly_async, video_dir};
 
 pub const MAX_RECIPIENTS: usize = 1000;
 
@@ -232,42 +233,40 @@ pub async fn revoke(
 }
 
 /// Deletes a person's videos (files and rows), unfinished uploads and link, scrubs what
-/// earlier events said about them, and appends `link_forgotten` so every desktop deletes its
-/// copy too. Rows go in one transaction; files after it commits (start-up removes any a crash
-/// left behind).
+/// earlier events said about them, and appends `link_forgotten` (which names nobody: only the
+/// link token every desktop matches on) so every desktop deletes its copy too. Rows go in one
+/// transaction; files after it commits (start-up removes any a crash left behind).
 async fn forget(
     state: AppState,
     operator: Operator,
     token: String,
 ) -> Result<StatusCode, ApiError> {
-    let ids = state
+    let (uploads, videos) = state
         .feed
         .transact(move |tx| {
-            let found: Option<(String, String)> = tx
+            let campaign: Option<String> = tx
                 .query_row(
-                    "SELECT campaign, handle FROM links WHERE token = ?1",
+                    "SELECT campaign FROM links WHERE token = ?1",
                     [&token],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    |row| row.get(0),
                 )
                 .optional()?;
-            let Some((campaign, handle)) = found else {
+            let Some(campaign) = campaign else {
                 return Err(ApiError::NotFound("no such link".into()));
             };
-            let mut ids: Vec<String> = {
-                let mut stmt = tx.prepare("SELECT id FROM uploads WHERE link = ?1")?;
+            let ids = |sql: &str| -> rusqlite::Result<Vec<String>> {
+                let mut stmt = tx.prepare(sql)?;
                 let rows = stmt.query_map([&token], |row| row.get(0))?;
-                rows.collect::<rusqlite::Result<_>>()?
+                rows.collect()
             };
-            {
-                let mut stmt = tx.prepare("SELECT id FROM videos WHERE link = ?1")?;
-                let rows = stmt.query_map([&token], |row| row.get::<_, String>(0))?;
-                for id in rows {
-                    let id = id?;
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
-                }
-            }
+            let uploads = ids("SELECT id FROM uploads WHERE link = ?1")?;
+            let videos = ids("SELECT id FROM videos WHERE link = ?1
+                 UNION SELECT video_id FROM uploads WHERE link = ?1 AND video_id IS NOT NULL")?;
+            let video_rows: i64 = tx.query_row(
+                "SELECT count(*) FROM videos WHERE link = ?1",
+                [&token],
+                |row| row.get(0),
+            )?;
             tx.execute("DELETE FROM videos WHERE link = ?1", [&token])?;
             tx.execute("DELETE FROM uploads WHERE link = ?1", [&token])?;
             tx.execute("DELETE FROM links WHERE token = ?1", [&token])?;
@@ -279,36 +278,22 @@ async fn forget(
                 EventKind::LinkForgotten,
                 NewEvent {
                     campaign: Some(&campaign),
-                    handle: Some(&handle),
                     link: Some(&token),
                     detail: Some(
-                        serde_json::json!({ "forgotten_by": operator.name, "videos": ids.len() }),
+                        serde_json::json!({ "forgotten_by": operator.name, "videos": video_rows }),
                     ),
                     ..NewEvent::default()
                 },
             )?;
-            Ok(ids)
+            Ok((uploads, videos))
         })
         .await?;
-    for id in ids {
-        remove_quietly(&state.config.videos_dir().join(&id)).await?;
-        remove_quietly(&state.config.uploads_dir().join(&id)).await?;
+    const DOING: &str = "deleting a forgotten person's files";
+    for id in uploads {
+        remove_quietly_async(part_path(&state.config.uploads_dir(), &id), DOING).await?;
+    }
+    for id in videos {
+        remove_quietly_async(video_dir(&state.config.videos_dir(), &id), DOING).await?;
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-async fn remove_quietly(path: &std::path::Path) -> Result<(), ApiError> {
-    let result = if tokio::fs::metadata(path).await.is_ok_and(|m| m.is_dir()) {
-        tokio::fs::remove_dir_all(path).await
-    } else {
-        tokio::fs::remove_file(path).await
-    };
-    match result {
-        Ok(()) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(err) => Err(ApiError::storage(
-            err,
-            "deleting a forgotten person's files",
-        )),
-    }
 }

@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io::Write;
+use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -111,21 +112,25 @@ const DRAIN_SLACK: u64 = 1 << 20;
 async fn drain(
     stream: &mut (impl futures_util::Stream<Item = Result<Bytes, axum::Error>> + Unpin),
     mut budget: u64,
+    idle: Duration,
 ) {
     while budget > 0 {
-        match stream.next().await {
-            Some(Ok(bytes)) => budget = budget.saturating_sub(bytes.len() as u64),
+        match tokio::time::timeout(idle, stream.next()).await {
+            Ok(Some(Ok(bytes))) => budget = budget.saturating_sub(bytes.len() as u64),
             _ => return,
         }
     }
 }
 
-/// Appends `body` to `file`, at most `remaining` bytes, verifying `checksum` if given.
+/// Appends `body` to `file`, at most `remaining` bytes, verifying `checksum` if given. A body
+/// that sends nothing for `idle` counts as broken off, so a stalled client cannot hold the
+/// upload (and its lock) for longer than that.
 pub async fn receive(
     body: Body,
     file: File,
     remaining: u64,
     checksum: Option<Checksum>,
+    idle: Duration,
 ) -> Result<Received, ApiError> {
     let (tx, mut rx) = mpsc::channel::<Bytes>(CHANNEL_FRAMES);
     let mut hasher = checksum.as_ref().map(Checksum::hasher);
@@ -149,7 +154,12 @@ pub async fn receive(
     let mut sent = 0u64;
     let mut too_long = false;
     let mut interrupted = false;
-    while let Some(frame) = stream.next().await {
+    loop {
+        let Ok(frame) = tokio::time::timeout(idle, stream.next()).await else {
+            interrupted = true; // stalled
+            break;
+        };
+        let Some(frame) = frame else { break };
         match frame {
             Ok(bytes) => {
                 if sent + bytes.len() as u64 > remaining {
@@ -171,7 +181,12 @@ pub async fn receive(
     if too_long || !interrupted {
         // Read out (and drop) the rest of a body we stopped taking, so the client reads our
         // answer instead of a broken pipe (RFC 9112 §9.6); bounded, so nobody can stream forever.
-        drain(&mut stream, remaining.saturating_sub(sent) + DRAIN_SLACK).await;
+        drain(
+            &mut stream,
+            remaining.saturating_sub(sent) + DRAIN_SLACK,
+            idle,
+        )
+        .await;
     }
     let (written, error, hasher) = writer
         .await

@@ -134,6 +134,20 @@ impl TestApp {
         response.json().await.expect("events json")
     }
 
+    /// The id of the video an upload became (never the upload's own id), from the feed.
+    pub async fn video_of(&self, upload_id: &str) -> String {
+        self.events(0)
+            .await
+            .events
+            .into_iter()
+            .find(|e| {
+                e.kind == clipdesk_protocol::api::EventKind::VideoReceived
+                    && e.upload_id.as_deref() == Some(upload_id)
+            })
+            .and_then(|e| e.video_id)
+            .unwrap_or_else(|| panic!("no video_received for upload {upload_id}"))
+    }
+
     pub async fn event_kinds(&self) -> Vec<String> {
         self.events(0)
             .await
@@ -162,4 +176,124 @@ pub fn fixture(name: &str) -> Vec<u8> {
         .join("../../tests/fixtures/videos")
         .join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The real `clipdesk-server serve` binary, on port 0 with JSON logs, as an operator runs it.
+/// Killed on drop if a test ends before it stops it.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+/// `clipdesk-server serve` with data in `data`, listening on port 0 and logging JSON; `wrapper`
+/// runs in front of it (`["prlimit", "--nofile=256:256"]`), empty for none.
+pub fn serve_command(wrapper: &[&str], data: &Path) -> std::process::Command {
+    let binary = env!("CARGO_BIN_EXE_clipdesk-server");
+    let mut command = match wrapper.split_first() {
+        Some((program, args)) => {
+            let mut command = std::process::Command::new(program);
+            command.args(args).arg(binary);
+            command
+        }
+        None => std::process::Command::new(binary),
+    };
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .arg("--data")
+        .arg(data)
+        .env_remove("RUST_LOG");
+    command
+}
+
+impl ServerProcess {
+    /// Starts `command` (see [`serve_command`]) and waits for the address it logs.
+    pub fn start(mut command: std::process::Command) -> Self {
+        use std::io::{BufRead, BufReader};
+        let mut child = command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the server binary starts");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(json) = serde_json::from_str::<Value>(&line)
+                    && let Some(addr) = json["fields"]["addr"].as_str()
+                {
+                    let _ = tx.send(addr.to_owned());
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let addr = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!(
+                    "the server logs its address as JSON: {:?}",
+                    log.lock().unwrap()
+                )
+            })
+            .parse()
+            .expect("the logged address parses");
+        Self { child, addr, log }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Every line the server has logged so far.
+    pub fn log(&self) -> Vec<String> {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// The first logged JSON object whose message is `message`.
+    pub fn logged(&self, message: &str) -> Option<Value> {
+        self.log()
+            .iter()
+            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+            .find(|json| json["fields"]["message"] == message)
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .try_wait()
+            .expect("the server can be waited on")
+            .is_none()
+    }
+
+    /// Sends SIGTERM (with `kill`, as an operator would) and waits at most `limit` for the exit.
+    pub fn terminate(&mut self, limit: std::time::Duration) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "SIGTERM was delivered");
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the server can be waited on") {
+                return status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("the server did not stop within {limit:?} of SIGTERM");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }

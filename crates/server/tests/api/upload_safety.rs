@@ -1,0 +1,476 @@
+//! What an attacker or a flaky phone can do to the upload path, pinned: ids that open only
+//! what they should, finishing that survives a database hiccup, stalled bodies, revoked links,
+//! failed attempts that do not use up a link, polyglots, and a data folder with strangers in it.
+
+use std::time::{Duration, Instant};
+
+use clipdesk_protocol::api::{EventKind, PublicLink};
+use clipdesk_protocol::{ErrorCode, ErrorResponse};
+use reqwest::StatusCode;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
+
+const TUS: (&str, &str) = ("tus-resumable", "1.0.0");
+const OCTETS: (&str, &str) = ("content-type", "application/offset+octet-stream");
+
+async fn create(app: &TestApp, token: &str, length: usize) -> String {
+    let response = app
+        .client
+        .post(app.url("/api/v1/uploads"))
+        .header(TUS.0, TUS.1)
+        .header("upload-length", length.to_string())
+        .header("upload-metadata", tus_metadata(token, "clip.mov"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+    app.url(response.headers()["location"].to_str().unwrap())
+}
+
+async fn patch(app: &TestApp, location: &str, offset: usize, body: Vec<u8>) -> reqwest::Response {
+    app.client
+        .patch(location)
+        .header(TUS.0, TUS.1)
+        .header(OCTETS.0, OCTETS.1)
+        .header("upload-offset", offset.to_string())
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn head(app: &TestApp, location: &str) -> reqwest::Response {
+    app.client
+        .head(location)
+        .header(TUS.0, TUS.1)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn error_code(response: reqwest::Response) -> ErrorCode {
+    response.json::<ErrorResponse>().await.unwrap().error.code
+}
+
+async fn count(app: &TestApp, kind: EventKind) -> usize {
+    app.events(0)
+        .await
+        .events
+        .iter()
+        .filter(|e| e.kind == kind)
+        .count()
+}
+
+async fn uploads_left(app: &TestApp, token: &str) -> u32 {
+    let link: PublicLink = app
+        .client
+        .get(app.url(&format!("/api/v1/public/links/{token}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    link.uploads_left
+}
+
+#[tokio::test]
+async fn a_media_urls_video_id_opens_no_upload_and_head_never_echoes_the_link_token() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("iphone-h264.mov");
+    let location = create(&app, &link.token, video.len()).await;
+    assert_eq!(patch(&app, &location, 0, video.clone()).await.status(), 204);
+    let upload_id = location.rsplit('/').next().unwrap().to_owned();
+    let video_id = app.video_of(&upload_id).await;
+    assert_ne!(video_id, upload_id);
+
+    // What a media URL reveals opens nothing on the tus side.
+    let by_video = app.url(&format!("/api/v1/uploads/{video_id}"));
+    assert_eq!(head(&app, &by_video).await.status(), 404);
+    assert_eq!(patch(&app, &by_video, 0, vec![]).await.status(), 404);
+    let delete = app
+        .client
+        .delete(&by_video)
+        .header(TUS.0, TUS.1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delete.status(), 404);
+
+    // The upload's own id still answers its client, without the capability of the link.
+    let answer = head(&app, &location).await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.headers()["upload-offset"],
+        video.len().to_string().as_str()
+    );
+    let metadata = answer.headers()["upload-metadata"].to_str().unwrap();
+    assert!(metadata.contains("filename "), "{metadata}");
+    assert!(
+        !metadata.split(',').any(|pair| pair.starts_with("token")),
+        "the link token leaked: {metadata}"
+    );
+    use base64::Engine;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&link.token);
+    assert!(!metadata.contains(&encoded) && !metadata.contains(&link.token));
+    app.server.stop().await.unwrap();
+}
+
+/// Holds SQLite's write lock from a second connection, as another process or a long
+/// transaction would, until dropped.
+struct WriteLock(rusqlite::Connection);
+
+impl WriteLock {
+    fn take(app: &TestApp) -> Self {
+        let conn =
+            rusqlite::Connection::open(app.data.path().join("clipdesk-server.sqlite3")).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        WriteLock(conn)
+    }
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
+    }
+}
+
+#[tokio::test]
+async fn a_database_error_at_the_last_patch_never_loses_the_upload_nor_reports_it_complete() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("ios-h264-aac-rotated.mp4");
+    let location = create(&app, &link.token, video.len()).await;
+    let half = video.len() / 2;
+    assert_eq!(
+        patch(&app, &location, 0, video[..half].to_vec())
+            .await
+            .status(),
+        204
+    );
+
+    let lock = WriteLock::take(&app);
+    let last = patch(&app, &location, half, video[half..].to_vec()).await;
+    assert!(last.status().is_server_error(), "got {}", last.status());
+    // While the database is still locked, nobody is told the upload is complete.
+    let during = head(&app, &location).await;
+    assert!(
+        during.status().is_server_error(),
+        "HEAD must not report offset = length without a video: {} {:?}",
+        during.status(),
+        during.headers().get("upload-offset")
+    );
+    drop(lock);
+
+    // A PATCH at the end with an empty body (what a client resumes with) finishes it...
+    assert_eq!(
+        patch(&app, &location, video.len(), vec![]).await.status(),
+        204
+    );
+    // ...and a HEAD afterwards reports it complete, once.
+    let after = head(&app, &location).await;
+    assert_eq!(after.status(), 200);
+    assert_eq!(
+        after.headers()["upload-offset"],
+        video.len().to_string().as_str()
+    );
+    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    let id = app.video_of(location.rsplit('/').next().unwrap()).await;
+    let stored =
+        std::fs::read(app.data.path().join("videos").join(id).join("original.mp4")).unwrap();
+    assert_eq!(stored, video);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_head_after_a_failed_finish_finishes_the_upload() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("no-audio.webm");
+    let location = create(&app, &link.token, video.len()).await;
+    let lock = WriteLock::take(&app);
+    assert!(
+        patch(&app, &location, 0, video.clone())
+            .await
+            .status()
+            .is_server_error()
+    );
+    drop(lock);
+    let answer = head(&app, &location).await;
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer.headers()["upload-offset"],
+        video.len().to_string().as_str()
+    );
+    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_upload_moved_but_not_recorded_before_a_crash_is_finished_at_start_up() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("no-audio.webm");
+    let location = create(&app, &link.token, video.len()).await;
+    let lock = WriteLock::take(&app);
+    assert!(
+        patch(&app, &location, 0, video.clone())
+            .await
+            .status()
+            .is_server_error()
+    );
+    drop(lock);
+    let app = app.restart().await;
+    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    let id = app.video_of(location.rsplit('/').next().unwrap()).await;
+    assert!(
+        app.data
+            .path()
+            .join("videos")
+            .join(id)
+            .join("original.webm")
+            .exists()
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_sweeper_finishes_an_expired_upload_whose_bytes_all_arrived_instead_of_deleting_it() {
+    let app = spawn_app_with(|c| {
+        c.upload_expiry = Duration::from_millis(800);
+        c.sweep_interval = Duration::from_millis(100);
+    })
+    .await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("no-audio.webm");
+    let location = create(&app, &link.token, video.len()).await;
+    let lock = WriteLock::take(&app);
+    let started = Instant::now();
+    assert!(
+        patch(&app, &location, 0, video.clone())
+            .await
+            .status()
+            .is_server_error()
+    );
+    drop(lock);
+    assert!(
+        started.elapsed() > Duration::from_millis(800),
+        "expired by now"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while count(&app, EventKind::VideoReceived).await == 0 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stalled_patch_is_cut_off_and_the_upload_resumes() {
+    let app = spawn_app_with(|c| c.body_idle_timeout = Duration::from_secs(1)).await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("iphone-h264.mov");
+    let location = create(&app, &link.token, video.len()).await;
+    let path = location.trim_start_matches(&app.server.url()).to_owned();
+    let mut socket = tokio::net::TcpStream::connect(app.server.addr())
+        .await
+        .unwrap();
+    let request = format!(
+        "PATCH {path} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
+        video.len()
+    );
+    socket.write_all(request.as_bytes()).await.unwrap();
+    socket.write_all(&video[..1000]).await.unwrap();
+    // ...and then nothing. Within the idle timeout (plus slack) the server gives up on it.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer)).await;
+    assert!(read.is_ok(), "the stalled request was answered or closed");
+    let offset: usize = head(&app, &location).await.headers()["upload-offset"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        offset, 1000,
+        "plain bytes that arrived are kept for the resume"
+    );
+    let rest = patch(&app, &location, offset, video[offset..].to_vec()).await;
+    assert_eq!(rest.status(), 204, "the upload is no longer locked");
+    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    app.server.stop().await.unwrap();
+}
+
+async fn revoke(app: &TestApp, token: &str) {
+    let response = app
+        .client
+        .delete(app.url(&format!("/api/v1/links/{token}")))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+}
+
+#[tokio::test]
+async fn a_revoked_link_takes_no_more_bytes_and_makes_no_video() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("no-audio.webm");
+    let location = create(&app, &link.token, video.len()).await;
+    assert_eq!(
+        patch(&app, &location, 0, video[..1000].to_vec())
+            .await
+            .status(),
+        204
+    );
+    revoke(&app, &link.token).await;
+    let refused = patch(&app, &location, 1000, video[1000..].to_vec()).await;
+    assert_eq!(refused.status(), 404);
+    assert_eq!(error_code(refused).await, ErrorCode::Revoked);
+    assert_eq!(count(&app, EventKind::VideoReceived).await, 0);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_link_revoked_while_the_last_patch_streams_makes_no_video() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("no-audio.webm");
+    let location = create(&app, &link.token, video.len()).await;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
+    let body = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async {
+        rx.recv().await.map(|item| (item, rx))
+    }));
+    let sending = tokio::spawn(
+        app.client
+            .patch(&location)
+            .header(TUS.0, TUS.1)
+            .header(OCTETS.0, OCTETS.1)
+            .header("upload-offset", "0")
+            .body(body)
+            .send(),
+    );
+    tx.send(Ok(video[..1000].to_vec())).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    revoke(&app, &link.token).await;
+    tx.send(Ok(video[1000..].to_vec())).await.unwrap();
+    drop(tx);
+    let answer = sending.await.unwrap().unwrap();
+    assert_eq!(answer.status(), 404);
+    assert_eq!(error_code(answer).await, ErrorCode::Revoked);
+    assert_eq!(count(&app, EventKind::VideoReceived).await, 0);
+    assert_eq!(count(&app, EventKind::VideoRejected).await, 1);
+    assert_eq!(
+        std::fs::read_dir(app.data.path().join("videos"))
+            .unwrap()
+            .count(),
+        0,
+        "nothing of it is kept"
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn failed_attempts_do_not_use_up_a_links_uploads() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let video = fixture("no-audio.webm");
+    let post = |length: usize, checksum: Option<&'static str>, body: Vec<u8>| {
+        let mut request = app
+            .client
+            .post(app.url("/api/v1/uploads"))
+            .header(TUS.0, TUS.1)
+            .header(OCTETS.0, OCTETS.1)
+            .header("upload-length", length.to_string())
+            .header("upload-metadata", tus_metadata(&link.token, "clip.webm"));
+        if let Some(checksum) = checksum {
+            request = request.header("upload-checksum", checksum);
+        }
+        request.body(body).send()
+    };
+    for _ in 0..3 {
+        // The body is longer than the length it announced: 413.
+        let answer = post(10, None, video.clone()).await.unwrap();
+        assert_eq!(answer.status(), 413);
+        // The body does not match its checksum: 460.
+        let answer = post(
+            video.len(),
+            Some("sha1 qZk+NkcGgWq6PiVxeFDCbJzQ2J0="),
+            video.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer.status().as_u16(), 460);
+    }
+    assert_eq!(uploads_left(&app, &link.token).await, 3);
+    assert_eq!(
+        std::fs::read_dir(app.data.path().join("uploads"))
+            .unwrap()
+            .count(),
+        0,
+        "failed creations leave no file"
+    );
+    let answer = post(video.len(), None, video.clone()).await.unwrap();
+    assert_eq!(answer.status(), 201);
+    assert_eq!(uploads_left(&app, &link.token).await, 2);
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_polyglot_that_only_starts_like_a_movie_is_refused() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    // A `free` box (a legal first atom of old QuickTime files) wrapping an HTML page.
+    let page = b"<html><body><script>alert(document.domain)</script></body></html>";
+    let mut polyglot = ((8 + page.len()) as u32).to_be_bytes().to_vec();
+    polyglot.extend_from_slice(b"free");
+    polyglot.extend_from_slice(page);
+    polyglot.extend_from_slice(b"<!-- more html -->");
+    let location = create(&app, &link.token, polyglot.len()).await;
+    let answer = patch(&app, &location, 0, polyglot).await;
+    assert_eq!(answer.status(), 422);
+    let body: ErrorResponse = answer.json().await.unwrap();
+    assert_eq!(body.error.code, ErrorCode::NotAVideo);
+    assert!(
+        body.error.message.contains("not a video"),
+        "{}",
+        body.error.message
+    );
+    assert_eq!(count(&app, EventKind::VideoReceived).await, 0);
+    assert_eq!(
+        std::fs::read_dir(app.data.path().join("videos"))
+            .unwrap()
+            .count(),
+        0
+    );
+    assert_eq!(
+        uploads_left(&app, &link.token).await,
+        3,
+        "a refusal does not count"
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn strangers_in_the_data_folder_are_left_alone_and_do_not_stop_the_server() {
+    let app = spawn_app().await;
+    let data = app.data.path().to_owned();
+    std::fs::write(data.join("videos").join("README.txt"), "notes").unwrap();
+    std::fs::create_dir(data.join("videos").join("backup 2026")).unwrap();
+    std::fs::create_dir(data.join("uploads").join("tmp")).unwrap();
+    std::fs::write(data.join("uploads").join(".DS_Store"), "x").unwrap();
+    let app = app.restart().await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    for stranger in [
+        "videos/README.txt",
+        "videos/backup 2026",
+        "uploads/tmp",
+        "uploads/.DS_Store",
+    ] {
+        assert!(data.join(stranger).exists(), "{stranger} was left alone");
+    }
+    app.server.stop().await.unwrap();
+}
