@@ -98,19 +98,22 @@ export function uploadIdOf(uploadUrl) {
 
 /**
  * What the server keeps of an upload: its part file while receiving, its video folder after.
+ * The video's folder is named by its own id (never the upload's), which the feed tells.
  * @param {string} dataDir
- * @param {string} id
+ * @param {string} id the upload's id
+ * @param {FeedEvent[]} [events] the feed, to find the video the upload became
  */
-export async function storedFiles(dataDir, id) {
+export async function storedFiles(dataDir, id, events = []) {
   const exists = (/** @type {string} */ p) => fs.stat(p).then(() => true, () => false);
-  const videoDir = path.join(dataDir, "videos", id);
-  const videoFiles = (await exists(videoDir)) ? await fs.readdir(videoDir) : null;
+  const videoId = events.find((e) => e.kind === "video_received" && e.upload_id === id)?.video_id;
+  const videoDir = videoId ? path.join(dataDir, "videos", videoId) : null;
+  const videoFiles = videoDir && (await exists(videoDir)) ? await fs.readdir(videoDir) : null;
   const original = videoFiles?.find((name) => name.startsWith("original."));
   return {
     part: (await exists(path.join(dataDir, "uploads", id))) ? path.join(dataDir, "uploads", id) : null,
-    /** The folder's files, or null when there is no `videos/<id>/`. */
+    /** The folder's files, or null when there is no `videos/<video id>/`. */
     videoFiles,
-    original: original ? path.join(videoDir, original) : null,
+    original: videoDir && original ? path.join(videoDir, original) : null,
   };
 }
 

@@ -118,7 +118,7 @@ describe("a server killed mid-upload", () => {
         assert.ok(offset >= FIRST, `upload ${i}: the acknowledged first half (${FIRST}) survived, offset ${offset}`);
         const rest = await patchUpload(url, offset, source.subarray(offset));
         assert.equal(rest.status, 204, `upload ${i}: ${await rest.text()}`);
-        const stored = await storedFiles(dataDir ?? "", uploadIdOf(url));
+        const stored = await storedFiles(dataDir ?? "", uploadIdOf(url), (await api.events({ limit: 1000 })).events);
         assert.ok(stored.original, `upload ${i} became a video`);
         assert.equal(sha256(await fsp.readFile(stored.original)), sha256(source), `upload ${i} is stored intact`);
       }),

@@ -81,7 +81,7 @@ test("an upload cut off halfway resumes from where the server got to and arrives
   assert.equal(sent.filter((r) => r.method === "POST").length, 1, "the same upload went on; no second one was created");
 
   const id = uploadIdOf(url);
-  const stored = await storedFiles(dataDir, id);
+  const stored = await storedFiles(dataDir, id, await operator.allEvents());
   assert.ok(stored.original, `videos/${id}/ holds the original`);
   assert.equal(sha256(await fsp.readFile(stored.original)), sha256(source), "the stored file is the one sent");
   const received = (await operator.allEvents()).filter((e) => e.kind === "video_received");

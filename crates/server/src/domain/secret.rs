@@ -55,7 +55,8 @@ pub fn hash_api_token(token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// An upload's id, also the video's id when the upload becomes one.
+/// An upload's id (what resumes it), and the same shape for a video's id (what media URLs
+/// name); the two are never the same value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadId(String);
 
@@ -96,5 +97,28 @@ mod tests {
         let hash = hash_api_token(token.as_str());
         assert_eq!(hash.len(), 64);
         assert_eq!(hash, hash_api_token(token.as_str()));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_text_parses_as_a_token_only_when_it_is_22_base64url_characters(input in "\\PC{0,40}|[A-Za-z0-9_-]{20,24}") {
+            let shaped = input.len() == 22
+                && input.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            proptest::prop_assert_eq!(LinkToken::parse(&input).is_some(), shaped);
+            // Upload ids name files: nothing that could leave the folder gets through.
+            if let Some(id) = UploadId::parse(&input) {
+                proptest::prop_assert!(!id.as_str().contains('/') && !id.as_str().contains('.'));
+            }
+        }
+    }
+
+    #[test]
+    fn generated_ids_always_parse() {
+        for _ in 0..100 {
+            assert!(LinkToken::parse(LinkToken::generate().as_str()).is_some());
+            assert!(UploadId::parse(UploadId::generate().as_str()).is_some());
+        }
     }
 }

@@ -362,7 +362,9 @@ async fn finished(state: &AppState, lock: UploadLock, upload: Upload) -> Result<
     }
 }
 
-/// Termination: deletes an unfinished upload, its row first, then its file.
+/// Termination: deletes an unfinished upload, its file first (on a full disk that is what
+/// makes room for the database write), then its row; a crash in between leaves a row without
+/// bytes, which answers "lost" and which start-up removes.
 pub async fn terminate(state: &AppState, id: &str) -> Result<(), ApiError> {
     let _lock = take(state, id)?;
     let upload = find(state, id).await?;
@@ -371,6 +373,11 @@ pub async fn terminate(state: &AppState, id: &str) -> Result<(), ApiError> {
             "this upload is complete; only an operator can remove its video".into(),
         ));
     }
+    remove_quietly_async(
+        part_path(&state.config.uploads_dir(), &upload.id),
+        "deleting the upload",
+    )
+    .await?;
     let row = upload.id.clone();
     state
         .db()
@@ -381,12 +388,7 @@ pub async fn terminate(state: &AppState, id: &str) -> Result<(), ApiError> {
             )?;
             Ok(())
         })
-        .await?;
-    remove_quietly_async(
-        part_path(&state.config.uploads_dir(), &upload.id),
-        "deleting the upload",
-    )
-    .await
+        .await
 }
 
 /// Where a created upload is resumed: its `Location`.
