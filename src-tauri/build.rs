@@ -1,4 +1,6 @@
 /// Every command the app registers; each window's capability grants them one by one.
+/// tests/command_names.rs keeps this list, `src/lib.rs`'s handlers, the capability and the
+/// UI's `api.ts` equal.
 const COMMANDS: &[&str] = &[
     "app_info",
     "sync_status",

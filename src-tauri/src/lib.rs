@@ -2,47 +2,28 @@
 //! `clipdesk-core`, and the embedded server is clipdesk-server's own library.
 
 mod commands;
+mod connection;
 mod embedded;
 
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
 
 use clipdesk_core::client::ServerClient;
-use clipdesk_core::settings::{self, Settings};
+use clipdesk_core::settings;
 use clipdesk_core::store::StoreHandle;
-use clipdesk_core::sync::{self, Applied, SyncStatus};
-use clipdesk_core::{AppInfo, CoreError, CoreResult};
-use tauri::{AppHandle, Emitter, Manager};
-use tauri_plugin_notification::NotificationExt;
-use tokio::sync::{Notify, watch};
+use clipdesk_core::sync::SyncStatus;
+use clipdesk_core::{AppInfo, CoreResult};
+use tauri::{AppHandle, Manager};
 
-/// The event the UI hears after a feed page changed something (payload: [`Applied`]).
-pub const SYNC_APPLIED: &str = "sync-applied";
+pub use connection::SYNC_APPLIED;
+use connection::{Connector, ServerLink, When};
 
 /// What the commands share.
 pub struct Desktop {
     pub store: StoreHandle,
-    dir: PathBuf,
-    app: AppHandle,
+    connector: Connector,
     /// The server this desktop syncs with; replaced when Settings switch servers.
     link: Mutex<ServerLink>,
-    /// The embedded server, once started; kept for as long as the app runs.
-    embedded: tokio::sync::Mutex<Option<clipdesk_server::RunningServer>>,
-}
-
-/// One server connection and the sync loop running over it.
-struct ServerLink {
-    client: ServerClient,
-    info: AppInfo,
-    status: watch::Receiver<SyncStatus>,
-    nudge: Arc<Notify>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for ServerLink {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 impl Desktop {
@@ -85,49 +66,10 @@ impl Desktop {
         wanted.server_url = server_url;
         wanted.operator = operator.trim().to_owned();
         settings::validate(&wanted)?;
-        let (url, token) = match &wanted.server_url {
-            Some(url) => {
-                let token = wanted.server_token.clone().unwrap_or_default();
-                let client = ServerClient::new(url, &token)?;
-                client.check().await?;
-                (client.base_url().to_owned(), token)
-            }
-            None => {
-                let url = self.ensure_embedded(&mut wanted).await?;
-                (url, wanted.embedded_token.clone().unwrap_or_default())
-            }
-        };
-        let to_save = wanted.clone();
-        self.store
-            .call(move |conn| settings::save_switching(conn, &to_save))
-            .await?;
-        let link = connect(
-            &self.app,
-            &self.store,
-            &self.dir,
-            &url,
-            &token,
-            wanted.server_url.is_none(),
-            &wanted.operator,
-        )?;
+        let link = self.connector.connect(wanted, When::SettingsSaved).await?;
         let info = link.info.clone();
         *self.link() = link;
         Ok(info)
-    }
-
-    /// Starts the embedded server unless it runs (its port and token go into `settings`);
-    /// returns its URL.
-    async fn ensure_embedded(&self, settings: &mut Settings) -> CoreResult<String> {
-        let mut embedded = self.embedded.lock().await;
-        if let Some(server) = embedded.as_ref() {
-            return Ok(server.url());
-        }
-        let (server, url, with_embedded) = embedded::start(&self.dir, settings)
-            .await
-            .map_err(CoreError::Unexpected)?;
-        *settings = with_embedded;
-        *embedded = Some(server);
-        Ok(url)
     }
 }
 
@@ -144,105 +86,16 @@ fn data_dir(app: &tauri::App) -> anyhow::Result<PathBuf> {
     })
 }
 
-/// Connects to a server and starts the sync loop over it.
-fn connect(
-    app: &AppHandle,
-    store: &StoreHandle,
-    dir: &Path,
-    url: &str,
-    token: &str,
-    embedded: bool,
-    operator: &str,
-) -> CoreResult<ServerLink> {
-    let client = ServerClient::new(url, token)?;
-    let (status_tx, status) = watch::channel(SyncStatus::default());
-    let nudge = Arc::new(Notify::new());
-    let app = app.clone();
-    // Called inside the app's Tokio runtime (setup's block_on, async commands).
-    let task = sync::spawn(
-        store.clone(),
-        client.clone(),
-        status_tx,
-        nudge.clone(),
-        move |applied| announce(&app, applied),
-    );
-    Ok(ServerLink {
-        info: AppInfo::new(
-            env!("CARGO_PKG_VERSION"),
-            dir,
-            client.base_url(),
-            embedded,
-            operator,
-        ),
-        client,
-        status,
-        nudge,
-        task,
-    })
-}
-
-/// Tells the UI a page changed something, and the person at the desk that videos arrived.
-fn announce(app: &AppHandle, applied: Applied) {
-    let count = applied.new_videos.len();
-    if count > 0 {
-        let body = if count == 1 {
-            "A new video arrived. Open Review to watch it.".to_owned()
-        } else {
-            format!("{count} new videos arrived. Open Review to watch them.")
-        };
-        // Showing one is a blocking D-Bus call: kept off the sync loop.
-        let app = app.clone();
-        tauri::async_runtime::spawn_blocking(move || {
-            if let Err(err) = app
-                .notification()
-                .builder()
-                .title("clipdesk")
-                .body(body)
-                .show()
-            {
-                // No notification service (a bare X session, CI): the Review badge still says it.
-                tracing::info!(%err, "cannot show a notification");
-            }
-        });
-    }
-    if let Err(err) = app.emit(SYNC_APPLIED, applied) {
-        tracing::warn!(%err, "cannot tell the UI about synced events");
-    }
-}
-
 async fn start(app: AppHandle, dir: PathBuf) -> anyhow::Result<Desktop> {
     std::fs::create_dir_all(&dir)?;
     let store = StoreHandle::start(&dir.join("clipdesk.sqlite3"))?;
     let settings = store.call(|conn| settings::load(conn)).await?;
-    let mut server = None;
-    let (url, token) = match settings.server_url.clone() {
-        Some(url) => (url, settings.server_token.clone().unwrap_or_default()),
-        None => {
-            let (running, url, saved) = embedded::start(&dir, &settings).await?;
-            let token = saved.embedded_token.clone().unwrap_or_default();
-            // Written only the first time, or when the saved port was taken.
-            if saved != settings {
-                store.call(move |conn| settings::save(conn, &saved)).await?;
-            }
-            server = Some(running);
-            (url, token)
-        }
-    };
-    let link = connect(
-        &app,
-        &store,
-        &dir,
-        &url,
-        &token,
-        server.is_some(),
-        &settings.operator,
-    )?;
+    let connector = Connector::new(app, store.clone(), dir);
+    let link = connector.connect(settings, When::Launch).await?;
     Ok(Desktop {
         store,
-        dir,
-        app,
+        connector,
         link: Mutex::new(link),
-        embedded: tokio::sync::Mutex::new(server),
     })
 }
 
@@ -318,6 +171,7 @@ pub fn run() {
             exit_on_signals(app.handle().clone());
             Ok(())
         })
+        // A new command goes in build.rs, the capability and api.ts too (tests/command_names.rs).
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::sync_status,
@@ -380,22 +234,10 @@ fn exit_on_signals(app: AppHandle) {
     });
 }
 
-/// Lets the embedded server finish what it is answering, for a few seconds at most: an
-/// upload cut off here resumes from its last byte at the next start.
+/// Stops the embedded server before the app leaves.
 fn stop_embedded(app: &AppHandle) {
     let Some(desktop) = app.try_state::<Desktop>() else {
         return;
     };
-    tauri::async_runtime::block_on(async {
-        let Some(server) = desktop.embedded.lock().await.take() else {
-            return;
-        };
-        match tokio::time::timeout(std::time::Duration::from_secs(5), server.stop()).await {
-            Ok(Ok(())) => tracing::info!("the embedded server stopped"),
-            Ok(Err(err)) => {
-                tracing::warn!(error = %err, "the embedded server did not stop cleanly")
-            }
-            Err(_) => tracing::warn!("the embedded server was still answering after 5 s; leaving"),
-        }
-    });
+    tauri::async_runtime::block_on(desktop.connector.stop_embedded());
 }

@@ -395,6 +395,23 @@ pub fn add_to_campaign(
     Ok(added)
 }
 
+/// Adds every contact a search matches (see [`crate::contacts::page`]) to an existing
+/// campaign, reading the table page by page; returns how many were new to the campaign.
+pub fn add_all_matching(conn: &mut Connection, campaign: i64, query: &str) -> CoreResult<usize> {
+    crate::campaigns::get(conn, campaign)?;
+    let mut ids = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = crate::contacts::page(conn, query, after, crate::contacts::MAX_PAGE)?;
+        ids.extend(page.contacts.iter().map(|c| c.id));
+        match page.next_after {
+            Some(next) => after = next,
+            None => break,
+        }
+    }
+    add_to_campaign(conn, campaign, &ids)
+}
+
 /// One campaign a contact has been in, as the Queue shows it beside the contact.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct HistoryEntry {
@@ -453,11 +470,104 @@ pub fn contact_history(
     Ok(entries)
 }
 
+/// Everything the app needs to send one message, from one call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Started {
+    pub outreach_id: i64,
+    pub contact: crate::contacts::Contact,
+    pub campaign_slug: String,
+    /// Copied and pasted in turn; the first one goes with opening the DM page.
+    pub parts: Vec<crate::templates::RenderedPart>,
+    pub link_url: String,
+    pub dm_url: String,
+    pub pace: PaceVerdict,
+}
+
+/// What "start next" answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum NextStep {
+    Started(Box<Started>),
+    /// Pacing says not yet: why, and when.
+    Wait {
+        verdict: PaceVerdict,
+    },
+    WaitingForLinks {
+        count: u32,
+    },
+    Empty,
+}
+
+/// Claims the next contact and renders its message and DM URL. A message that cannot be
+/// rendered puts the contact back where it was, so nothing stays claimed by a failure.
+pub fn start_next(conn: &mut Connection, campaign: i64, operator: &str) -> CoreResult<NextStep> {
+    let campaign = crate::campaigns::get(conn, campaign)?;
+    let id = match claim_next(conn, campaign.id, operator, campaign.pacing)? {
+        Claim::Item(id) => id,
+        Claim::Wait(verdict) => return Ok(NextStep::Wait { verdict }),
+        Claim::WaitingForLinks(count) => return Ok(NextStep::WaitingForLinks { count }),
+        Claim::Empty => return Ok(NextStep::Empty),
+    };
+    match render_started(conn, &campaign, id, operator) {
+        Ok(started) => Ok(NextStep::Started(Box::new(started))),
+        Err(err) => {
+            conn.execute(
+                "UPDATE outreach SET state = 'queued', claimed_by = NULL, claimed_at = NULL WHERE id = ?1",
+                [id],
+            )?;
+            Err(err)
+        }
+    }
+}
+
+fn render_started(
+    conn: &Connection,
+    campaign: &crate::campaigns::Campaign,
+    id: i64,
+    operator: &str,
+) -> CoreResult<Started> {
+    let (contact_id, link_url): (i64, String) = conn.query_row(
+        "SELECT contact_id, link_url FROM outreach WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let contact = crate::contacts::get(conn, contact_id)?;
+    let checked = crate::templates::parse(&campaign.template)?;
+    let parts = crate::templates::render(
+        &checked,
+        &crate::templates::RenderContext {
+            handle: contact.handle.clone(),
+            display_name: contact.display_name.clone(),
+            tags: contact.tags.clone(),
+            link: Some(link_url.clone()),
+            campaign_name: campaign.name.clone(),
+        },
+    )?;
+    let dm_url = crate::templates::dm_url(
+        &campaign.dm_url_with_id,
+        &campaign.dm_url_without_id,
+        &contact.handle,
+        contact.user_id.as_deref(),
+    )?;
+    let pace = pace(conn, campaign.pacing, operator, clock::now_ms())?;
+    Ok(Started {
+        outreach_id: id,
+        contact,
+        campaign_slug: campaign.slug.clone(),
+        parts,
+        link_url,
+        dm_url,
+        pace,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::campaigns::{CampaignInput, create};
     use crate::contacts::{ContactInput, insert};
     use crate::store::open_in_memory;
+    use crate::templates::{Part, Template};
 
     const OP: &str = "ana";
 
@@ -624,106 +734,6 @@ mod tests {
             .unwrap();
         assert_eq!(reason, "not_following");
     }
-}
-
-/// Everything the app needs to send one message, from one call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct Started {
-    pub outreach_id: i64,
-    pub contact: crate::contacts::Contact,
-    pub campaign_slug: String,
-    /// Copied and pasted in turn; the first one goes with opening the DM page.
-    pub parts: Vec<crate::templates::RenderedPart>,
-    pub link_url: String,
-    pub dm_url: String,
-    pub pace: PaceVerdict,
-}
-
-/// What "start next" answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[serde(tag = "status", rename_all = "snake_case")]
-pub enum NextStep {
-    Started(Box<Started>),
-    /// Pacing says not yet: why, and when.
-    Wait {
-        verdict: PaceVerdict,
-    },
-    WaitingForLinks {
-        count: u32,
-    },
-    Empty,
-}
-
-/// Claims the next contact and renders its message and DM URL. A message that cannot be
-/// rendered puts the contact back where it was, so nothing stays claimed by a failure.
-pub fn start_next(conn: &mut Connection, campaign: i64, operator: &str) -> CoreResult<NextStep> {
-    let campaign = crate::campaigns::get(conn, campaign)?;
-    let id = match claim_next(conn, campaign.id, operator, campaign.pacing)? {
-        Claim::Item(id) => id,
-        Claim::Wait(verdict) => return Ok(NextStep::Wait { verdict }),
-        Claim::WaitingForLinks(count) => return Ok(NextStep::WaitingForLinks { count }),
-        Claim::Empty => return Ok(NextStep::Empty),
-    };
-    match render_started(conn, &campaign, id, operator) {
-        Ok(started) => Ok(NextStep::Started(Box::new(started))),
-        Err(err) => {
-            conn.execute(
-                "UPDATE outreach SET state = 'queued', claimed_by = NULL, claimed_at = NULL WHERE id = ?1",
-                [id],
-            )?;
-            Err(err)
-        }
-    }
-}
-
-fn render_started(
-    conn: &Connection,
-    campaign: &crate::campaigns::Campaign,
-    id: i64,
-    operator: &str,
-) -> CoreResult<Started> {
-    let (contact_id, link_url): (i64, String) = conn.query_row(
-        "SELECT contact_id, link_url FROM outreach WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let contact = crate::contacts::get(conn, contact_id)?;
-    let checked = crate::templates::parse(&campaign.template)?;
-    let parts = crate::templates::render(
-        &checked,
-        &crate::templates::RenderContext {
-            handle: contact.handle.clone(),
-            display_name: contact.display_name.clone(),
-            tags: contact.tags.clone(),
-            link: Some(link_url.clone()),
-            campaign_name: campaign.name.clone(),
-        },
-    )?;
-    let dm_url = crate::templates::dm_url(
-        &campaign.dm_url_with_id,
-        &campaign.dm_url_without_id,
-        &contact.handle,
-        contact.user_id.as_deref(),
-    )?;
-    let pace = pace(conn, campaign.pacing, operator, clock::now_ms())?;
-    Ok(Started {
-        outreach_id: id,
-        contact,
-        campaign_slug: campaign.slug.clone(),
-        parts,
-        link_url,
-        dm_url,
-        pace,
-    })
-}
-
-#[cfg(test)]
-mod start_tests {
-    use super::*;
-    use crate::campaigns::{CampaignInput, create};
-    use crate::contacts::{ContactInput, insert};
-    use crate::store::open_in_memory;
-    use crate::templates::{Part, Template};
 
     #[test]
     fn start_next_renders_the_message_link_and_dm_url_for_the_claimed_contact() {
@@ -780,6 +790,45 @@ mod start_tests {
             format!("Hi there, record for us: {}", second.link_url)
         );
         assert_eq!(second.dm_url, "https://www.tiktok.com/@jo_runs");
+    }
+
+    #[test]
+    fn adding_every_match_reads_past_one_page_and_counts_only_new_contacts() {
+        let mut conn = open_in_memory().unwrap();
+        let template = Template {
+            parts: vec![Part::text(["Hi {{handle}}: {{link}}"])],
+        };
+        let campaign = create(&mut conn, &CampaignInput::new("Spring", template)).unwrap();
+        let contact = |conn: &Connection, handle: &str| {
+            insert(
+                conn,
+                &ContactInput::parse(handle, "", "", "", "").unwrap(),
+                None,
+            )
+            .unwrap()
+        };
+        let bakers: Vec<i64> = (0..=crate::contacts::MAX_PAGE)
+            .map(|i| contact(&conn, &format!("baker_{i}")))
+            .collect();
+        contact(&conn, "runner");
+        add_to_campaign(&mut conn, campaign.id, &bakers[..1]).unwrap();
+        let added = add_all_matching(&mut conn, campaign.id, "baker").unwrap();
+        assert_eq!(added, bakers.len() - 1, "the one already in is not counted");
+        let items: usize = conn
+            .query_row("SELECT COUNT(*) FROM outreach", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(
+            items,
+            bakers.len(),
+            "every baker, more than a page, and no runner"
+        );
+        assert!(
+            matches!(
+                add_all_matching(&mut conn, campaign.id + 1, "baker"),
+                Err(CoreError::NotFound(_))
+            ),
+            "an unknown campaign is named, not a foreign-key failure"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use clipdesk_core::client::ServerClient;
 use clipdesk_core::contacts::{self, ContactInput};
 use clipdesk_core::store::StoreHandle;
 use clipdesk_core::{queue, sync};
+use clipdesk_protocol::api::EventKind;
 use clipdesk_protocol::media::{ReviewDecision, ReviewUpdate};
 use clipdesk_server::db::Db;
 use clipdesk_server::{Config, RunningServer, Server, tokens};
@@ -89,7 +90,8 @@ async fn links(store: &StoreHandle) -> Vec<(String, String)> {
 }
 
 /// What a recipient's phone does: open the page (its script reads the link), upload a video.
-async fn recipient_uploads(server: &RunningServer, token: &str) -> String {
+/// Returns the video's id, as the feed names it (the phone only ever learns the upload's).
+async fn recipient_uploads(server: &RunningServer, client: &ServerClient, token: &str) -> String {
     use base64::Engine;
     let http = reqwest::Client::new();
     let opened = http
@@ -118,13 +120,22 @@ async fn recipient_uploads(server: &RunningServer, token: &str) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), 201);
-    response.headers()["location"]
+    let upload = response.headers()["location"]
         .to_str()
         .unwrap()
         .rsplit('/')
         .next()
         .unwrap()
-        .to_owned()
+        .to_owned();
+    let feed = client.events(0, 1000, 0).await.unwrap();
+    let received = feed
+        .events
+        .into_iter()
+        .find(|e| e.kind == EventKind::VideoReceived && e.upload_id.as_deref() == Some(&upload))
+        .expect("video_received for the upload");
+    let video = received.video_id.expect("video_received names its video");
+    assert_ne!(video, upload, "a video's id is never its upload's");
+    video
 }
 
 /// Applies feed pages until nothing new comes within a short wait.
@@ -179,7 +190,7 @@ async fn an_open_and_an_upload_reach_the_desktop_and_a_second_reviewer_wins_the_
     let w = world(2).await;
     sync::register_links(&w.store, &w.client).await.unwrap();
     let (token, _) = links(&w.store).await.remove(0);
-    let video = recipient_uploads(&w.server, &token).await;
+    let video = recipient_uploads(&w.server, &w.client, &token).await;
     sync_until_quiet(&w.store, &w.client).await;
     let (opened, video_state): (Option<i64>, Option<String>) = w
         .store
@@ -308,7 +319,7 @@ async fn the_sync_task_reports_connected_and_announces_new_videos() {
     })
     .await;
     let (token, _) = links(&w.store).await.remove(0);
-    let video = recipient_uploads(&w.server, &token).await;
+    let video = recipient_uploads(&w.server, &w.client, &token).await;
     let announced = tokio::time::timeout(Duration::from_secs(10), videos.recv())
         .await
         .unwrap()

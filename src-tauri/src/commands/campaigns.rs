@@ -2,7 +2,7 @@
 
 use clipdesk_core::campaigns::{self, Campaign, CampaignInput};
 use clipdesk_core::templates::{self, MessagePreview, Part, Template};
-use clipdesk_core::{UserError, contacts, export, queue};
+use clipdesk_core::{UserError, export, queue};
 use tauri::State;
 
 use super::shown;
@@ -111,20 +111,7 @@ pub async fn campaign_add_all_matching(
     let added = shown(
         desktop
             .store
-            .call(move |conn| {
-                campaigns::get(conn, campaign)?;
-                let mut ids = Vec::new();
-                let mut after = 0;
-                loop {
-                    let page = contacts::page(conn, &query, after, contacts::MAX_PAGE)?;
-                    ids.extend(page.contacts.iter().map(|c| c.id));
-                    match page.next_after {
-                        Some(next) => after = next,
-                        None => break,
-                    }
-                }
-                queue::add_to_campaign(conn, campaign, &ids)
-            })
+            .call(move |conn| queue::add_all_matching(conn, campaign, &query))
             .await,
     )?;
     desktop.nudge();

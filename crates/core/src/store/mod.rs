@@ -108,23 +108,6 @@ impl StoreHandle {
             .await
             .map_err(|_| anyhow::anyhow!("the store thread dropped a call"))?
     }
-
-    /// The same for synchronous callers (not from inside an async task).
-    pub fn call_blocking<T, F>(&self, f: F) -> CoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Connection) -> CoreResult<T> + Send + 'static,
-    {
-        let (reply, answer) = mpsc::channel();
-        self.jobs
-            .send(Box::new(move |conn| {
-                let _ = reply.send(f(conn));
-            }))
-            .map_err(|_| anyhow::anyhow!("the store thread has stopped"))?;
-        answer
-            .recv()
-            .map_err(|_| anyhow::anyhow!("the store thread dropped a call"))?
-    }
 }
 
 #[cfg(test)]
