@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use rusqlite::Connection;
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::ApiError;
 
@@ -123,6 +123,32 @@ ALTER TABLE uploads ADD COLUMN video_id TEXT;
 UPDATE uploads SET video_id = id WHERE state = 'complete';
 CREATE UNIQUE INDEX uploads_video_id ON uploads (video_id);
 "#,
+    // Each visit to a public campaign page gets its own self-reported link, so one handle may
+    // have several; an invited person's link stays one per campaign and handle. SQLite cannot
+    // drop a UNIQUE constraint: the table is rebuilt by its 12-step procedure, with foreign
+    // keys off (see `migrate`) so dropping the old table does not cascade to uploads/videos.
+    r#"
+CREATE TABLE links_new (
+    token          TEXT PRIMARY KEY,
+    campaign       TEXT NOT NULL REFERENCES campaigns(slug),
+    handle         TEXT NOT NULL,
+    user_id        TEXT,
+    display_name   TEXT,
+    issued_by      TEXT,
+    self_reported  INTEGER NOT NULL DEFAULT 0,
+    created_at     INTEGER NOT NULL,
+    revoked_at     INTEGER,
+    opened_at      INTEGER
+);
+INSERT INTO links_new (token, campaign, handle, user_id, display_name, issued_by, self_reported,
+                       created_at, revoked_at, opened_at)
+    SELECT token, campaign, handle, user_id, display_name, issued_by, self_reported,
+           created_at, revoked_at, opened_at
+    FROM links;
+DROP TABLE links;
+ALTER TABLE links_new RENAME TO links;
+CREATE UNIQUE INDEX links_invited ON links (campaign, handle) WHERE self_reported = 0;
+"#,
 ];
 
 type Job = Box<dyn FnOnce(&Mutex<Connection>) + Send>;
@@ -198,13 +224,31 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
             MIGRATIONS.len()
         );
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
+    // A migration may rebuild a table (drop the old one, rename the new): with foreign keys on,
+    // the drop would cascade-delete every row that references it. SQLite ignores this pragma
+    // inside a transaction, so keys go off around the loop and are checked before each commit.
+    let foreign_keys: bool = conn.pragma_query_value(None, "foreign_keys", |row| row.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let migrated = (|| {
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(current) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            let broken: Option<String> = tx
+                .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+                .optional()?;
+            if let Some(table) = broken {
+                anyhow::bail!(
+                    "migration {} would leave rows in {table} pointing at nothing; it was rolled back",
+                    index + 1
+                );
+            }
+            tx.pragma_update(None, "user_version", index + 1)?;
+            tx.commit()?;
+        }
+        Ok(())
+    })();
+    conn.pragma_update(None, "foreign_keys", foreign_keys)?;
+    migrated
 }
 
 impl From<rusqlite::Error> for ApiError {
@@ -238,6 +282,86 @@ mod tests {
             .query_row("SELECT count(*) FROM api_tokens", [], |r| r.get(0))
             .unwrap();
         assert_eq!(count, 1);
+    }
+
+    fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn rebuilding_links_keeps_every_link_upload_and_video_that_points_at_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        {
+            // A server of schema 3 with data, opened the way `Db::open` opens it.
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "foreign_keys", "ON").unwrap();
+            for sql in &MIGRATIONS[..3] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            conn.execute_batch(
+                "INSERT INTO campaigns (slug, title, prompt, max_duration_s, public_page,
+                                        created_at, updated_at)
+                 VALUES ('spring', 'Spring', '', 60, 1, 1, 1);
+                 INSERT INTO links (token, campaign, handle, self_reported, created_at, opened_at)
+                 VALUES ('invited', 'spring', 'maya', 0, 1, 5),
+                        ('typed', 'spring', 'maya', 1, 2, NULL);
+                 INSERT INTO uploads (id, link, length, metadata, state, created_at, expires_at,
+                                      video_id)
+                 VALUES ('u1', 'invited', 10, '', 'complete', 1, 9, 'v1'),
+                        ('u2', 'typed', 10, '', 'receiving', 1, 9, NULL);
+                 INSERT INTO videos (id, link, campaign, handle, size, container, created_at)
+                 VALUES ('v1', 'invited', 'spring', 'maya', 10, 'mp4', 1);
+                 INSERT INTO media_jobs (video_id, state, created_at, updated_at)
+                 VALUES ('v1', 'done', 1, 1);
+                 INSERT INTO reviews (video_id, decision, version, updated_at)
+                 VALUES ('v1', 'approved', 1, 1);",
+            )
+            .unwrap();
+        }
+
+        let db = Db::open(&path).unwrap();
+        let conn = db.lock().unwrap();
+        let version: usize = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+        assert_eq!(count(&conn, "SELECT count(*) FROM links"), 2);
+        assert_eq!(
+            count(&conn, "SELECT opened_at FROM links WHERE token = 'invited'"),
+            5,
+            "columns are copied, not reset"
+        );
+        assert_eq!(count(&conn, "SELECT count(*) FROM uploads"), 2);
+        assert_eq!(count(&conn, "SELECT count(*) FROM videos"), 1);
+        assert_eq!(count(&conn, "SELECT count(*) FROM media_jobs"), 1);
+        assert_eq!(count(&conn, "SELECT count(*) FROM reviews"), 1);
+        let foreign_keys: bool = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert!(foreign_keys, "foreign keys are back on after migrating");
+
+        // Self-reported links may repeat a handle; an invited person's may not.
+        conn.execute(
+            "INSERT INTO links (token, campaign, handle, self_reported, created_at)
+             VALUES ('typed-again', 'spring', 'maya', 1, 3)",
+            [],
+        )
+        .unwrap();
+        let second_invite = conn.execute(
+            "INSERT INTO links (token, campaign, handle, self_reported, created_at)
+             VALUES ('invited-again', 'spring', 'maya', 0, 3)",
+            [],
+        );
+        assert!(second_invite.is_err(), "one invited link per handle");
+
+        // The references point at the rebuilt table: deleting a link still cascades.
+        conn.execute("DELETE FROM links WHERE token = 'invited'", [])
+            .unwrap();
+        assert_eq!(count(&conn, "SELECT count(*) FROM uploads"), 1);
+        assert_eq!(count(&conn, "SELECT count(*) FROM videos"), 0);
+        assert_eq!(count(&conn, "SELECT count(*) FROM reviews"), 0);
     }
 
     #[test]

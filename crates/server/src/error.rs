@@ -38,6 +38,12 @@ pub enum ApiError {
     TusVersion,
     #[error("too many requests; try again in a minute")]
     RateLimited,
+    /// A limit counted over a longer window than [`ApiError::RateLimited`]'s minute.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after: std::time::Duration,
+    },
     #[error("{0}")]
     InsufficientStorage(String),
     #[error(transparent)]
@@ -87,7 +93,9 @@ impl ApiError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::Invalid)
             }
             ApiError::TusVersion => (StatusCode::PRECONDITION_FAILED, ErrorCode::Invalid),
-            ApiError::RateLimited => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            ApiError::RateLimited | ApiError::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
+            }
             ApiError::InsufficientStorage(_) => {
                 (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::Unavailable)
             }
@@ -108,10 +116,17 @@ impl IntoResponse for ApiError {
             other => other.to_string(),
         };
         let mut response = (status, Json(ErrorResponse::new(code, message))).into_response();
-        if matches!(self, ApiError::RateLimited) {
+        let retry_after_s = match &self {
+            ApiError::RateLimited => Some(60),
+            ApiError::TooManyRequests { retry_after, .. } => {
+                Some(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0))
+            }
+            _ => None,
+        };
+        if let Some(seconds) = retry_after_s {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

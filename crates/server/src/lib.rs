@@ -2,6 +2,7 @@
 //! app embeds the same server through [`startup::Server`].
 
 mod auth;
+mod campaigns;
 mod clock;
 pub mod configuration;
 pub mod db;

@@ -1,12 +1,18 @@
-//! Per-client-IP limits on the public routes, so one visitor cannot hammer link look-ups or
-//! open uploads without end. Operators' and upload-body routes are not limited here.
+//! Per-client-IP limits on the public routes, so one visitor cannot hammer link look-ups, open
+//! uploads without end, or claim self-reported links for handle after handle. Operators' and
+//! upload-body routes are not limited here.
 
+use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
+use std::sync::OnceLock;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::error::ApiError;
@@ -14,6 +20,10 @@ use crate::state::AppState;
 
 pub struct RateLimiter {
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Self-reported links per client and hour, kept apart from the general limit. Made at the
+    /// first claim, from the setting the claim passes in (the config never changes while
+    /// running).
+    self_reported: OnceLock<Option<DefaultKeyedRateLimiter<IpAddr>>>,
     trust_forwarded_for: bool,
 }
 
@@ -26,14 +36,14 @@ impl RateLimiter {
         });
         Self {
             limiter,
+            self_reported: OnceLock::new(),
             trust_forwarded_for,
         }
     }
 
-    fn client_ip(&self, request: &Request) -> Option<IpAddr> {
+    fn client_ip(&self, headers: &HeaderMap, extensions: &Extensions) -> Option<IpAddr> {
         if self.trust_forwarded_for
-            && let Some(ip) = request
-                .headers()
+            && let Some(ip) = headers
                 .get("x-forwarded-for")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.split(',').next())
@@ -41,24 +51,62 @@ impl RateLimiter {
         {
             return Some(ip);
         }
-        request
-            .extensions()
+        extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip())
     }
 
-    /// Forgets idle clients so the table does not grow with every visitor ever seen.
+    /// Counts one self-reported link for `ip`: `per_hour` may come at once, then one more every
+    /// hour / `per_hour`; 0 turns the limit off.
+    pub fn claim_self_reported(&self, ip: Option<IpAddr>, per_hour: u32) -> Result<(), ApiError> {
+        let limiter = self.self_reported.get_or_init(|| {
+            NonZeroU32::new(per_hour).map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_hour(n)))
+        });
+        let (Some(limiter), Some(ip)) = (limiter, ip) else {
+            return Ok(());
+        };
+        limiter.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(limiter.clock().now());
+            let minutes = wait.as_secs().div_ceil(60).max(1);
+            let unit = if minutes == 1 { "minute" } else { "minutes" };
+            ApiError::TooManyRequests {
+                message: format!(
+                    "too many links made from this network: at most {per_hour} an hour on \
+                     campaign pages; try again in {minutes} {unit}"
+                ),
+                retry_after: wait,
+            }
+        })
+    }
+
+    /// Forgets idle clients so the tables do not grow with every visitor ever seen.
     pub fn shrink(&self) {
-        if let Some(limiter) = &self.limiter {
+        let self_reported = self.self_reported.get().and_then(Option::as_ref);
+        for limiter in self.limiter.iter().chain(self_reported) {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
     }
 }
 
+/// The client's IP as the limits see it; `None` when the server was not told the peer.
+pub struct ClientIp(pub Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Infallible> {
+        Ok(ClientIp(
+            state.limiter.client_ip(&parts.headers, &parts.extensions),
+        ))
+    }
+}
+
 pub async fn limit_public(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if let Some(limiter) = &state.limiter.limiter
-        && let Some(ip) = state.limiter.client_ip(&request)
+        && let Some(ip) = state
+            .limiter
+            .client_ip(request.headers(), request.extensions())
         && limiter.check_key(&ip).is_err()
     {
         return ApiError::RateLimited.into_response();

@@ -1,8 +1,8 @@
-use clipdesk_protocol::api::PublicLink;
+use clipdesk_protocol::api::{EventKind, PublicLink};
 use clipdesk_protocol::{ErrorCode, ErrorResponse};
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
 
 #[tokio::test]
 async fn the_page_reads_its_link_and_the_first_read_is_the_open() {
@@ -134,7 +134,7 @@ async fn a_public_campaign_page_makes_self_reported_links_and_never_hands_out_an
 
 #[tokio::test]
 async fn public_routes_are_rate_limited_per_client() {
-    let app = crate::helpers::spawn_app_with(|c| c.public_rate_per_minute = 8).await;
+    let app = spawn_app_with(|c| c.public_rate_per_minute = 8).await;
     let url = app.url("/api/v1/public/links/AAAAAAAAAAAAAAAAAAAAAA");
     let mut statuses = Vec::new();
     for _ in 0..6 {
@@ -166,5 +166,167 @@ async fn an_oversized_json_body_is_a_413_in_our_error_shape() {
     assert_eq!(response.status(), 413);
     let error: ErrorResponse = response.json().await.unwrap();
     assert_eq!(error.error.code, ErrorCode::PayloadTooLarge);
+    app.server.stop().await.unwrap();
+}
+
+async fn claim(app: &TestApp, slug: &str, handle: &str) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/api/v1/public/campaigns/{slug}/links")))
+        .json(&json!({ "handle": handle }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Uploads a whole video in the creation request (tus creation-with-upload).
+async fn upload(app: &TestApp, token: &str) {
+    let video = fixture("android-vp8-opus.webm");
+    let response = app
+        .client
+        .post(app.url("/api/v1/uploads"))
+        .header("tus-resumable", "1.0.0")
+        .header("content-type", "application/offset+octet-stream")
+        .header("upload-length", video.len().to_string())
+        .header("upload-metadata", tus_metadata(token, "clip.webm"))
+        .body(video)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{:?}", response.text().await);
+}
+
+async fn open_public_campaign(app: &TestApp) {
+    let response = app
+        .put_campaign(
+            "spring",
+            json!({"title": "Spring reviews", "public_page": true}),
+        )
+        .await;
+    assert!(response.status().is_success(), "{}", response.status());
+}
+
+#[tokio::test]
+async fn two_visitors_typing_the_same_handle_each_get_their_own_link_and_both_can_upload() {
+    let app = spawn_app().await;
+    let invited = app.link("maya.bakes").await;
+    open_public_campaign(&app).await;
+
+    let first = claim(&app, "spring", "@Maya.Bakes").await;
+    assert_eq!(first.status(), 201);
+    let first_text = first.text().await.unwrap();
+    let second = claim(&app, "spring", "maya.bakes").await;
+    assert_eq!(second.status(), 201, "a handle typed again is a new link");
+    let second_text = second.text().await.unwrap();
+    let first: PublicLink = serde_json::from_str(&first_text).unwrap();
+    let second: PublicLink = serde_json::from_str(&second_text).unwrap();
+
+    assert_ne!(first.token, second.token);
+    assert!(
+        !second_text.contains(&first.token) && !first_text.contains(&second.token),
+        "neither visitor's answer holds the other's token"
+    );
+    for text in [&first_text, &second_text] {
+        assert!(
+            !text.contains(&invited.token),
+            "the invited person's link is never handed out"
+        );
+    }
+    for own in [&first, &second] {
+        assert!(own.self_reported);
+        assert_eq!(own.handle, "maya.bakes");
+        assert_eq!(own.uploads_left, 3, "each visit has its own upload right");
+    }
+
+    upload(&app, &first.token).await;
+    upload(&app, &second.token).await;
+    let events = app.events(0).await.events;
+    for token in [&first.token, &second.token] {
+        let received = events
+            .iter()
+            .filter(|e| e.kind == EventKind::VideoReceived && e.link.as_deref() == Some(token))
+            .count();
+        assert_eq!(
+            received, 1,
+            "each visitor's video arrives on their own link"
+        );
+    }
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.kind == EventKind::LinkOpened && e.link.as_deref() == Some(&invited.token)),
+        "visitors typing the handle never open the invited person's link"
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn one_client_making_more_self_reported_links_than_the_hourly_limit_gets_a_429() {
+    let app = spawn_app_with(|c| c.self_reported_links_per_hour = 3).await;
+    app.campaign("spring").await;
+    for _ in 0..5 {
+        let closed = claim(&app, "spring", "maya.bakes").await;
+        assert_eq!(closed.status(), 404, "no links while the page is closed");
+        let unknown = claim(&app, "no-such-campaign", "maya.bakes").await;
+        assert_eq!(unknown.status(), 404);
+    }
+
+    open_public_campaign(&app).await;
+    for handle in ["one", "two", "three"] {
+        let response = claim(&app, "spring", handle).await;
+        assert_eq!(
+            response.status(),
+            201,
+            "refused campaigns did not use up the limit ({handle})"
+        );
+    }
+    let refused = claim(&app, "spring", "four").await;
+    assert_eq!(refused.status(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (60..=3600).contains(&retry_after),
+        "one more link comes free within the hour, not the minute: {retry_after}"
+    );
+    let error: ErrorResponse = refused.json().await.unwrap();
+    assert_eq!(error.error.code, ErrorCode::RateLimited);
+    assert!(
+        error.error.message.contains("at most 3 an hour"),
+        "{}",
+        error.error.message
+    );
+
+    let page = app
+        .client
+        .get(app.url("/api/v1/public/campaigns/spring"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200, "the page itself stays reachable");
+    let links_created = app
+        .events(0)
+        .await
+        .events
+        .iter()
+        .filter(|e| e.kind == EventKind::LinkCreated)
+        .count();
+    assert_eq!(links_created, 3, "the refused claim left no link behind");
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_expired_public_campaign_makes_no_links() {
+    let app = spawn_app().await;
+    app.put_campaign(
+        "spring",
+        json!({"title": "Spring reviews", "public_page": true, "expires_at": "2020-01-01T00:00:00Z"}),
+    )
+    .await;
+    let response = claim(&app, "spring", "maya.bakes").await;
+    assert_eq!(response.status(), 404);
+    let error: ErrorResponse = response.json().await.unwrap();
+    assert_eq!(error.error.code, ErrorCode::Expired);
     app.server.stop().await.unwrap();
 }

@@ -1,0 +1,210 @@
+//! Campaigns: what an operator defines (checked and stored here), the public view a campaign
+//! page shows, and the self-reported links that page hands out.
+
+use std::collections::BTreeMap;
+
+use clipdesk_protocol::Handle;
+use clipdesk_protocol::api::{Campaign, CampaignUpsert, EventKind, PublicCampaign};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::clock;
+use crate::domain::{LinkToken, Slug};
+use crate::error::ApiError;
+use crate::events::{NewEvent, Tx};
+
+const MAX_DURATION_S: u32 = 600;
+
+/// A campaign as an operator sent it, every field checked: only [`Definition::parse`] makes one.
+pub struct Definition {
+    fields: CampaignUpsert,
+    /// `fields.expires_at` as Unix milliseconds.
+    expires_at: Option<i64>,
+}
+
+impl Definition {
+    pub fn parse(fields: CampaignUpsert) -> Result<Self, ApiError> {
+        let title = fields.title.trim();
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(ApiError::invalid("title", "must be 1 to 200 characters"));
+        }
+        if fields.prompt.chars().count() > 2000 {
+            return Err(ApiError::invalid(
+                "prompt",
+                "must be at most 2000 characters",
+            ));
+        }
+        if fields.max_duration_s == 0 || fields.max_duration_s > MAX_DURATION_S {
+            return Err(ApiError::invalid(
+                "max_duration_s",
+                format!("must be 1 to {MAX_DURATION_S} seconds"),
+            ));
+        }
+        if let Some(language) = &fields.language {
+            let ok = (2..=16).contains(&language.len())
+                && language
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                return Err(ApiError::invalid(
+                    "language",
+                    "must be a language tag such as 'en' or 'es-MX'",
+                ));
+            }
+        }
+        if fields.strings.len() > 200 {
+            return Err(ApiError::invalid("strings", "at most 200 overrides"));
+        }
+        if let Some((key, _)) = fields
+            .strings
+            .iter()
+            .find(|(k, v)| k.len() > 64 || v.chars().count() > 1000)
+        {
+            return Err(ApiError::invalid(
+                format!("strings.{key}"),
+                "keys are at most 64 and texts at most 1000 characters",
+            ));
+        }
+        let expires_at = fields
+            .expires_at
+            .as_deref()
+            .map(|text| {
+                clock::parse_rfc3339(text).ok_or_else(|| {
+                    ApiError::invalid("expires_at", format!("{text:?} is not an RFC 3339 time"))
+                })
+            })
+            .transpose()?;
+        Ok(Self { fields, expires_at })
+    }
+}
+
+/// Creates the campaign or replaces a known one's definition (it keeps its `created_at`), in
+/// one transaction. True when it was created.
+pub fn upsert(
+    conn: &mut Connection,
+    slug: &Slug,
+    definition: &Definition,
+) -> Result<(bool, Campaign), ApiError> {
+    let fields = &definition.fields;
+    let strings = serde_json::to_string(&fields.strings).map_err(anyhow::Error::from)?;
+    let tx = conn.transaction()?;
+    let created = load(&tx, slug)?.is_none();
+    tx.execute(
+        "INSERT INTO campaigns (slug, title, prompt, max_duration_s, expires_at, public_page,
+                                language, strings, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+         ON CONFLICT (slug) DO UPDATE SET
+            title = excluded.title, prompt = excluded.prompt,
+            max_duration_s = excluded.max_duration_s, expires_at = excluded.expires_at,
+            public_page = excluded.public_page, language = excluded.language,
+            strings = excluded.strings, updated_at = excluded.updated_at",
+        params![
+            slug.as_str(),
+            fields.title.trim(),
+            fields.prompt.trim(),
+            fields.max_duration_s,
+            definition.expires_at,
+            fields.public_page,
+            fields.language,
+            strings,
+            clock::now_ms()
+        ],
+    )?;
+    let campaign = load(&tx, slug)?
+        .ok_or_else(|| anyhow::anyhow!("campaign vanished inside its own transaction"))?;
+    tx.commit()?;
+    Ok((created, campaign))
+}
+
+fn load(conn: &Connection, slug: &Slug) -> rusqlite::Result<Option<Campaign>> {
+    conn.query_row(
+        "SELECT slug, title, prompt, max_duration_s, expires_at, public_page, language, strings,
+                created_at, updated_at
+         FROM campaigns WHERE slug = ?1",
+        [slug.as_str()],
+        |row| {
+            let strings: String = row.get(7)?;
+            Ok(Campaign {
+                slug: row.get(0)?,
+                title: row.get(1)?,
+                prompt: row.get(2)?,
+                max_duration_s: row.get(3)?,
+                expires_at: row.get::<_, Option<i64>>(4)?.map(clock::to_rfc3339),
+                public_page: row.get(5)?,
+                language: row.get(6)?,
+                strings: parse_strings(&strings),
+                created_at: clock::to_rfc3339(row.get(8)?),
+                updated_at: clock::to_rfc3339(row.get(9)?),
+            })
+        },
+    )
+    .optional()
+}
+
+/// A campaign whose public page is on and that has not expired.
+pub fn public_campaign(conn: &Connection, slug: &str) -> Result<PublicCampaign, ApiError> {
+    let found = conn
+        .query_row(
+            "SELECT slug, title, prompt, max_duration_s, language, strings, expires_at
+             FROM campaigns WHERE slug = ?1 AND public_page = 1",
+            [slug],
+            |row| {
+                let strings: String = row.get(5)?;
+                Ok((
+                    PublicCampaign {
+                        slug: row.get(0)?,
+                        title: row.get(1)?,
+                        prompt: row.get(2)?,
+                        max_duration_s: row.get(3)?,
+                        language: row.get(4)?,
+                        strings: parse_strings(&strings),
+                    },
+                    row.get::<_, Option<i64>>(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    match found {
+        None => Err(ApiError::NotFound(
+            "this campaign has no public page".into(),
+        )),
+        Some((_, Some(expires))) if expires <= clock::now_ms() => Err(ApiError::LinkExpired),
+        Some((campaign, _)) => Ok(campaign),
+    }
+}
+
+/// A new link for a handle a visitor typed on `campaign`'s public page (found open by
+/// [`public_campaign`]). Every visit gets its own link: returning an existing one would hand
+/// one visitor's upload right (or the invited person's) to whoever types the same handle.
+pub fn add_self_reported_link(
+    tx: &mut Tx<'_>,
+    campaign: &PublicCampaign,
+    handle: &Handle,
+) -> Result<LinkToken, ApiError> {
+    let token = LinkToken::generate();
+    tx.execute(
+        "INSERT INTO links (token, campaign, handle, self_reported, created_at)
+         VALUES (?1, ?2, ?3, 1, ?4)",
+        params![
+            token.as_str(),
+            campaign.slug,
+            handle.as_str(),
+            clock::now_ms()
+        ],
+    )?;
+    tx.append(
+        EventKind::LinkCreated,
+        NewEvent {
+            campaign: Some(&campaign.slug),
+            handle: Some(handle.as_str()),
+            link: Some(token.as_str()),
+            detail: Some(serde_json::json!({ "self_reported": true })),
+            ..NewEvent::default()
+        },
+    )?;
+    Ok(token)
+}
+
+/// A campaign's text overrides for the recorder page, stored as a JSON object.
+pub fn parse_strings(json: &str) -> BTreeMap<String, String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
