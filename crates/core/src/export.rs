@@ -1,5 +1,7 @@
-//! Export of a campaign's outcomes to CSV: one row per contact with what happened.
+//! Export to CSV: a campaign's outcomes, one row per contact with what happened, and the
+//! [`CsvWriter`] every CSV the app writes goes through, so no cell runs as a formula.
 
+use std::io::Write;
 use std::path::Path;
 
 use rusqlite::Connection;
@@ -19,10 +21,71 @@ pub const HEADER: [&str; 9] = [
     "note",
 ];
 
+/// Characters that make a spreadsheet read a cell as a formula when they come first: OWASP's
+/// CSV-injection list (`=`, `+`, `-`, `@`, tab, carriage return) and the full-width forms of
+/// the first four, which some spreadsheets (Excel with an East Asian locale) read the same.
+const FORMULA_STARTS: [char; 10] = [
+    '=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}',
+];
+
+/// A cell as it is safe to open in a spreadsheet: one that starts like a formula gets a `'`
+/// in front, which spreadsheets show as text and do not run (OWASP's CSV-injection advice);
+/// anything else is unchanged. This applies to a negative number such as `-5` too, as OWASP
+/// recommends: a number that looks like text is harmless, a formula is not.
+pub fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(FORMULA_STARTS) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The one way the app writes CSV (RFC 4180, UTF-8): the csv crate's writer, with every
+/// cell passed through [`neutralise_formula`] first, so the crate's quoting still applies to
+/// what is written. Names, notes and reviews come from TikTok users and reviewers, and an
+/// exported `=HYPERLINK(…)` must stay text.
+pub struct CsvWriter<W: Write> {
+    inner: csv::Writer<W>,
+}
+
+impl<W: Write> CsvWriter<W> {
+    pub fn new(out: W) -> Self {
+        Self {
+            inner: csv::Writer::from_writer(out),
+        }
+    }
+
+    pub fn write_row<I, T>(&mut self, cells: I) -> CoreResult<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<str>,
+    {
+        for cell in cells {
+            self.inner
+                .write_field(neutralise_formula(cell.as_ref()).as_ref())
+                .map_err(anyhow::Error::from)?;
+        }
+        // An empty record ends the one the fields began: the csv crate's way to write a row
+        // cell by cell without collecting it first.
+        self.inner
+            .write_record(None::<&[u8]>)
+            .map_err(anyhow::Error::from)?;
+        Ok(())
+    }
+
+    /// Flushes and hands back the output.
+    pub fn finish(self) -> CoreResult<W> {
+        Ok(self
+            .inner
+            .into_inner()
+            .map_err(|e| anyhow::Error::from(e.into_error()))?)
+    }
+}
+
 /// Writes the campaign's outcomes as CSV (RFC 4180, UTF-8) into `out`, streaming the rows.
-pub fn outcomes(conn: &Connection, campaign: i64, out: impl std::io::Write) -> CoreResult<usize> {
-    let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(HEADER).map_err(anyhow::Error::from)?;
+pub fn outcomes(conn: &Connection, campaign: i64, out: impl Write) -> CoreResult<usize> {
+    let mut writer = CsvWriter::new(out);
+    writer.write_row(HEADER)?;
     let mut stmt = conn.prepare(
         "SELECT k.handle, k.display_name, o.state, o.cant_dm_reason, o.sent_at, o.link_opened_at,
                 o.video_state, o.review, o.review_note
@@ -36,22 +99,20 @@ pub fn outcomes(conn: &Connection, campaign: i64, out: impl std::io::Write) -> C
         let text = |i: usize| -> rusqlite::Result<String> {
             Ok(row.get::<_, Option<String>>(i)?.unwrap_or_default())
         };
-        writer
-            .write_record([
-                text(0)?,
-                text(1)?,
-                text(2)?,
-                text(3)?,
-                time(row.get(4)?),
-                time(row.get(5)?),
-                text(6)?,
-                text(7)?,
-                text(8)?,
-            ])
-            .map_err(anyhow::Error::from)?;
+        writer.write_row([
+            text(0)?,
+            text(1)?,
+            text(2)?,
+            text(3)?,
+            time(row.get(4)?),
+            time(row.get(5)?),
+            text(6)?,
+            text(7)?,
+            text(8)?,
+        ])?;
         count += 1;
     }
-    writer.flush().map_err(anyhow::Error::from)?;
+    writer.finish()?;
     Ok(count)
 }
 
@@ -150,6 +211,122 @@ mod tests {
             "commas and quotes survive"
         );
         assert_eq!(&rows[1][2], "queued");
+    }
+
+    #[test]
+    fn cells_starting_like_a_formula_get_a_quote_in_front_as_owasp_advises() {
+        for cell in [
+            "=1+1",
+            "+1",
+            "-1",
+            "@SUM(A1:A2)",
+            "\tx",
+            "\rx",
+            "\u{FF1D}1+1",
+            "\u{FF0B}1",
+            "\u{FF0D}1",
+            "\u{FF20}SUM(A1)",
+        ] {
+            assert_eq!(neutralise_formula(cell), format!("'{cell}"), "{cell:?}");
+        }
+        assert_eq!(
+            neutralise_formula("-5"),
+            "'-5",
+            "a negative number is neutralised too (OWASP's rule has no exception for it)"
+        );
+        for cell in [
+            "",
+            "maya",
+            "Zoë",
+            "1+1",
+            " =1",
+            "a=b",
+            "'=1",
+            "2026-01-01T00:00:00Z",
+        ] {
+            assert_eq!(neutralise_formula(cell), cell, "{cell:?} is left as it is");
+        }
+    }
+
+    #[test]
+    fn the_writer_neutralises_every_cell_and_still_quotes_them() {
+        let mut writer = CsvWriter::new(Vec::new());
+        writer.write_row(["=A1,\"x\"", "plain", "-"]).unwrap();
+        writer
+            .write_row([String::from("@b"), String::new(), "x".into()])
+            .unwrap();
+        let out = writer.finish().unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"'=A1,\"\"x\"\"\",plain,'-\n'@b,,x\n",
+            "the quote goes inside the csv quoting, which still escapes commas and quotes"
+        );
+    }
+
+    #[test]
+    fn an_exported_name_or_note_from_a_user_never_runs_as_a_formula() {
+        let mut conn = open_in_memory().unwrap();
+        let template = Template {
+            parts: vec![Part::text(["{{link}}"])],
+        };
+        let campaign = create(&mut conn, &CampaignInput::new("Spring", template)).unwrap();
+        // (display name, review note) as stored: written raw, since the contact rules would
+        // trim the tab and the carriage return; a name synced or typed elsewhere need not be.
+        let hostile = [
+            ("=HYPERLINK(\"http://x\",\"y\")", "+1+1"),
+            ("+SUM(1)", "-2"),
+            ("-3", "@cmd"),
+            ("@SUM(A1)", "\t=1"),
+            ("\tname", "\r=1"),
+            ("\rname", "=1"),
+        ];
+        let ids: Vec<i64> = (0..hostile.len())
+            .map(|i| {
+                let input = ContactInput::parse(&format!("user_{i}"), "", "", "", "").unwrap();
+                insert(&conn, &input, None).unwrap()
+            })
+            .collect();
+        add_to_campaign(&mut conn, campaign.id, &ids).unwrap();
+        for (id, (name, note)) in ids.iter().zip(hostile) {
+            conn.execute(
+                "UPDATE contacts SET display_name = ?2 WHERE id = ?1",
+                rusqlite::params![id, name],
+            )
+            .unwrap();
+            conn.execute(
+                "UPDATE outreach SET review_note = ?2 WHERE contact_id = ?1",
+                rusqlite::params![id, note],
+            )
+            .unwrap();
+        }
+        // A handle is checked against TikTok's rules and can start with none of these, but a
+        // stored one is exported through the same writer.
+        conn.execute(
+            "UPDATE contacts SET handle = '@user' WHERE id = ?1",
+            [ids[0]],
+        )
+        .unwrap();
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("spring.csv");
+        assert_eq!(to_file(&conn, campaign.id, &path).unwrap(), hostile.len());
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), hostile.len());
+        assert_eq!(&rows[0][0], "'@user");
+        assert_eq!(&rows[0][1], "'=HYPERLINK(\"http://x\",\"y\")");
+        for (row, (name, note)) in rows.iter().zip(hostile) {
+            assert_eq!(
+                &row[1],
+                format!("'{name}"),
+                "display name kept whole after the quote"
+            );
+            assert_eq!(
+                &row[8],
+                format!("'{note}"),
+                "review note kept whole after the quote"
+            );
+        }
     }
 
     #[test]

@@ -254,3 +254,339 @@ fn a_database_failure_halfway_leaves_the_contacts_as_they_were() {
         "the update was rolled back too"
     );
 }
+
+/// The importer fed anything at all: it never panics, a file it cannot read is refused with
+/// the reason (and the line, when a line is at fault), and every row of a file it can read is
+/// reported by its line with a reason for whatever was not imported.
+mod properties {
+    use clipdesk_core::CoreError;
+    use clipdesk_core::import::RowOutcome;
+    use proptest::prelude::*;
+    use proptest::sample::{Index, select};
+
+    use super::*;
+
+    const CASES: u32 = 256;
+
+    /// The file split into lines as a person counts them (CRLF, LF and a lone CR each end
+    /// one), with the line breaks removed.
+    fn lines_of(bytes: &[u8]) -> Vec<&[u8]> {
+        let mut lines = Vec::new();
+        let mut start = 0;
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'\n' => {
+                    lines.push(&bytes[start..i]);
+                    start = i + 1;
+                }
+                b'\r' => {
+                    lines.push(&bytes[start..i]);
+                    if bytes.get(i + 1) == Some(&b'\n') {
+                        i += 1;
+                    }
+                    start = i + 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        lines.push(&bytes[start..]);
+        lines
+    }
+
+    /// Checks everything the operator is promised about one import into `conn`, and returns
+    /// its report (`None` when the file was refused).
+    fn check_import(
+        conn: &mut Connection,
+        bytes: &[u8],
+    ) -> Result<Option<ImportReport>, TestCaseError> {
+        let before = count(conn);
+        let result = import(conn, bytes, "prop.csv", &mut |_| {});
+        let previewed = preview(bytes, usize::MAX);
+        let last_line = lines_of(bytes).len() as u64;
+        let report = match result {
+            Err(err) => {
+                let CoreError::Invalid { field, reason } = &err else {
+                    return Err(TestCaseError::fail(format!(
+                        "a file is refused as invalid, not {err:?}"
+                    )));
+                };
+                prop_assert_eq!(field, "file");
+                let known = [
+                    "the file is empty",
+                    "no handle column among the headers",
+                    "the file cannot be read as CSV",
+                ];
+                if let Some(rest) = reason.strip_prefix("line ") {
+                    let line: usize = rest
+                        .split(' ')
+                        .next()
+                        .and_then(|n| n.parse().ok())
+                        .ok_or_else(|| TestCaseError::fail(format!("no line in {reason:?}")))?;
+                    prop_assert!(reason.contains("is not UTF-8"), "{}", reason);
+                    // The line named is the first one that is not UTF-8.
+                    let lines = lines_of(bytes);
+                    prop_assert!((1..=lines.len()).contains(&line), "{}", reason);
+                    prop_assert!(std::str::from_utf8(lines[line - 1]).is_err(), "{}", reason);
+                    prop_assert!(
+                        lines[..line - 1]
+                            .iter()
+                            .all(|l| std::str::from_utf8(l).is_ok())
+                    );
+                } else {
+                    prop_assert!(
+                        known.iter().any(|k| reason.starts_with(k)),
+                        "an unexpected refusal: {}",
+                        reason
+                    );
+                }
+                let previewed = previewed.err().map(|e| e.to_string());
+                prop_assert_eq!(
+                    previewed,
+                    Some(err.to_string()),
+                    "the preview refuses the file as the import does"
+                );
+                prop_assert_eq!(count(conn), before, "a refused file changes nothing");
+                return Ok(None);
+            }
+            Ok(report) => report,
+        };
+
+        let mut previous = 1;
+        for row in &report.rows {
+            prop_assert!(
+                row.line > previous && row.line <= last_line,
+                "rows come in file order after the header, within the file's {} lines: {:?}",
+                last_line,
+                row
+            );
+            previous = row.line;
+            let reason = row.reason.as_deref().unwrap_or("");
+            match row.outcome {
+                ImportOutcome::Imported => {
+                    prop_assert!(row.reason.is_none() && row.field.is_none(), "{:?}", row)
+                }
+                ImportOutcome::Updated => prop_assert!(reason.starts_with("changed "), "{:?}", row),
+                ImportOutcome::Skipped => prop_assert!(!reason.is_empty(), "{:?}", row),
+                ImportOutcome::Rejected => {
+                    prop_assert!(row.field.is_some() && !reason.is_empty(), "{:?}", row)
+                }
+            }
+        }
+        let tally = |outcome| report.rows.iter().filter(|r| r.outcome == outcome).count() as u64;
+        prop_assert_eq!(
+            (
+                report.imported,
+                report.updated,
+                report.skipped,
+                report.rejected
+            ),
+            (
+                tally(ImportOutcome::Imported),
+                tally(ImportOutcome::Updated),
+                tally(ImportOutcome::Skipped),
+                tally(ImportOutcome::Rejected)
+            )
+        );
+        prop_assert_eq!(count(conn), before + report.imported as i64);
+
+        // The preview shows the same rows on the same lines, blank lines aside.
+        let previewed = previewed.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let shown: Vec<u64> = previewed.rows.iter().map(|r| r.line).collect();
+        let rows: Vec<u64> = report
+            .rows
+            .iter()
+            .filter(|r| r.reason.as_deref() != Some("blank line"))
+            .map(|r| r.line)
+            .collect();
+        prop_assert_eq!(shown, rows);
+        Ok(Some(report))
+    }
+
+    /// A second import of the same file changes nothing: what it imported is now stored
+    /// with the same details, every other row meets the same fate for the same reason.
+    fn check_again(
+        conn: &mut Connection,
+        bytes: &[u8],
+        first: &ImportReport,
+    ) -> Result<(), TestCaseError> {
+        let again = check_import(conn, bytes)?
+            .ok_or_else(|| TestCaseError::fail("a file read once is read again"))?;
+        prop_assert_eq!((again.imported, again.updated), (0, 0));
+        let expected: Vec<RowOutcome> = first
+            .rows
+            .iter()
+            .map(|row| match row.outcome {
+                ImportOutcome::Imported => RowOutcome {
+                    outcome: ImportOutcome::Skipped,
+                    reason: Some("already stored with the same details".into()),
+                    ..row.clone()
+                },
+                _ => row.clone(),
+            })
+            .collect();
+        prop_assert_eq!(again.rows, expected);
+        Ok(())
+    }
+
+    fn text(options: &'static [&'static str]) -> impl Strategy<Value = Vec<u8>> {
+        select(options).prop_map(|s| s.as_bytes().to_vec())
+    }
+
+    /// One CSV cell: mostly values a contacts file holds (from small pools, so handles and
+    /// user ids repeat), some broken ones, and some of anything.
+    fn cell() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            4 => text(&["maya", "@Maya", "MAYA", "jo_2", "zed.z", "lena.art_", "@ana", "a",
+                        "bad handle!", "ends.", "@@x", "  padded  "]),
+            2 => text(&["1", "2", "3", "12x", "", " ", "0099"]),
+            3 => text(&["\"Lena, the painter\"", "\"say \"\"hi\"\"\"", "\"multi\r\nline\"",
+                        "\"multi\nline\"", "\"unclosed", "a\"b", "\0", "nul\0inside",
+                        "\u{feff}bom", "=1+1", "#tag; other|x", "Zoë", "健二", "\t", ","]),
+            1 => "(?s).{0,12}".prop_map(String::into_bytes),
+        ]
+    }
+
+    /// A whole CSV-shaped file: an optional BOM, a header (usually with a handle column),
+    /// rows of any length (none: a blank line), each line ended by LF, CRLF or a lone CR,
+    /// and now and then a few raw bytes (likely not UTF-8) somewhere.
+    fn csv_file() -> impl Strategy<Value = Vec<u8>> {
+        let header = (
+            prop::option::weighted(
+                0.9,
+                select(&["handle", "Username", "@", " TikTok ", "\u{feff}handle"][..]),
+            ),
+            prop::collection::vec(
+                select(
+                    &[
+                        "user_id",
+                        "ID",
+                        "name",
+                        "Display Name",
+                        "tags",
+                        "notes",
+                        "colour",
+                        "",
+                        "handle",
+                    ][..],
+                ),
+                0..5,
+            ),
+            any::<Index>(),
+        )
+            .prop_map(|(handle, mut others, at)| {
+                if let Some(handle) = handle {
+                    others.insert(at.index(others.len() + 1), handle);
+                }
+                others.join(",").into_bytes()
+            });
+        let ending = || text(&["\n", "\r\n", "\r"]);
+        (
+            any::<bool>(),
+            header,
+            ending(),
+            prop::collection::vec((prop::collection::vec(cell(), 0..6), ending()), 0..10),
+            any::<bool>(),
+            prop::option::weighted(
+                0.15,
+                (any::<Index>(), prop::collection::vec(any::<u8>(), 1..4)),
+            ),
+        )
+            .prop_map(|(bom, header, end, rows, last_break, raw)| {
+                let mut file = Vec::new();
+                if bom {
+                    file.extend_from_slice(b"\xEF\xBB\xBF");
+                }
+                file.extend(header);
+                file.extend(end);
+                for (i, (cells, end)) in rows.iter().enumerate() {
+                    file.extend(cells.join(&b","[..]));
+                    if last_break || i + 1 < rows.len() {
+                        file.extend(end);
+                    }
+                }
+                if let Some((at, bytes)) = raw {
+                    let at = at.index(file.len() + 1);
+                    file.splice(at..at, bytes);
+                }
+                file
+            })
+    }
+
+    /// A well-formed contacts file over small pools of handles, user ids and names, so that
+    /// two of them overlap: updates, renamed accounts, conflicts, duplicates.
+    fn contacts_file() -> impl Strategy<Value = Vec<u8>> {
+        let row = (
+            text(&["maya", "@Maya", "jo_2", "zed.z", "ana", "a", ""]),
+            text(&["", "", "1", "2", "3", "4x"]),
+            text(&["", "Maya", "Jo", "\"Zed, Z\""]),
+            text(&["", "baker", "\"a, b\""]),
+            text(&["", "met at expo"]),
+        )
+            .prop_map(|(handle, user_id, name, tags, notes)| {
+                [handle, user_id, name, tags, notes].join(&b","[..])
+            });
+        (
+            text(&["", "\u{feff}"]),
+            text(&["\n", "\r\n", "\r"]),
+            prop::collection::vec(row, 0..12),
+        )
+            .prop_map(|(bom, end, rows)| {
+                let mut file = [bom, b"handle,user_id,name,tags,notes".to_vec()].concat();
+                for row in rows {
+                    file.extend_from_slice(&end);
+                    file.extend(row);
+                }
+                file
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+        #[test]
+        fn any_bytes_are_imported_or_refused_naming_the_problem(
+            start in text(&["", "handle\n", "\u{feff}Username,ID,Name,Tags,Notes\r\n"]),
+            rest in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..400),
+                // Text, so that more files get past the UTF-8 check: any characters, and
+                // ASCII, where commas, quotes, NULs and line breaks are frequent.
+                "(?s).{0,200}".prop_map(String::into_bytes),
+                "[\\x00-\\x7f]{0,400}".prop_map(String::into_bytes),
+            ],
+        ) {
+            let bytes = [start, rest].concat();
+            let mut conn = store::open_in_memory().unwrap();
+            if let Some(first) = check_import(&mut conn, &bytes)? {
+                check_again(&mut conn, &bytes, &first)?;
+            }
+        }
+
+        #[test]
+        fn any_csv_shaped_file_reports_every_row_by_its_line(bytes in csv_file()) {
+            let mut conn = store::open_in_memory().unwrap();
+            if let Some(first) = check_import(&mut conn, &bytes)? {
+                check_again(&mut conn, &bytes, &first)?;
+            }
+        }
+
+        #[test]
+        fn a_file_over_stored_contacts_updates_them_or_names_the_conflict(
+            first in contacts_file(),
+            second in contacts_file(),
+        ) {
+            let mut conn = store::open_in_memory().unwrap();
+            check_import(&mut conn, &first)?;
+            let report = check_import(&mut conn, &second)?
+                .ok_or_else(|| TestCaseError::fail("a contacts file is read"))?;
+            for row in &report.rows {
+                let reason = row.reason.as_deref().unwrap_or("");
+                if reason.starts_with("conflict") {
+                    prop_assert_eq!(row.field, Some(ContactField::UserId), "{:?}", row);
+                    prop_assert!(reason.contains(" user id "), "{:?}", row);
+                }
+            }
+        }
+    }
+}

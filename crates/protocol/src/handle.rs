@@ -160,4 +160,99 @@ mod tests {
         let err = serde_json::from_str::<Handle>("\"maya.\"").unwrap_err();
         assert!(err.to_string().contains("ends with a dot"), "{err}");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// TikTok's rules, written out again independently of `parse`.
+        fn follows_tiktoks_rules(handle: &str) -> bool {
+            (MIN_LEN..=MAX_LEN).contains(&handle.len())
+                && handle
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'.')
+                && !handle.ends_with('.')
+        }
+
+        fn check(input: &str) -> Result<(), TestCaseError> {
+            match Handle::parse(input) {
+                Ok(handle) => {
+                    let bare = input.trim();
+                    let bare = bare.strip_prefix('@').unwrap_or(bare);
+                    prop_assert_eq!(handle.as_str(), bare.to_ascii_lowercase());
+                    prop_assert!(follows_tiktoks_rules(handle.as_str()), "{:?}", handle);
+                    // Accepted handles round-trip: parsed again, with an @, and through JSON.
+                    prop_assert_eq!(&Handle::parse(handle.as_str()), &Ok(handle.clone()));
+                    prop_assert_eq!(&Handle::parse(&format!("@{handle}")), &Ok(handle.clone()));
+                    let json = serde_json::to_string(&handle)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    let back: Handle = serde_json::from_str(&json)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                    prop_assert_eq!(back, handle);
+                }
+                Err(err) => {
+                    let message = err.to_string();
+                    prop_assert!(message.starts_with("handle "), "{}", message);
+                    let bare = input.trim();
+                    let bare = bare.strip_prefix('@').unwrap_or(bare);
+                    // Each refusal names the real problem of this input.
+                    match err {
+                        HandleError::Empty => prop_assert!(bare.is_empty()),
+                        HandleError::BadCharacter {
+                            character,
+                            position,
+                        } => {
+                            prop_assert_eq!(bare.chars().nth(position - 1), Some(character));
+                            prop_assert!(
+                                !(character.is_ascii_alphanumeric()
+                                    || character == '_'
+                                    || character == '.')
+                            );
+                            prop_assert!(
+                                message.contains(&format!("{character:?}")),
+                                "{}",
+                                message
+                            );
+                        }
+                        HandleError::TooShort { len } => {
+                            prop_assert!(len == bare.len() && len < MIN_LEN)
+                        }
+                        HandleError::TooLong { len } => {
+                            prop_assert!(len == bare.len() && len > MAX_LEN)
+                        }
+                        HandleError::EndsWithDot => prop_assert!(bare.ends_with('.')),
+                    }
+                }
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn any_text_is_a_handle_or_a_named_refusal_never_a_panic(
+                // Any characters, control characters and line breaks included.
+                input in "(?s).{0,64}",
+            ) {
+                check(&input)?;
+            }
+
+            #[test]
+            fn every_handle_tiktok_allows_is_accepted(
+                input in "@?[A-Za-z0-9_.]{1,23}[A-Za-z0-9_]",
+            ) {
+                prop_assert!(Handle::parse(&input).is_ok(), "{:?}", input);
+                check(&input)?;
+            }
+
+            #[test]
+            fn handle_shaped_text_is_checked_by_tiktoks_rules(
+                input in "[ \t]{0,2}@{0,2}[A-Za-z0-9_.]{0,27}[ .!-]{0,2}[ \t]{0,2}",
+            ) {
+                check(&input)?;
+            }
+        }
+    }
 }
