@@ -90,47 +90,45 @@ impl Feed {
         T: Send + 'static,
         F: FnOnce(&mut Tx<'_>) -> Result<T, ApiError> + Send + 'static,
     {
-        let (value, latest) = self
-            .db
-            .call(move |conn| {
-                let mut tx = Tx {
-                    tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
-                    last_seq: None,
-                };
-                let value = f(&mut tx)?;
-                let latest = tx.last_seq;
-                tx.tx.commit()?;
-                Ok((value, latest))
-            })
-            .await?;
-        if let Some(seq) = latest {
-            self.latest.send_replace(seq);
-        }
+        let (value, latest) = self.db.call(move |conn| in_transaction(conn, f)).await?;
+        self.committed(latest);
         Ok(value)
     }
 
-    /// Same as [`Feed::transact`] for synchronous callers (start-up recovery).
+    /// Same as [`Feed::transact`] for synchronous callers (finishing uploads, recovery).
     pub fn transact_blocking<T>(
         &self,
         f: impl FnOnce(&mut Tx<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
-        let mut conn = self.db.lock()?;
-        let mut tx = Tx {
-            tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
-            last_seq: None,
-        };
-        let value = f(&mut tx)?;
-        let latest = tx.last_seq;
-        tx.tx.commit()?;
+        let (value, latest) = in_transaction(&mut *self.db.lock()?, f)?;
+        self.committed(latest);
+        Ok(value)
+    }
+
+    fn committed(&self, latest: Option<i64>) {
         if let Some(seq) = latest {
             self.latest.send_replace(seq);
         }
-        Ok(value)
     }
 
     pub fn subscribe(&self) -> watch::Receiver<i64> {
         self.latest.subscribe()
     }
+}
+
+/// Runs `f` in an IMMEDIATE transaction and commits it; the newest seq it appended.
+fn in_transaction<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&mut Tx<'_>) -> Result<T, ApiError>,
+) -> Result<(T, Option<i64>), ApiError> {
+    let mut tx = Tx {
+        tx: conn.transaction_with_behavior(TransactionBehavior::Immediate)?,
+        last_seq: None,
+    };
+    let value = f(&mut tx)?;
+    let latest = tx.last_seq;
+    tx.tx.commit()?;
+    Ok((value, latest))
 }
 
 /// Events with `seq > after`, oldest first, at most `limit`; and whether more follow.

@@ -52,12 +52,7 @@ pub async fn serve(
     let (path, content_type) = match kind.as_str() {
         "original" => (
             media::original_path(&videos_dir, &video, &container),
-            match container.as_str() {
-                "webm" => "video/webm",
-                "matroska" => "video/x-matroska",
-                "quicktime" => "video/quicktime",
-                _ => "video/mp4",
-            },
+            media::original_mime(&container),
         ),
         "rendition" => (media::rendition_path(&videos_dir, &video), "video/mp4"),
         "poster" => (media::poster_path(&videos_dir, &video), "image/jpeg"),
@@ -76,5 +71,10 @@ pub async fn serve(
     if let Ok(value) = HeaderValue::from_str(&format!("private, max-age={max_age}")) {
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
+    // A browser must play or show it as what it says it is, never run it as a page.
+    response.headers_mut().insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     Ok(response)
 }

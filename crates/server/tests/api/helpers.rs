@@ -40,7 +40,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         server,
         data,
-        client: reqwest::Client::new(),
+        // Never reuses a connection the server may be closing as idle (keep-alive, 10 s):
+        // a test that blocks its thread (ffmpeg making a clip) would not see the close and
+        // would send its next request into a reset.
+        client: reqwest::Client::builder()
+            .pool_idle_timeout(std::time::Duration::from_secs(5))
+            .build()
+            .expect("http client"),
         token,
     }
 }
@@ -148,6 +154,91 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no video_received for upload {upload_id}"))
     }
 
+    /// How many events of `kind` the feed holds.
+    pub async fn count_events(&self, kind: clipdesk_protocol::api::EventKind) -> usize {
+        self.events(0)
+            .await
+            .events
+            .iter()
+            .filter(|e| e.kind == kind)
+            .count()
+    }
+
+    /// What the page learns of a link: its handle, campaign and uploads left.
+    pub async fn public_link(&self, token: &str) -> clipdesk_protocol::api::PublicLink {
+        self.client
+            .get(self.url(&format!("/api/v1/public/links/{token}")))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("public link json")
+    }
+
+    /// tus creation without a body; the upload's absolute URL.
+    pub async fn tus_create(&self, token: &str, length: usize) -> String {
+        let response = self
+            .client
+            .post(self.url("/api/v1/uploads"))
+            .header(TUS.0, TUS.1)
+            .header("upload-length", length.to_string())
+            .header("upload-metadata", tus_metadata(token, "clip.webm"))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 201, "{:?}", response.text().await);
+        self.url(
+            response.headers()["location"]
+                .to_str()
+                .expect("ascii location"),
+        )
+    }
+
+    pub async fn tus_patch(
+        &self,
+        location: &str,
+        offset: usize,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.client
+            .patch(location)
+            .header(TUS.0, TUS.1)
+            .header(OCTETS.0, OCTETS.1)
+            .header("upload-offset", offset.to_string())
+            .body(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn tus_head(&self, location: &str) -> reqwest::Response {
+        self.client
+            .head(location)
+            .header(TUS.0, TUS.1)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A socket that has sent a PATCH's headers for all of `length` bytes at offset 0, and no
+    /// body yet: for clients that hang up or stall mid-request.
+    pub async fn raw_patch(&self, location: &str, length: usize) -> tokio::net::TcpStream {
+        use tokio::io::AsyncWriteExt;
+        let path = location.trim_start_matches(&self.server.url());
+        let mut socket = tokio::net::TcpStream::connect(self.server.addr())
+            .await
+            .expect("connects");
+        let head = format!(
+            "PATCH {path} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {length}\r\n\r\n"
+        );
+        socket
+            .write_all(head.as_bytes())
+            .await
+            .expect("headers sent");
+        socket
+    }
+
     pub async fn event_kinds(&self) -> Vec<String> {
         self.events(0)
             .await
@@ -157,6 +248,9 @@ impl TestApp {
             .collect()
     }
 }
+
+pub const TUS: (&str, &str) = ("tus-resumable", "1.0.0");
+pub const OCTETS: (&str, &str) = ("content-type", "application/offset+octet-stream");
 
 /// tus `Upload-Metadata` for a link token and file name.
 pub fn tus_metadata(token: &str, filename: &str) -> String {

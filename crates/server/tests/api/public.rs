@@ -9,15 +9,7 @@ async fn the_page_reads_its_link_and_the_first_read_is_the_open() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let url = app.url(&format!("/api/v1/public/links/{}", link.token));
-    let public: PublicLink = app
-        .client
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let public = app.public_link(&link.token).await;
     assert_eq!(public.handle, "maya.bakes");
     assert_eq!(public.display_name.as_deref(), Some("Maya"));
     assert_eq!(public.campaign_title, "Spring reviews");

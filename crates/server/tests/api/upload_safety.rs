@@ -4,75 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use clipdesk_protocol::api::{EventKind, PublicLink};
+use clipdesk_protocol::api::EventKind;
 use clipdesk_protocol::{ErrorCode, ErrorResponse};
 use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
-
-const TUS: (&str, &str) = ("tus-resumable", "1.0.0");
-const OCTETS: (&str, &str) = ("content-type", "application/offset+octet-stream");
-
-async fn create(app: &TestApp, token: &str, length: usize) -> String {
-    let response = app
-        .client
-        .post(app.url("/api/v1/uploads"))
-        .header(TUS.0, TUS.1)
-        .header("upload-length", length.to_string())
-        .header("upload-metadata", tus_metadata(token, "clip.mov"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
-    app.url(response.headers()["location"].to_str().unwrap())
-}
-
-async fn patch(app: &TestApp, location: &str, offset: usize, body: Vec<u8>) -> reqwest::Response {
-    app.client
-        .patch(location)
-        .header(TUS.0, TUS.1)
-        .header(OCTETS.0, OCTETS.1)
-        .header("upload-offset", offset.to_string())
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn head(app: &TestApp, location: &str) -> reqwest::Response {
-    app.client
-        .head(location)
-        .header(TUS.0, TUS.1)
-        .send()
-        .await
-        .unwrap()
-}
+use crate::helpers::{OCTETS, TUS, TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
 
 async fn error_code(response: reqwest::Response) -> ErrorCode {
     response.json::<ErrorResponse>().await.unwrap().error.code
-}
-
-async fn count(app: &TestApp, kind: EventKind) -> usize {
-    app.events(0)
-        .await
-        .events
-        .iter()
-        .filter(|e| e.kind == kind)
-        .count()
-}
-
-async fn uploads_left(app: &TestApp, token: &str) -> u32 {
-    let link: PublicLink = app
-        .client
-        .get(app.url(&format!("/api/v1/public/links/{token}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    link.uploads_left
 }
 
 #[tokio::test]
@@ -80,16 +20,19 @@ async fn a_media_urls_video_id_opens_no_upload_and_head_never_echoes_the_link_to
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("iphone-h264.mov");
-    let location = create(&app, &link.token, video.len()).await;
-    assert_eq!(patch(&app, &location, 0, video.clone()).await.status(), 204);
+    let location = app.tus_create(&link.token, video.len()).await;
+    assert_eq!(
+        app.tus_patch(&location, 0, video.clone()).await.status(),
+        204
+    );
     let upload_id = location.rsplit('/').next().unwrap().to_owned();
     let video_id = app.video_of(&upload_id).await;
     assert_ne!(video_id, upload_id);
 
     // What a media URL reveals opens nothing on the tus side.
     let by_video = app.url(&format!("/api/v1/uploads/{video_id}"));
-    assert_eq!(head(&app, &by_video).await.status(), 404);
-    assert_eq!(patch(&app, &by_video, 0, vec![]).await.status(), 404);
+    assert_eq!(app.tus_head(&by_video).await.status(), 404);
+    assert_eq!(app.tus_patch(&by_video, 0, vec![]).await.status(), 404);
     let delete = app
         .client
         .delete(&by_video)
@@ -100,7 +43,7 @@ async fn a_media_urls_video_id_opens_no_upload_and_head_never_echoes_the_link_to
     assert_eq!(delete.status(), 404);
 
     // The upload's own id still answers its client, without the capability of the link.
-    let answer = head(&app, &location).await;
+    let answer = app.tus_head(&location).await;
     assert_eq!(answer.status(), 200);
     assert_eq!(
         answer.headers()["upload-offset"],
@@ -131,6 +74,19 @@ impl WriteLock {
     }
 }
 
+/// An upload whose last PATCH failed to finish because the database was write-locked: its
+/// bytes are all on the server, its video not yet recorded. Returns its URL and bytes.
+async fn finish_failed(app: &TestApp, name: &str) -> (String, Vec<u8>) {
+    let link = app.link("maya.bakes").await;
+    let video = fixture(name);
+    let location = app.tus_create(&link.token, video.len()).await;
+    let lock = WriteLock::take(app);
+    let answer = app.tus_patch(&location, 0, video.clone()).await;
+    assert!(answer.status().is_server_error(), "got {}", answer.status());
+    drop(lock);
+    (location, video)
+}
+
 impl Drop for WriteLock {
     fn drop(&mut self) {
         let _ = self.0.execute_batch("ROLLBACK");
@@ -142,20 +98,20 @@ async fn a_database_error_at_the_last_patch_never_loses_the_upload_nor_reports_i
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("ios-h264-aac-rotated.mp4");
-    let location = create(&app, &link.token, video.len()).await;
+    let location = app.tus_create(&link.token, video.len()).await;
     let half = video.len() / 2;
     assert_eq!(
-        patch(&app, &location, 0, video[..half].to_vec())
+        app.tus_patch(&location, 0, video[..half].to_vec())
             .await
             .status(),
         204
     );
 
     let lock = WriteLock::take(&app);
-    let last = patch(&app, &location, half, video[half..].to_vec()).await;
+    let last = app.tus_patch(&location, half, video[half..].to_vec()).await;
     assert!(last.status().is_server_error(), "got {}", last.status());
     // While the database is still locked, nobody is told the upload is complete.
-    let during = head(&app, &location).await;
+    let during = app.tus_head(&location).await;
     assert!(
         during.status().is_server_error(),
         "HEAD must not report offset = length without a video: {} {:?}",
@@ -166,17 +122,17 @@ async fn a_database_error_at_the_last_patch_never_loses_the_upload_nor_reports_i
 
     // A PATCH at the end with an empty body (what a client resumes with) finishes it...
     assert_eq!(
-        patch(&app, &location, video.len(), vec![]).await.status(),
+        app.tus_patch(&location, video.len(), vec![]).await.status(),
         204
     );
     // ...and a HEAD afterwards reports it complete, once.
-    let after = head(&app, &location).await;
+    let after = app.tus_head(&location).await;
     assert_eq!(after.status(), 200);
     assert_eq!(
         after.headers()["upload-offset"],
         video.len().to_string().as_str()
     );
-    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
     let id = app.video_of(location.rsplit('/').next().unwrap()).await;
     let stored =
         std::fs::read(app.data.path().join("videos").join(id).join("original.mp4")).unwrap();
@@ -187,43 +143,23 @@ async fn a_database_error_at_the_last_patch_never_loses_the_upload_nor_reports_i
 #[tokio::test]
 async fn a_head_after_a_failed_finish_finishes_the_upload() {
     let app = spawn_app().await;
-    let link = app.link("maya.bakes").await;
-    let video = fixture("no-audio.webm");
-    let location = create(&app, &link.token, video.len()).await;
-    let lock = WriteLock::take(&app);
-    assert!(
-        patch(&app, &location, 0, video.clone())
-            .await
-            .status()
-            .is_server_error()
-    );
-    drop(lock);
-    let answer = head(&app, &location).await;
+    let (location, video) = finish_failed(&app, "no-audio.webm").await;
+    let answer = app.tus_head(&location).await;
     assert_eq!(answer.status(), 200);
     assert_eq!(
         answer.headers()["upload-offset"],
         video.len().to_string().as_str()
     );
-    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
     app.server.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn an_upload_moved_but_not_recorded_before_a_crash_is_finished_at_start_up() {
     let app = spawn_app().await;
-    let link = app.link("maya.bakes").await;
-    let video = fixture("no-audio.webm");
-    let location = create(&app, &link.token, video.len()).await;
-    let lock = WriteLock::take(&app);
-    assert!(
-        patch(&app, &location, 0, video.clone())
-            .await
-            .status()
-            .is_server_error()
-    );
-    drop(lock);
+    let (location, _) = finish_failed(&app, "no-audio.webm").await;
     let app = app.restart().await;
-    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
     let id = app.video_of(location.rsplit('/').next().unwrap()).await;
     assert!(
         app.data
@@ -243,27 +179,17 @@ async fn the_sweeper_finishes_an_expired_upload_whose_bytes_all_arrived_instead_
         c.sweep_interval = Duration::from_millis(100);
     })
     .await;
-    let link = app.link("maya.bakes").await;
-    let video = fixture("no-audio.webm");
-    let location = create(&app, &link.token, video.len()).await;
-    let lock = WriteLock::take(&app);
     let started = Instant::now();
-    assert!(
-        patch(&app, &location, 0, video.clone())
-            .await
-            .status()
-            .is_server_error()
-    );
-    drop(lock);
+    let _ = finish_failed(&app, "no-audio.webm").await;
     assert!(
         started.elapsed() > Duration::from_millis(800),
         "expired by now"
     );
     let deadline = Instant::now() + Duration::from_secs(5);
-    while count(&app, EventKind::VideoReceived).await == 0 && Instant::now() < deadline {
+    while app.count_events(EventKind::VideoReceived).await == 0 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
     app.server.stop().await.unwrap();
 }
 
@@ -272,22 +198,14 @@ async fn a_stalled_patch_is_cut_off_and_the_upload_resumes() {
     let app = spawn_app_with(|c| c.body_idle_timeout = Duration::from_secs(1)).await;
     let link = app.link("maya.bakes").await;
     let video = fixture("iphone-h264.mov");
-    let location = create(&app, &link.token, video.len()).await;
-    let path = location.trim_start_matches(&app.server.url()).to_owned();
-    let mut socket = tokio::net::TcpStream::connect(app.server.addr())
-        .await
-        .unwrap();
-    let request = format!(
-        "PATCH {path} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
-        video.len()
-    );
-    socket.write_all(request.as_bytes()).await.unwrap();
+    let location = app.tus_create(&link.token, video.len()).await;
+    let mut socket = app.raw_patch(&location, video.len()).await;
     socket.write_all(&video[..1000]).await.unwrap();
     // ...and then nothing. Within the idle timeout (plus slack) the server gives up on it.
     let mut answer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer)).await;
     assert!(read.is_ok(), "the stalled request was answered or closed");
-    let offset: usize = head(&app, &location).await.headers()["upload-offset"]
+    let offset: usize = app.tus_head(&location).await.headers()["upload-offset"]
         .to_str()
         .unwrap()
         .parse()
@@ -296,9 +214,11 @@ async fn a_stalled_patch_is_cut_off_and_the_upload_resumes() {
         offset, 1000,
         "plain bytes that arrived are kept for the resume"
     );
-    let rest = patch(&app, &location, offset, video[offset..].to_vec()).await;
+    let rest = app
+        .tus_patch(&location, offset, video[offset..].to_vec())
+        .await;
     assert_eq!(rest.status(), 204, "the upload is no longer locked");
-    assert_eq!(count(&app, EventKind::VideoReceived).await, 1);
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
     app.server.stop().await.unwrap();
 }
 
@@ -318,18 +238,18 @@ async fn a_revoked_link_takes_no_more_bytes_and_makes_no_video() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("no-audio.webm");
-    let location = create(&app, &link.token, video.len()).await;
+    let location = app.tus_create(&link.token, video.len()).await;
     assert_eq!(
-        patch(&app, &location, 0, video[..1000].to_vec())
+        app.tus_patch(&location, 0, video[..1000].to_vec())
             .await
             .status(),
         204
     );
     revoke(&app, &link.token).await;
-    let refused = patch(&app, &location, 1000, video[1000..].to_vec()).await;
+    let refused = app.tus_patch(&location, 1000, video[1000..].to_vec()).await;
     assert_eq!(refused.status(), 404);
     assert_eq!(error_code(refused).await, ErrorCode::Revoked);
-    assert_eq!(count(&app, EventKind::VideoReceived).await, 0);
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 0);
     app.server.stop().await.unwrap();
 }
 
@@ -338,7 +258,7 @@ async fn a_link_revoked_while_the_last_patch_streams_makes_no_video() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("no-audio.webm");
-    let location = create(&app, &link.token, video.len()).await;
+    let location = app.tus_create(&link.token, video.len()).await;
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
     let body = reqwest::Body::wrap_stream(futures_util::stream::unfold(rx, |mut rx| async {
         rx.recv().await.map(|item| (item, rx))
@@ -360,8 +280,8 @@ async fn a_link_revoked_while_the_last_patch_streams_makes_no_video() {
     let answer = sending.await.unwrap().unwrap();
     assert_eq!(answer.status(), 404);
     assert_eq!(error_code(answer).await, ErrorCode::Revoked);
-    assert_eq!(count(&app, EventKind::VideoReceived).await, 0);
-    assert_eq!(count(&app, EventKind::VideoRejected).await, 1);
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 0);
+    assert_eq!(app.count_events(EventKind::VideoRejected).await, 1);
     assert_eq!(
         std::fs::read_dir(app.data.path().join("videos"))
             .unwrap()
@@ -404,7 +324,7 @@ async fn failed_attempts_do_not_use_up_a_links_uploads() {
         .unwrap();
         assert_eq!(answer.status().as_u16(), 460);
     }
-    assert_eq!(uploads_left(&app, &link.token).await, 3);
+    assert_eq!(app.public_link(&link.token).await.uploads_left, 3);
     assert_eq!(
         std::fs::read_dir(app.data.path().join("uploads"))
             .unwrap()
@@ -414,7 +334,7 @@ async fn failed_attempts_do_not_use_up_a_links_uploads() {
     );
     let answer = post(video.len(), None, video.clone()).await.unwrap();
     assert_eq!(answer.status(), 201);
-    assert_eq!(uploads_left(&app, &link.token).await, 2);
+    assert_eq!(app.public_link(&link.token).await.uploads_left, 2);
     app.server.stop().await.unwrap();
 }
 
@@ -428,8 +348,8 @@ async fn a_polyglot_that_only_starts_like_a_movie_is_refused() {
     polyglot.extend_from_slice(b"free");
     polyglot.extend_from_slice(page);
     polyglot.extend_from_slice(b"<!-- more html -->");
-    let location = create(&app, &link.token, polyglot.len()).await;
-    let answer = patch(&app, &location, 0, polyglot).await;
+    let location = app.tus_create(&link.token, polyglot.len()).await;
+    let answer = app.tus_patch(&location, 0, polyglot).await;
     assert_eq!(answer.status(), 422);
     let body: ErrorResponse = answer.json().await.unwrap();
     assert_eq!(body.error.code, ErrorCode::NotAVideo);
@@ -438,7 +358,7 @@ async fn a_polyglot_that_only_starts_like_a_movie_is_refused() {
         "{}",
         body.error.message
     );
-    assert_eq!(count(&app, EventKind::VideoReceived).await, 0);
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 0);
     assert_eq!(
         std::fs::read_dir(app.data.path().join("videos"))
             .unwrap()
@@ -446,7 +366,7 @@ async fn a_polyglot_that_only_starts_like_a_movie_is_refused() {
         0
     );
     assert_eq!(
-        uploads_left(&app, &link.token).await,
+        app.public_link(&link.token).await.uploads_left,
         3,
         "a refusal does not count"
     );

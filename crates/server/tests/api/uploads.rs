@@ -6,10 +6,7 @@ use clipdesk_protocol::{ErrorCode, ErrorResponse};
 use reqwest::StatusCode;
 use sha2::Digest;
 
-use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
-
-const TUS: (&str, &str) = ("tus-resumable", "1.0.0");
-const OCTETS: (&str, &str) = ("content-type", "application/offset+octet-stream");
+use crate::helpers::{OCTETS, TUS, TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
 
 async fn create(app: &TestApp, length: usize, metadata: &str) -> reqwest::Response {
     app.client
@@ -22,32 +19,8 @@ async fn create(app: &TestApp, length: usize, metadata: &str) -> reqwest::Respon
         .unwrap()
 }
 
-async fn created_location(app: &TestApp, length: usize, token: &str) -> String {
-    let response = create(app, length, &tus_metadata(token, "clip.webm")).await;
-    assert_eq!(response.status(), 201, "{:?}", response.text().await);
-    app.url(response.headers()["location"].to_str().unwrap())
-}
-
-async fn patch(app: &TestApp, location: &str, offset: usize, body: Vec<u8>) -> reqwest::Response {
-    app.client
-        .patch(location)
-        .header(TUS.0, TUS.1)
-        .header(OCTETS.0, OCTETS.1)
-        .header("upload-offset", offset.to_string())
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 async fn head_offset(app: &TestApp, location: &str) -> u64 {
-    let response = app
-        .client
-        .head(location)
-        .header(TUS.0, TUS.1)
-        .send()
-        .await
-        .unwrap();
+    let response = app.tus_head(location).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.headers()["cache-control"], "no-store");
     response.headers()["upload-offset"]
@@ -92,14 +65,14 @@ async fn an_upload_in_two_patches_becomes_a_video_with_its_bytes_intact() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("android-vp8-opus.webm");
-    let location = created_location(&app, video.len(), &link.token).await;
+    let location = app.tus_create(&link.token, video.len()).await;
     let half = video.len() / 2;
-    let first = patch(&app, &location, 0, video[..half].to_vec()).await;
+    let first = app.tus_patch(&location, 0, video[..half].to_vec()).await;
     assert_eq!(first.status(), 204);
     assert_eq!(first.headers()["upload-offset"], half.to_string().as_str());
     assert!(first.headers().contains_key("upload-expires"));
     assert_eq!(head_offset(&app, &location).await, half as u64);
-    let second = patch(&app, &location, half, video[half..].to_vec()).await;
+    let second = app.tus_patch(&location, half, video[half..].to_vec()).await;
     assert_eq!(second.status(), 204);
 
     let upload_id = location.rsplit('/').next().unwrap();
@@ -243,8 +216,8 @@ async fn an_upload_over_the_max_size_is_refused_at_creation() {
 async fn a_body_longer_than_the_upload_is_refused_and_nothing_of_it_kept() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
-    let location = created_location(&app, 10, &link.token).await;
-    let response = patch(&app, &location, 0, vec![7u8; 20]).await;
+    let location = app.tus_create(&link.token, 10).await;
+    let response = app.tus_patch(&location, 0, vec![7u8; 20]).await;
     assert_eq!(response.status(), 413);
     assert_eq!(head_offset(&app, &location).await, 0);
     app.server.stop().await.unwrap();
@@ -254,8 +227,8 @@ async fn a_body_longer_than_the_upload_is_refused_and_nothing_of_it_kept() {
 async fn a_wrong_offset_is_a_conflict_and_a_wrong_content_type_a_415() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
-    let location = created_location(&app, 10, &link.token).await;
-    assert_eq!(patch(&app, &location, 5, vec![1; 5]).await.status(), 409);
+    let location = app.tus_create(&link.token, 10).await;
+    assert_eq!(app.tus_patch(&location, 5, vec![1; 5]).await.status(), 409);
     let plain = app
         .client
         .patch(&location)
@@ -275,7 +248,7 @@ async fn a_checksum_mismatch_is_a_460_and_the_bytes_are_discarded() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("no-audio.webm");
-    let location = created_location(&app, video.len(), &link.token).await;
+    let location = app.tus_create(&link.token, video.len()).await;
     let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
     let chunk = video[..1000].to_vec();
     let wrong = app
@@ -330,7 +303,7 @@ async fn a_second_patch_while_one_is_writing_is_locked_out() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let total = 4 << 20;
-    let location = created_location(&app, total, &link.token).await;
+    let location = app.tus_create(&link.token, total).await;
     // A slow body keeps the first PATCH writing while the second one arrives.
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
     let slow_body = reqwest::Body::wrap_stream(tokio_stream_from(rx));
@@ -348,7 +321,7 @@ async fn a_second_patch_while_one_is_writing_is_locked_out() {
     opening.resize(1 << 20, 1u8);
     tx.send(Ok(opening)).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let second = patch(&app, &location, 0, vec![2u8; 1 << 20]).await;
+    let second = app.tus_patch(&location, 0, vec![2u8; 1 << 20]).await;
     assert!(
         second.status() == StatusCode::LOCKED || second.status() == StatusCode::CONFLICT,
         "got {}",
@@ -387,8 +360,8 @@ fn tokio_stream_from(
 async fn termination_deletes_the_upload_and_its_file() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
-    let location = created_location(&app, 100, &link.token).await;
-    patch(&app, &location, 0, vec![0u8; 50]).await;
+    let location = app.tus_create(&link.token, 100).await;
+    app.tus_patch(&location, 0, vec![0u8; 50]).await;
     let response = app
         .client
         .delete(&location)
@@ -419,8 +392,8 @@ async fn a_png_named_mp4_is_refused_with_a_reason_and_a_rejection_event() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let png = fixture("not-a-video.mp4");
-    let location = created_location(&app, png.len(), &link.token).await;
-    let response = patch(&app, &location, 0, png).await;
+    let location = app.tus_create(&link.token, png.len()).await;
+    let response = app.tus_patch(&location, 0, png).await;
     assert_eq!(response.status(), 422);
     let error: ErrorResponse = response.json().await.unwrap();
     assert_eq!(error.error.code, ErrorCode::NotAVideo);
@@ -465,10 +438,10 @@ async fn a_link_takes_at_most_its_upload_limit_and_rejections_do_not_count() {
     let app = spawn_app_with(|c| c.uploads_per_link = 2).await;
     let link = app.link("maya.bakes").await;
     let png = fixture("not-a-video.mp4");
-    let location = created_location(&app, png.len(), &link.token).await;
-    assert_eq!(patch(&app, &location, 0, png).await.status(), 422);
-    created_location(&app, 10, &link.token).await;
-    created_location(&app, 10, &link.token).await;
+    let location = app.tus_create(&link.token, png.len()).await;
+    assert_eq!(app.tus_patch(&location, 0, png).await.status(), 422);
+    app.tus_create(&link.token, 10).await;
+    app.tus_create(&link.token, 10).await;
     let third = create(&app, 10, &tus_metadata(&link.token, "c.webm")).await;
     assert_eq!(third.status(), 403);
     let error: ErrorResponse = third.json().await.unwrap();
@@ -484,8 +457,8 @@ async fn expired_unfinished_uploads_are_swept_with_their_files() {
     })
     .await;
     let link = app.link("maya.bakes").await;
-    let location = created_location(&app, 100, &link.token).await;
-    patch(&app, &location, 0, vec![0u8; 10]).await;
+    let location = app.tus_create(&link.token, 100).await;
+    app.tus_patch(&location, 0, vec![0u8; 10]).await;
     let id = location.rsplit('/').next().unwrap().to_owned();
     let part = app.data.path().join("uploads").join(&id);
     assert!(part.exists());
@@ -513,14 +486,14 @@ async fn an_unfinished_upload_survives_a_restart_and_resumes() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("ios-h264-aac-rotated.mp4");
-    let location = created_location(&app, video.len(), &link.token).await;
-    patch(&app, &location, 0, video[..1000].to_vec()).await;
+    let location = app.tus_create(&link.token, video.len()).await;
+    app.tus_patch(&location, 0, video[..1000].to_vec()).await;
     let path = location.trim_start_matches(&app.server.url()).to_owned();
     let app = app.restart().await;
     let location = app.url(&path);
     assert_eq!(head_offset(&app, &location).await, 1000);
     assert_eq!(
-        patch(&app, &location, 1000, video[1000..].to_vec())
+        app.tus_patch(&location, 1000, video[1000..].to_vec())
             .await
             .status(),
         204
@@ -538,7 +511,7 @@ async fn a_complete_file_left_by_a_crash_is_finished_at_start_up() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("no-audio.webm");
-    let location = created_location(&app, video.len(), &link.token).await;
+    let location = app.tus_create(&link.token, video.len()).await;
     let id = location.rsplit('/').next().unwrap().to_owned();
     let data = app.data.path().to_owned();
     let app = app.restart().await;
@@ -567,16 +540,8 @@ async fn a_client_hanging_up_after_its_last_byte_can_always_complete_its_upload(
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("iphone-h264.mov");
-    let location = created_location(&app, video.len(), &link.token).await;
-    let path = location.trim_start_matches(&app.server.url()).to_owned();
-    let mut socket = tokio::net::TcpStream::connect(app.server.addr())
-        .await
-        .unwrap();
-    let head = format!(
-        "PATCH {path} HTTP/1.1\r\nHost: x\r\nTus-Resumable: 1.0.0\r\nContent-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: {}\r\n\r\n",
-        video.len()
-    );
-    socket.write_all(head.as_bytes()).await.unwrap();
+    let location = app.tus_create(&link.token, video.len()).await;
+    let mut socket = app.raw_patch(&location, video.len()).await;
     socket.write_all(&video).await.unwrap();
     drop(socket); // gone before any answer
     // The server may have stopped reading at the hang-up or finished the upload; either way
@@ -584,7 +549,9 @@ async fn a_client_hanging_up_after_its_last_byte_can_always_complete_its_upload(
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let offset = head_offset(&app, &location).await as usize;
     if offset < video.len() {
-        let rest = patch(&app, &location, offset, video[offset..].to_vec()).await;
+        let rest = app
+            .tus_patch(&location, offset, video[offset..].to_vec())
+            .await;
         assert_eq!(rest.status(), 204);
     }
     assert_eq!(head_offset(&app, &location).await, video.len() as u64);
