@@ -50,6 +50,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/uploads",
             post(uploads::create).options(uploads::options),
         )
+        .route_layer(middleware::from_fn_with_state(state.clone(), limit_public));
+
+    // The page itself: rate limited like the API it calls, but same-origin only (no CORS).
+    let pages = Router::new()
         .route("/r/{token}", get(recorder::link_page))
         .route("/c/{slug}", get(recorder::campaign_page))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_public));
@@ -103,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{file}", get(recorder::assets))
         .route("/media/{video}/{kind}", get(media::serve))
         .merge(operator_api)
+        .merge(pages)
         .merge(public)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -330,7 +330,12 @@ pub fn recover(state: &AppState) -> anyhow::Result<()> {
         match all_bytes_here(state, &upload) {
             Some(true) => {
                 tracing::info!(upload = %upload.id, "finishing an upload interrupted by a restart");
-                finish_blocking(state, upload)?;
+                let id = upload.id.clone();
+                // One upload that cannot be finished now must not keep the server down; its
+                // client's HEAD or the sweeper tries again.
+                if let Err(err) = finish_blocking(state, upload) {
+                    tracing::error!(upload = %id, error = %err, "could not finish an upload at start-up");
+                }
             }
             Some(false) => {} // still resumable: the client HEADs and goes on
             None => {
@@ -432,7 +437,9 @@ pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
             continue;
         }
         if all_bytes_here(state, &upload) == Some(true) {
-            finish(state, upload).await?;
+            if let Err(err) = finish(state, upload).await {
+                tracing::error!(upload = %id, error = %err, "could not finish an expired upload");
+            }
             continue;
         }
         let id_for_db = id.clone();

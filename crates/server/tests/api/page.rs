@@ -155,6 +155,10 @@ async fn every_page_answer_forbids_framing_and_everything_the_page_does_not_do()
         }
         assert!(!csp.contains("unsafe-"), "{path}: nothing unsafe in {csp}");
         assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert!(
+            !headers.contains_key("access-control-allow-origin"),
+            "{path}: the page is not for other origins to read"
+        );
         assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
     }
     app.server.stop().await.unwrap();
