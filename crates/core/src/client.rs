@@ -39,6 +39,9 @@ impl ServerClient {
             .connect_timeout(Duration::from_secs(5))
             // Long-polls wait up to 25 s on the server; this leaves room for the answer.
             .timeout(Duration::from_secs(40))
+            // The server closes a connection idle for 10 s; reusing one it is closing would
+            // fail the request, so idle ones are dropped sooner here.
+            .pool_idle_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| CoreError::Unexpected(e.into()))?;
         Ok(Self {

@@ -1,18 +1,23 @@
-//! What the server needs to know to start, merged from flags, environment and an optional
-//! TOML file (in that order of precedence), with defaults for everything but the data folder.
+//! What the server needs to know to start: one set of settings with its defaults, layered
+//! from an optional TOML file and then flags and environment (figment does the layering).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context;
-use serde::Deserialize;
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use figment::value::Value;
+use serde::{Deserialize, Deserializer, Serialize};
 
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:8750";
-
-#[derive(Debug, Clone)]
+/// Every setting, named in the TOML file, in flags (`--max-upload-bytes`) and in the
+/// environment (`CLIPDESK_MAX_UPLOAD_BYTES`) by the `serde` name of its field.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Holds the database and the `uploads/` and `videos/` folders.
+    #[serde(rename = "data")]
     pub data_dir: PathBuf,
     pub listen: SocketAddr,
     /// The base that links are built on (`<public_url>/r/<token>`); defaults to the address
@@ -23,8 +28,10 @@ pub struct Config {
     /// Uploads one link may make (rejected ones do not count).
     pub uploads_per_link: u32,
     /// How long an unfinished upload is kept before the sweeper deletes it.
+    #[serde(rename = "upload_expiry_secs", deserialize_with = "secs")]
     pub upload_expiry: Duration,
     /// How often the sweeper looks for expired uploads.
+    #[serde(rename = "sweep_interval_secs", deserialize_with = "positive_secs")]
     pub sweep_interval: Duration,
     /// Requests a minute one client IP may make to the public routes; 0 turns the limit off.
     pub public_rate_per_minute: u32,
@@ -36,13 +43,39 @@ pub struct Config {
     pub ffmpeg: PathBuf,
     pub ffprobe: PathBuf,
     /// Media jobs run at once.
+    #[serde(deserialize_with = "at_least_one")]
     pub media_workers: usize,
     /// A job still running after this is killed and counts as failed.
+    #[serde(rename = "media_job_timeout_secs", deserialize_with = "positive_secs")]
     pub media_job_timeout: Duration,
     /// How long a signed media URL stays valid.
+    #[serde(rename = "media_url_ttl_secs", deserialize_with = "positive_secs")]
     pub media_url_ttl: Duration,
     /// A PATCH whose body sends nothing for this long is cut off and its upload unlocked.
+    #[serde(rename = "body_idle_timeout_secs", deserialize_with = "positive_secs")]
     pub body_idle_timeout: Duration,
+    /// A connection must deliver a whole request head this soon after it opens (and, as
+    /// hyper restarts the timer when a response is done, after each response).
+    #[serde(
+        rename = "header_read_timeout_secs",
+        deserialize_with = "positive_secs"
+    )]
+    pub header_read_timeout: Duration,
+    /// A connection that has been answered and has no request in flight is closed after this.
+    #[serde(rename = "keep_alive_timeout_secs", deserialize_with = "positive_secs")]
+    pub keep_alive_timeout: Duration,
+    /// Connections held at once; `None` derives it from the open-files limit so the database,
+    /// uploads and videos always have descriptors left.
+    #[serde(deserialize_with = "some_at_least_one")]
+    pub max_connections: Option<usize>,
+    /// Connections one peer IP may hold; `None` is 64, or no cap with `trust_forwarded_for`
+    /// (every peer is then the proxy); 0 turns the cap off.
+    pub max_connections_per_ip: Option<usize>,
+    /// After SIGTERM, requests in flight get this long to finish before the server exits.
+    #[serde(rename = "shutdown_grace_secs", deserialize_with = "secs")]
+    pub shutdown_grace: Duration,
+    /// Self-reported links one client IP may make on campaign pages per hour; 0 = no limit.
+    pub self_reported_links_per_hour: u32,
 }
 
 impl Config {
@@ -65,7 +98,26 @@ impl Config {
             media_job_timeout: Duration::from_secs(600),
             media_url_ttl: Duration::from_secs(3600),
             body_idle_timeout: Duration::from_secs(60),
+            header_read_timeout: Duration::from_secs(20),
+            keep_alive_timeout: Duration::from_secs(10),
+            max_connections: None,
+            max_connections_per_ip: None,
+            shutdown_grace: Duration::from_secs(10),
+            self_reported_links_per_hour: 10,
         }
+    }
+
+    /// The defaults, then the TOML file at `file`, then what flags and environment `given`.
+    pub fn load(file: Option<&Path>, given: &Flags) -> anyhow::Result<Self> {
+        let mut layers = Figment::new();
+        if let Some(path) = file {
+            layers = layers.merge(Toml::file_exact(path));
+        }
+        layers = layers.merge(Serialized::defaults(given.present()?));
+        // figment's message names the key and the file it came from.
+        layers
+            .extract()
+            .map_err(|err| anyhow::anyhow!("invalid settings: {err}"))
     }
 
     pub fn uploads_dir(&self) -> PathBuf {
@@ -81,40 +133,18 @@ impl Config {
     }
 }
 
-/// The optional TOML file (`--config FILE`); every key is optional and named like its flag.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub data: Option<PathBuf>,
-    pub listen: Option<SocketAddr>,
-    pub public_url: Option<String>,
-    pub max_upload_bytes: Option<u64>,
-    pub uploads_per_link: Option<u32>,
-    pub upload_expiry_secs: Option<u64>,
-    pub sweep_interval_secs: Option<u64>,
-    pub public_rate_per_minute: Option<u32>,
-    pub trust_forwarded_for: Option<bool>,
-    pub fsync_every_patch: Option<bool>,
-    pub ffmpeg: Option<PathBuf>,
-    pub ffprobe: Option<PathBuf>,
-    pub media_workers: Option<usize>,
-    pub media_job_timeout_secs: Option<u64>,
-    pub media_url_ttl_secs: Option<u64>,
-    pub body_idle_timeout_secs: Option<u64>,
-}
-
-impl FileConfig {
-    pub fn load(path: &Path) -> anyhow::Result<Self> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("config file {} is invalid", path.display()))
+impl Default for Config {
+    /// What `clipdesk-server serve` uses when nothing is set: data in `./clipdesk-data`.
+    fn default() -> Self {
+        Self::new("clipdesk-data")
     }
 }
 
-/// Flags and environment (clap fills both); `None` means "not given", so the file or the
-/// default applies.
-#[derive(Debug, Default, Clone, clap::Args)]
-pub struct Overrides {
+/// Flags and environment (clap reads both; a flag wins over its variable). Each field is
+/// named like its key in [`Config`]; `None` means "not given", so the file or the default
+/// applies. Defaults live in [`Config::new`] only; the `[default: …]` notes are for `--help`.
+#[derive(Debug, Default, Clone, clap::Args, Serialize)]
+pub struct Flags {
     /// Folder for the database, uploads and videos (created when missing) [default: clipdesk-data]
     #[arg(long, env = "CLIPDESK_DATA")]
     pub data: Option<PathBuf>,
@@ -140,10 +170,20 @@ pub struct Overrides {
     #[arg(long, env = "CLIPDESK_PUBLIC_RATE_PER_MINUTE")]
     pub public_rate_per_minute: Option<u32>,
     /// Take the client IP from X-Forwarded-For (only behind your own proxy)
-    #[arg(long, env = "CLIPDESK_TRUST_FORWARDED_FOR")]
+    #[arg(
+        long,
+        env = "CLIPDESK_TRUST_FORWARDED_FOR",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
     pub trust_forwarded_for: Option<bool>,
     /// Fsync after every PATCH, not only on completion
-    #[arg(long, env = "CLIPDESK_FSYNC_EVERY_PATCH")]
+    #[arg(
+        long,
+        env = "CLIPDESK_FSYNC_EVERY_PATCH",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
     pub fsync_every_patch: Option<bool>,
     /// ffmpeg to run: a path or a name on PATH [default: ffmpeg]
     #[arg(long, env = "CLIPDESK_FFMPEG")]
@@ -163,91 +203,143 @@ pub struct Overrides {
     /// Seconds a PATCH body may send nothing before it is cut off [default: 60]
     #[arg(long, env = "CLIPDESK_BODY_IDLE_TIMEOUT_SECS")]
     pub body_idle_timeout_secs: Option<u64>,
+    /// Seconds a connection has to send a whole request head [default: 20]
+    #[arg(long, env = "CLIPDESK_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Seconds an answered connection may wait idle for its next request [default: 10]
+    #[arg(long, env = "CLIPDESK_KEEP_ALIVE_TIMEOUT_SECS")]
+    pub keep_alive_timeout_secs: Option<u64>,
+    /// Connections held at once [default: from the open-files limit]
+    #[arg(long, env = "CLIPDESK_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Connections one peer IP may hold, 0 = no cap [default: 64; none with --trust-forwarded-for]
+    #[arg(long, env = "CLIPDESK_MAX_CONNECTIONS_PER_IP")]
+    pub max_connections_per_ip: Option<usize>,
+    /// Seconds requests in flight get after SIGTERM before the server exits [default: 10]
+    #[arg(long, env = "CLIPDESK_SHUTDOWN_GRACE_SECS")]
+    pub shutdown_grace_secs: Option<u64>,
+    /// Self-reported links per client IP an hour on campaign pages, 0 = no limit [default: 10]
+    #[arg(long, env = "CLIPDESK_SELF_REPORTED_LINKS_PER_HOUR")]
+    pub self_reported_links_per_hour: Option<u32>,
 }
 
-impl Overrides {
-    /// Flags/environment over the file over the defaults.
-    pub fn resolve(self, file: FileConfig) -> Config {
-        let data = self
-            .data
-            .or(file.data)
-            .unwrap_or_else(|| PathBuf::from("clipdesk-data"));
-        let mut config = Config::new(data);
-        if let Some(listen) = self.listen.or(file.listen) {
-            config.listen = listen;
-        }
-        config.public_url = self.public_url.or(file.public_url);
-        if let Some(v) = self.max_upload_bytes.or(file.max_upload_bytes) {
-            config.max_upload_bytes = v;
-        }
-        if let Some(v) = self.uploads_per_link.or(file.uploads_per_link) {
-            config.uploads_per_link = v;
-        }
-        if let Some(v) = self.upload_expiry_secs.or(file.upload_expiry_secs) {
-            config.upload_expiry = Duration::from_secs(v);
-        }
-        if let Some(v) = self.sweep_interval_secs.or(file.sweep_interval_secs) {
-            config.sweep_interval = Duration::from_secs(v.max(1));
-        }
-        if let Some(v) = self.public_rate_per_minute.or(file.public_rate_per_minute) {
-            config.public_rate_per_minute = v;
-        }
-        if let Some(v) = self.trust_forwarded_for.or(file.trust_forwarded_for) {
-            config.trust_forwarded_for = v;
-        }
-        if let Some(v) = self.fsync_every_patch.or(file.fsync_every_patch) {
-            config.fsync_every_patch = v;
-        }
-        if let Some(v) = self.ffmpeg.or(file.ffmpeg) {
-            config.ffmpeg = v;
-        }
-        if let Some(v) = self.ffprobe.or(file.ffprobe) {
-            config.ffprobe = v;
-        }
-        if let Some(v) = self.media_workers.or(file.media_workers) {
-            config.media_workers = v.max(1);
-        }
-        if let Some(v) = self.media_job_timeout_secs.or(file.media_job_timeout_secs) {
-            config.media_job_timeout = Duration::from_secs(v.max(1));
-        }
-        if let Some(v) = self.media_url_ttl_secs.or(file.media_url_ttl_secs) {
-            config.media_url_ttl = Duration::from_secs(v.max(1));
-        }
-        if let Some(v) = self.body_idle_timeout_secs.or(file.body_idle_timeout_secs) {
-            config.body_idle_timeout = Duration::from_secs(v.max(1));
-        }
-        config
+impl Flags {
+    /// Only what was given, so an absent flag does not hide the file's value.
+    fn present(&self) -> anyhow::Result<figment::value::Dict> {
+        let mut given = Value::serialize(self)
+            .context("cannot read the flags")?
+            .into_dict()
+            .context("flags are not a table")?;
+        given.retain(|_, value| !matches!(value, Value::Empty(..)));
+        Ok(given)
     }
+}
+
+fn secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_secs)
+}
+
+/// Zero would make a timer fire at once or a loop spin: it means one second.
+fn positive_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(|s| Duration::from_secs(s.max(1)))
+}
+
+fn at_least_one<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    usize::deserialize(d).map(|n| n.max(1))
+}
+
+fn some_at_least_one<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    at_least_one(d).map(Some)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
     #[test]
     fn flags_win_over_the_file_and_the_file_over_defaults() {
-        let file: FileConfig = toml::from_str(
-            "listen = \"127.0.0.1:9000\"\nuploads_per_link = 5\npublic_url = \"https://file.example\"",
-        )
-        .unwrap();
-        let flags = Overrides {
+        let toml = file(
+            "listen = \"127.0.0.1:9000\"\nuploads_per_link = 5\n\
+             public_url = \"https://file.example\"\nupload_expiry_secs = 7\n\
+             keep_alive_timeout_secs = 4\n",
+        );
+        let flags = Flags {
             public_url: Some("https://flag.example".into()),
-            ..Overrides::default()
+            keep_alive_timeout_secs: Some(2),
+            ..Flags::default()
         };
-        let config = flags.resolve(file);
+        let config = Config::load(Some(toml.path()), &flags).unwrap();
         assert_eq!(config.listen.port(), 9000);
         assert_eq!(config.uploads_per_link, 5);
+        assert_eq!(config.upload_expiry, Duration::from_secs(7));
         assert_eq!(config.public_url.as_deref(), Some("https://flag.example"));
+        assert_eq!(config.keep_alive_timeout, Duration::from_secs(2));
         assert_eq!(
             config.max_upload_bytes,
             1 << 30,
             "default when nobody set it"
         );
+        assert_eq!(config.data_dir, PathBuf::from("clipdesk-data"));
+    }
+
+    #[test]
+    fn every_flag_is_a_key_of_the_settings() {
+        // A flag named unlike its field in Config would be refused as an unknown key.
+        let flags = Flags {
+            data: Some("d".into()),
+            listen: Some(SocketAddr::from(([127, 0, 0, 1], 1))),
+            public_url: Some("https://x.example".into()),
+            max_upload_bytes: Some(1),
+            uploads_per_link: Some(1),
+            upload_expiry_secs: Some(1),
+            sweep_interval_secs: Some(1),
+            public_rate_per_minute: Some(1),
+            trust_forwarded_for: Some(true),
+            fsync_every_patch: Some(true),
+            ffmpeg: Some("f".into()),
+            ffprobe: Some("p".into()),
+            media_workers: Some(1),
+            media_job_timeout_secs: Some(1),
+            media_url_ttl_secs: Some(1),
+            body_idle_timeout_secs: Some(1),
+            header_read_timeout_secs: Some(1),
+            keep_alive_timeout_secs: Some(1),
+            max_connections: Some(1),
+            max_connections_per_ip: Some(1),
+            shutdown_grace_secs: Some(1),
+            self_reported_links_per_hour: Some(1),
+        };
+        let config = Config::load(None, &flags).unwrap();
+        assert_eq!(config.max_connections, Some(1));
+        assert_eq!(config.shutdown_grace, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn zero_where_zero_cannot_work_means_the_least_that_can() {
+        let toml = file("media_workers = 0\nsweep_interval_secs = 0\nmax_connections = 0\n");
+        let config = Config::load(Some(toml.path()), &Flags::default()).unwrap();
+        assert_eq!(config.media_workers, 1);
+        assert_eq!(config.sweep_interval, Duration::from_secs(1));
+        assert_eq!(config.max_connections, Some(1));
     }
 
     #[test]
     fn a_misspelt_key_in_the_file_is_an_error_that_names_it() {
-        let err = toml::from_str::<FileConfig>("listne = \"x\"").unwrap_err();
+        let toml = file("listne = \"x\"\n");
+        let err = Config::load(Some(toml.path()), &Flags::default()).unwrap_err();
         assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("nope.toml");
+        assert!(Config::load(Some(&missing), &Flags::default()).is_err());
     }
 }

@@ -1,10 +1,11 @@
 //! `clipdesk-server`: the command line over the library.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use clipdesk_server::configuration::{FileConfig, Overrides};
+use clipdesk_server::configuration::{Config, Flags};
 use clipdesk_server::db::Db;
 use clipdesk_server::startup::StopSignals;
 use clipdesk_server::telemetry::{self, LogFormat};
@@ -29,7 +30,7 @@ enum Command {
     /// Serve the API, the recorder page and uploads until SIGINT/SIGTERM.
     Serve {
         #[command(flatten)]
-        settings: Overrides,
+        settings: Box<Flags>,
         #[arg(long, env = "CLIPDESK_LOG_FORMAT", value_enum, default_value = "text")]
         log_format: LogFormat,
     },
@@ -58,29 +59,30 @@ enum TokenAction {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let file = match &cli.config {
-        Some(path) => FileConfig::load(path)?,
-        None => FileConfig::default(),
-    };
+    let file = cli.config.as_deref();
     match cli.command {
         Command::Serve {
             settings,
             log_format,
         } => {
             telemetry::init(log_format);
-            let config = settings.resolve(file);
+            let config = Config::load(file, &settings)?;
             let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
-            runtime.block_on(async {
+            let stopped = runtime.block_on(async {
                 let mut signals = StopSignals::install()?;
                 Server::start(config).await?.run_until(&mut signals).await
-            })
+            });
+            // A blocking task still running (a file write on a stalled disk) must not hold
+            // the process past the grace the server already gave its requests.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+            stopped
         }
         Command::Token { action, data } => {
-            let settings = Overrides {
+            let settings = Flags {
                 data,
-                ..Overrides::default()
+                ..Flags::default()
             };
-            let config = settings.resolve(file);
+            let config = Config::load(file, &settings)?;
             std::fs::create_dir_all(&config.data_dir).with_context(|| {
                 format!("cannot create data folder {}", config.data_dir.display())
             })?;

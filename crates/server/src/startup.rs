@@ -1,8 +1,12 @@
 //! Building the app on a listener and running it until it is told to stop.
 
+mod connections;
+
 use std::collections::HashSet;
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -17,10 +21,12 @@ use crate::rate_limit::RateLimiter;
 use crate::signing::Signer;
 use crate::state::AppState;
 use crate::{media, routes, uploads};
+use connections::{Connections, Limits, TrackedBody};
 
 pub struct Server;
 
-/// A server accepting connections; [`RunningServer::stop`] lets running requests finish.
+/// A server accepting connections; [`RunningServer::stop`] lets running requests finish
+/// within the shutdown grace.
 pub struct RunningServer {
     addr: SocketAddr,
     public_url: String,
@@ -100,8 +106,21 @@ impl Server {
                  (install Debian's ffmpeg or set --ffmpeg/--ffprobe)"
             ),
         }
+        let rules = ConnectionRules {
+            limits: Limits::from_config(&state.config),
+            header_read_timeout: state.config.header_read_timeout,
+            shutdown_grace: state.config.shutdown_grace,
+        };
+        tracing::info!(
+            max_connections = rules.limits.total,
+            max_connections_per_ip = rules.limits.per_ip.unwrap_or(0),
+            header_read_timeout_secs = rules.header_read_timeout.as_secs(),
+            keep_alive_timeout_secs = rules.limits.keep_alive.as_secs(),
+            shutdown_grace_secs = rules.shutdown_grace.as_secs(),
+            "connection limits"
+        );
         let app = routes::router(state.clone()).layer(TraceLayer::new_for_http());
-        let task = tokio::spawn(serve(listener, app, stopping));
+        let task = tokio::spawn(serve(listener, app, stopping, rules));
         tracing::info!(%addr, %public_url, data = %state.config.data_dir.display(), "clipdesk-server listening");
         Ok(RunningServer {
             addr,
@@ -118,55 +137,107 @@ impl Server {
 /// throughput and bounds memory per upload.
 const MAX_READ_BUFFER: usize = 64 * 1024;
 
-/// The accept loop: axum's router on hyper with a bounded read buffer, each connection told
-/// the peer's address (for rate limits), and a graceful stop that lets requests finish.
+/// How the accept loop treats connections, from [`Config`].
+struct ConnectionRules {
+    limits: Limits,
+    header_read_timeout: Duration,
+    shutdown_grace: Duration,
+}
+
+/// The accept loop: axum's router on hyper's HTTP/1.1 with a bounded read buffer and a header
+/// timeout, each connection held in [`Connections`] and told the peer's address (for rate
+/// limits), and a graceful stop bounded by the shutdown grace.
+///
+/// HTTP/1.1 only: browsers speak HTTP/2 only over TLS, which a proxy in front terminates, and
+/// cleartext HTTP/2 would bring up to 200 requests per connection with no header timeout.
+/// hyper 1.x starts the header timer when a connection opens and again as soon as a response
+/// is done, so it also bounds a keep-alive connection waiting for its next request; the
+/// shorter keep-alive timeout is `Slot::closing`'s. hyper has no timeout on a request body:
+/// the shutdown grace does not wait for one.
 async fn serve(
     listener: TcpListener,
     app: axum::Router,
     mut stopping: watch::Receiver<bool>,
+    rules: ConnectionRules,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    use hyper_util::server::conn::auto::Builder;
+    use hyper::server::conn::http1;
+    use hyper_util::rt::{TokioIo, TokioTimer};
     use hyper_util::server::graceful::GracefulShutdown;
     use tower::ServiceExt;
 
-    let mut builder = Builder::new(TokioExecutor::new());
-    builder.http1().max_buf_size(MAX_READ_BUFFER);
+    let connections = Connections::new(rules.limits);
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(rules.header_read_timeout)
+        .max_buf_size(MAX_READ_BUFFER);
     let graceful = GracefulShutdown::new();
+    let mut tasks = tokio::task::JoinSet::new();
     loop {
+        connections.settled().await;
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(err) => {
                     // Out of file descriptors and the like: wait instead of spinning.
                     tracing::warn!(%err, "accept failed");
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                     continue;
                 }
             },
+            // Reaps finished connections so the set holds only open ones.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => continue,
             () = async { let _ = stopping.wait_for(|stop| *stop).await; } => break,
         };
+        let slot = match connections.admit(remote.ip()) {
+            Ok(slot) => slot,
+            Err(refused) => {
+                // A fresh socket's send buffer is empty: this never waits on the client.
+                let _ = stream.try_write(&refused.response());
+                continue;
+            }
+        };
+        let requests = slot.requests();
         let router = app.clone();
         let service = hyper::service::service_fn(
             move |mut request: hyper::Request<hyper::body::Incoming>| {
                 request
                     .extensions_mut()
                     .insert(axum::extract::ConnectInfo(remote));
-                router.clone().oneshot(request.map(axum::body::Body::new))
+                let in_flight = requests.begin();
+                let response = router.clone().oneshot(request.map(axum::body::Body::new));
+                async move {
+                    let response = response.await?;
+                    Ok::<_, Infallible>(response.map(|body| TrackedBody::new(body, in_flight)))
+                }
             },
         );
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
-        tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                tracing::debug!(%err, "connection ended with an error");
+        let mut connection =
+            Box::pin(graceful.watch(http.serve_connection(TokioIo::new(stream), service)));
+        tasks.spawn(async move {
+            tokio::select! {
+                result = &mut connection => if let Err(err) = result {
+                    tracing::debug!(%err, "connection ended with an error");
+                },
+                () = slot.closing() => tracing::debug!("connection closed: idle, or room made"),
             }
+            // The socket closes before the slot is freed: a free slot is a free descriptor.
+            drop(connection);
+            drop(slot);
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    if tokio::time::timeout(rules.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            connections = tasks.len(),
+            grace_secs = rules.shutdown_grace.as_secs(),
+            "shutdown grace over: closing connections with requests still in flight"
+        );
+    }
+    // Drops every connection left, which closes its socket and cancels its request.
+    tasks.shutdown().await;
     Ok(())
 }
 
@@ -197,7 +268,8 @@ impl RunningServer {
         &self.public_url
     }
 
-    /// Stops accepting connections, wakes long-polls, and waits for requests in flight.
+    /// Stops accepting connections, wakes long-polls, and waits for requests in flight, for
+    /// the shutdown grace at most; then closes what is left.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.stop.send(true);
         // Workers are aborted mid-job: ffmpeg is killed with them and the job, still

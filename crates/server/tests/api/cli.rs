@@ -1,45 +1,17 @@
 //! `clipdesk-server serve` as an operator starts it: the real binary, flags and signals.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
+
+use crate::helpers::{ServerProcess, serve_command};
 
 /// Starts the binary on port 0 with JSON logs and reads the address it logged.
 #[tokio::test]
 async fn serve_answers_healthz_and_stops_cleanly_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clipdesk-server"))
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--data",
-        ])
-        .arg(data.path())
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let Ok(json) = serde_json::from_str::<serde_json::Value>(&line) else {
-                continue;
-            };
-            if let Some(addr) = json["fields"]["addr"].as_str() {
-                let _ = tx.send(addr.to_owned());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the server logs the address it listens on as JSON");
+    let mut server = ServerProcess::start(serve_command(&[], data.path()));
 
-    let health: serde_json::Value = reqwest::get(format!("http://{addr}/healthz"))
+    let health: serde_json::Value = reqwest::get(server.url("/healthz"))
         .await
         .unwrap()
         .json()
@@ -48,28 +20,8 @@ async fn serve_answers_healthz_and_stops_cleanly_on_sigterm() {
     assert_eq!(health["status"], "ok");
     assert!(data.path().join("videos").is_dir());
 
-    let pid = child.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(killed.success());
-    let status = wait_with_timeout(&mut child, Duration::from_secs(10));
+    let status = server.terminate(Duration::from_secs(10));
     assert!(status.success(), "SIGTERM is a clean stop, got {status}");
-}
-
-fn wait_with_timeout(child: &mut std::process::Child, limit: Duration) -> std::process::ExitStatus {
-    let deadline = std::time::Instant::now() + limit;
-    loop {
-        if let Some(status) = child
-            .try_wait()
-            .expect("the server process can be waited on")
-        {
-            return status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("server did not stop within {limit:?} of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -152,4 +104,39 @@ fn a_config_file_with_a_misspelt_key_stops_serve_with_its_name() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("listne"), "{stderr}");
+}
+
+/// Every key the README's table lists, in one file: none is refused as unknown, and a bare
+/// `--trust-forwarded-for` turns the per-IP connection cap off (the peer is the proxy).
+#[test]
+fn a_config_file_with_every_documented_key_starts_serve() {
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("clipdesk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data = {data:?}\nlisten = \"127.0.0.1:0\"\npublic_url = \"https://clips.example.com\"\n\
+             max_upload_bytes = 1000000\nuploads_per_link = 2\nupload_expiry_secs = 600\n\
+             sweep_interval_secs = 30\npublic_rate_per_minute = 60\ntrust_forwarded_for = false\n\
+             fsync_every_patch = true\nffmpeg = \"ffmpeg\"\nffprobe = \"ffprobe\"\n\
+             media_workers = 1\nmedia_job_timeout_secs = 300\nmedia_url_ttl_secs = 600\n\
+             body_idle_timeout_secs = 30\nheader_read_timeout_secs = 15\n\
+             keep_alive_timeout_secs = 5\nmax_connections = 100\nshutdown_grace_secs = 3\n",
+            data = data.path().join("from-file").display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clipdesk-server"));
+    command
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--log-format", "json", "--trust-forwarded-for"])
+        .env_remove("RUST_LOG");
+    let mut server = ServerProcess::start(command);
+    let limits = server.logged("connection limits").unwrap();
+    assert_eq!(limits["fields"]["max_connections"], 100);
+    assert_eq!(limits["fields"]["keep_alive_timeout_secs"], 5);
+    assert_eq!(limits["fields"]["max_connections_per_ip"], 0, "no cap");
+    assert!(data.path().join("from-file").join("videos").is_dir());
+    assert!(server.terminate(Duration::from_secs(10)).success());
 }

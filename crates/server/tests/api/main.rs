@@ -4,11 +4,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod cli;
+mod connections;
 mod events;
 mod health;
 mod helpers;
 mod links;
 mod media;
+mod page;
 mod public;
 mod recorder;
+mod upload_safety;
 mod uploads;
