@@ -78,7 +78,8 @@ impl Definition {
 }
 
 /// Creates the campaign or replaces a known one's definition (it keeps its `created_at`), in
-/// one transaction. True when it was created.
+/// one IMMEDIATE transaction (a read then a write: the write lock is taken first, so the busy
+/// timeout applies). True when it was created.
 pub fn upsert(
     conn: &mut Connection,
     slug: &Slug,
@@ -86,7 +87,7 @@ pub fn upsert(
 ) -> Result<(bool, Campaign), ApiError> {
     let fields = &definition.fields;
     let strings = serde_json::to_string(&fields.strings).map_err(anyhow::Error::from)?;
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let created = load(&tx, slug)?.is_none();
     tx.execute(
         "INSERT INTO campaigns (slug, title, prompt, max_duration_s, expires_at, public_page,
