@@ -5,12 +5,12 @@ use clipdesk_core::templates::{self, MessagePreview, Part, Template};
 use clipdesk_core::{UserError, export, queue};
 use tauri::State;
 
-use super::shown;
+use super::in_store;
 use crate::Desktop;
 
 #[tauri::command]
 pub async fn campaigns_list(desktop: State<'_, Desktop>) -> Result<Vec<Campaign>, UserError> {
-    shown(desktop.store.call(|conn| campaigns::list(conn)).await)
+    in_store(&desktop, |conn| campaigns::list(conn)).await
 }
 
 /// A new campaign's form: the default DM addresses and pacing, one empty text part.
@@ -37,15 +37,11 @@ pub async fn campaign_save(
     id: Option<i64>,
     input: CampaignInput,
 ) -> Result<Campaign, UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| match id {
-                Some(id) => campaigns::update(conn, id, &input),
-                None => campaigns::create(conn, &input),
-            })
-            .await,
-    )
+    in_store(&desktop, move |conn| match id {
+        Some(id) => campaigns::update(conn, id, &input),
+        None => campaigns::create(conn, &input),
+    })
+    .await
 }
 
 /// The editor's unsaved message as one contact would get it.
@@ -57,12 +53,10 @@ pub async fn campaign_preview(
     template: Template,
     contact: i64,
 ) -> Result<MessagePreview, UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| campaigns::preview_for(conn, campaign, &name, &template, contact))
-            .await,
-    )
+    in_store(&desktop, move |conn| {
+        campaigns::preview_for(conn, campaign, &name, &template, contact)
+    })
+    .await
 }
 
 /// Writes the campaign's outcomes as CSV to `path` (whole or not at all); returns the rows.
@@ -72,12 +66,10 @@ pub async fn campaign_export(
     campaign: i64,
     path: String,
 ) -> Result<usize, UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| export::to_file(conn, campaign, std::path::Path::new(path.trim())))
-            .await,
-    )
+    in_store(&desktop, move |conn| {
+        export::to_file(conn, campaign, std::path::Path::new(path.trim()))
+    })
+    .await
 }
 
 /// Returns how many were added (contacts already in the campaign are left as they are).
@@ -87,15 +79,11 @@ pub async fn campaign_add_contacts(
     campaign: i64,
     contact_ids: Vec<i64>,
 ) -> Result<usize, UserError> {
-    let added = shown(
-        desktop
-            .store
-            .call(move |conn| {
-                campaigns::get(conn, campaign)?;
-                queue::add_to_campaign(conn, campaign, &contact_ids)
-            })
-            .await,
-    )?;
+    let added = in_store(&desktop, move |conn| {
+        campaigns::get(conn, campaign)?;
+        queue::add_to_campaign(conn, campaign, &contact_ids)
+    })
+    .await?;
     // Their links are registered now rather than at the sync loop's next round.
     desktop.nudge();
     Ok(added)
@@ -108,12 +96,10 @@ pub async fn campaign_add_all_matching(
     campaign: i64,
     query: String,
 ) -> Result<usize, UserError> {
-    let added = shown(
-        desktop
-            .store
-            .call(move |conn| queue::add_all_matching(conn, campaign, &query))
-            .await,
-    )?;
+    let added = in_store(&desktop, move |conn| {
+        queue::add_all_matching(conn, campaign, &query)
+    })
+    .await?;
     desktop.nudge();
     Ok(added)
 }

@@ -7,7 +7,7 @@ use clipdesk_core::import::{self, ImportOutcome, ImportPreview, ImportReport};
 use clipdesk_core::{CoreError, UserError};
 use tauri::{AppHandle, Emitter, State};
 
-use super::shown;
+use super::{in_store, shown};
 use crate::Desktop;
 
 /// Rows the import preview shows.
@@ -25,12 +25,10 @@ pub async fn contacts_page(
     after: i64,
     limit: u32,
 ) -> Result<ContactsPage, UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| contacts::page(conn, &query, after, limit))
-            .await,
-    )
+    in_store(&desktop, move |conn| {
+        contacts::page(conn, &query, after, limit)
+    })
+    .await
 }
 
 async fn read(path: &str) -> Result<Vec<u8>, UserError> {
@@ -70,18 +68,14 @@ pub async fn import_contacts(
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut report = shown(
-        desktop
-            .store
-            .call(move |conn| {
-                import::import(conn, &bytes, &source, &mut |progress| {
-                    if let Err(err) = app.emit("import-progress", progress) {
-                        tracing::warn!(%err, "cannot send import progress to the window");
-                    }
-                })
-            })
-            .await,
-    )?;
+    let mut report = in_store(&desktop, move |conn| {
+        import::import(conn, &bytes, &source, &mut |progress| {
+            if let Err(err) = app.emit("import-progress", progress) {
+                tracing::warn!(%err, "cannot send import progress to the window");
+            }
+        })
+    })
+    .await?;
     if report.rows.len() > FULL_REPORT_ROWS {
         report.rows.retain(|row| {
             matches!(

@@ -4,7 +4,7 @@ use clipdesk_core::UserError;
 use clipdesk_core::dashboard::{self, Dashboard};
 use tauri::State;
 
-use super::shown;
+use super::in_store;
 use crate::Desktop;
 
 /// Funnels per campaign and sends per day over the last `days` days in the operator's zone.
@@ -14,10 +14,8 @@ pub async fn dashboard(
     days: u32,
     utc_offset_minutes: i32,
 ) -> Result<Dashboard, UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| dashboard::load(conn, days, utc_offset_minutes))
-            .await,
-    )
+    in_store(&desktop, move |conn| {
+        dashboard::load(conn, days, utc_offset_minutes)
+    })
+    .await
 }

@@ -7,6 +7,7 @@ pub mod queue;
 pub mod review;
 pub mod settings;
 
+use clipdesk_core::store::Connection;
 use clipdesk_core::sync::SyncStatus;
 use clipdesk_core::{AppInfo, CoreResult, UserError};
 use tauri::State;
@@ -26,4 +27,13 @@ pub fn sync_status(desktop: State<'_, Desktop>) -> SyncStatus {
 /// What the UI is shown when a core call fails.
 fn shown<T>(result: CoreResult<T>) -> Result<T, UserError> {
     result.map_err(|err| UserError::from(&err))
+}
+
+/// Runs `f` on the store's thread; a failure as the UI is shown it.
+async fn in_store<T, F>(desktop: &Desktop, f: F) -> Result<T, UserError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Connection) -> CoreResult<T> + Send + 'static,
+{
+    shown(desktop.store.call(f).await)
 }

@@ -4,7 +4,7 @@ use clipdesk_core::queue::{self, HistoryEntry, NextStep, Outcome};
 use clipdesk_core::{UserError, settings};
 use tauri::State;
 
-use super::shown;
+use super::in_store;
 use crate::Desktop;
 
 #[tauri::command]
@@ -12,15 +12,11 @@ pub async fn queue_start_next(
     desktop: State<'_, Desktop>,
     campaign: i64,
 ) -> Result<NextStep, UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| {
-                let operator = settings::load(conn)?.operator;
-                queue::start_next(conn, campaign, &operator)
-            })
-            .await,
-    )
+    in_store(&desktop, move |conn| {
+        let operator = settings::load(conn)?.operator;
+        queue::start_next(conn, campaign, &operator)
+    })
+    .await
 }
 
 #[tauri::command]
@@ -29,15 +25,11 @@ pub async fn queue_mark(
     outreach: i64,
     outcome: Outcome,
 ) -> Result<(), UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| {
-                let operator = settings::load(conn)?.operator;
-                queue::mark(conn, outreach, outcome, &operator)
-            })
-            .await,
-    )
+    in_store(&desktop, move |conn| {
+        let operator = settings::load(conn)?.operator;
+        queue::mark(conn, outreach, outcome, &operator)
+    })
+    .await
 }
 
 /// The other campaigns a contact has been in, for the Queue's history.
@@ -47,24 +39,18 @@ pub async fn contact_history(
     contact: i64,
     except: Option<i64>,
 ) -> Result<Vec<HistoryEntry>, UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| queue::contact_history(conn, contact, except))
-            .await,
-    )
+    in_store(&desktop, move |conn| {
+        queue::contact_history(conn, contact, except)
+    })
+    .await
 }
 
 /// Undoes the operator's last outcome; returns the item put back.
 #[tauri::command]
 pub async fn queue_undo(desktop: State<'_, Desktop>) -> Result<i64, UserError> {
-    shown(
-        desktop
-            .store
-            .call(|conn| {
-                let operator = settings::load(conn)?.operator;
-                queue::undo_last(conn, &operator)
-            })
-            .await,
-    )
+    in_store(&desktop, |conn| {
+        let operator = settings::load(conn)?.operator;
+        queue::undo_last(conn, &operator)
+    })
+    .await
 }

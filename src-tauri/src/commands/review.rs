@@ -5,7 +5,7 @@ use clipdesk_core::reviews::{self, ReviewFilter, ReviewItem};
 use clipdesk_protocol::media::{MediaUrls, ReviewDecision};
 use tauri::State;
 
-use super::shown;
+use super::{in_store, shown};
 use crate::Desktop;
 
 #[tauri::command]
@@ -14,12 +14,10 @@ pub async fn reviews_list(
     filter: ReviewFilter,
     campaign: Option<String>,
 ) -> Result<Vec<ReviewItem>, UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| reviews::list(conn, filter, campaign.as_deref()))
-            .await,
-    )
+    in_store(&desktop, move |conn| {
+        reviews::list(conn, filter, campaign.as_deref())
+    })
+    .await
 }
 
 #[tauri::command]
@@ -27,18 +25,13 @@ pub async fn review_get(
     desktop: State<'_, Desktop>,
     video: String,
 ) -> Result<ReviewItem, UserError> {
-    shown(
-        desktop
-            .store
-            .call(move |conn| reviews::get(conn, &video))
-            .await,
-    )
+    in_store(&desktop, move |conn| reviews::get(conn, &video)).await
 }
 
 /// Videos waiting for a decision, for the navigation badge.
 #[tauri::command]
 pub async fn reviews_waiting(desktop: State<'_, Desktop>) -> Result<u32, UserError> {
-    shown(desktop.store.call(|conn| reviews::waiting(conn)).await)
+    in_store(&desktop, |conn| reviews::waiting(conn)).await
 }
 
 /// Fresh signed addresses of a video's poster, rendition and original (they expire).
@@ -59,12 +52,10 @@ pub async fn review_decide(
     decision: ReviewDecision,
     note: String,
 ) -> Result<ReviewItem, UserError> {
-    let item = shown(
-        desktop
-            .store
-            .call(move |conn| reviews::decide(conn, &video, decision, &note))
-            .await,
-    )?;
+    let item = in_store(&desktop, move |conn| {
+        reviews::decide(conn, &video, decision, &note)
+    })
+    .await?;
     desktop.nudge();
     Ok(item)
 }

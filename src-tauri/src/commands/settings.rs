@@ -7,12 +7,12 @@ use clipdesk_core::{AppInfo, UserError};
 use clipdesk_protocol::Health;
 use tauri::State;
 
-use super::shown;
+use super::{in_store, shown};
 use crate::Desktop;
 
 #[tauri::command]
 pub async fn settings_get(desktop: State<'_, Desktop>) -> Result<Settings, UserError> {
-    shown(desktop.store.call(|conn| settings::load(conn)).await)
+    in_store(&desktop, |conn| settings::load(conn)).await
 }
 
 /// Tries a server and token without saving them: the health check, then an authenticated

@@ -9,7 +9,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
-use rusqlite::Connection;
+/// What [`StoreHandle::call`] hands its closures.
+pub use rusqlite::Connection;
 
 use crate::error::{CoreError, CoreResult};
 

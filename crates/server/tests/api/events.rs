@@ -3,38 +3,20 @@ use std::time::{Duration, Instant};
 use clipdesk_protocol::api::EventsPage;
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{numbered_recipients, spawn_app};
 
 #[tokio::test]
 async fn events_come_in_seq_order_and_after_pages_through_them() {
     let app = spawn_app().await;
     app.campaign("spring").await;
-    let handles: Vec<_> = (0..5)
-        .map(|i| json!({"handle": format!("user_{i}")}))
-        .collect();
-    app.post_links("spring", json!(handles)).await;
+    app.post_links("spring", numbered_recipients(5)).await;
 
-    let first: EventsPage = app
-        .get("/api/v1/events?after=0&limit=2")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first = app.feed("after=0&limit=2").await;
     assert_eq!(first.events.len(), 2);
     assert!(first.more);
-    let rest: EventsPage = app
-        .get(&format!(
-            "/api/v1/events?after={}&limit=100",
-            first.next_after
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rest = app
+        .feed(&format!("after={}&limit=100", first.next_after))
+        .await;
     assert_eq!(rest.events.len(), 3);
     assert!(!rest.more);
     let seqs: Vec<i64> = first
@@ -96,14 +78,7 @@ async fn a_long_poll_wakes_within_100_ms_of_a_new_event() {
 async fn a_long_poll_with_nothing_new_answers_empty_when_the_wait_ends() {
     let app = spawn_app().await;
     let started = Instant::now();
-    let page: EventsPage = app
-        .get("/api/v1/events?after=0&wait=1")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = app.feed("after=0&wait=1").await;
     assert!(page.events.is_empty());
     assert_eq!(page.next_after, 0);
     assert!(started.elapsed() >= Duration::from_millis(900));

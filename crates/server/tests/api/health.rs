@@ -1,11 +1,11 @@
-use clipdesk_protocol::{ErrorCode, ErrorResponse, Health};
+use clipdesk_protocol::{ErrorCode, Health};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_refused, spawn_app};
 
 #[tokio::test]
 async fn healthz_answers_ok_with_the_version() {
     let app = spawn_app().await;
-    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let response = app.visit("/healthz").await;
     assert_eq!(response.status(), 200);
     let health: Health = response.json().await.unwrap();
     assert_eq!(health.status, "ok");
@@ -24,15 +24,8 @@ async fn starting_creates_the_data_folders() {
 #[tokio::test]
 async fn an_unknown_route_is_a_json_404_with_a_stable_code() {
     let app = spawn_app().await;
-    let response = app.client.get(app.url("/nope")).send().await.unwrap();
-    assert_eq!(response.status(), 404);
-    let body: ErrorResponse = response.json().await.unwrap();
-    assert_eq!(body.error.code, ErrorCode::NotFound);
-    assert!(
-        body.error.message.contains("/nope"),
-        "{}",
-        body.error.message
-    );
+    let response = app.visit("/nope").await;
+    assert_refused(response, 404, ErrorCode::NotFound, "/nope").await;
     app.server.stop().await.unwrap();
 }
 

@@ -1,6 +1,8 @@
 use std::path::Path;
 
 use clipdesk_protocol::api::{CreatedLinks, EventsPage, IssuedLink};
+use clipdesk_protocol::media::Video;
+use clipdesk_protocol::{ErrorCode, ErrorResponse};
 use clipdesk_server::db::Db;
 use clipdesk_server::{Config, RunningServer, Server, tokens};
 use serde_json::{Value, json};
@@ -131,13 +133,51 @@ impl TestApp {
     }
 
     pub async fn events(&self, after: i64) -> EventsPage {
+        self.feed(&format!("after={after}&limit=1000")).await
+    }
+
+    /// A page of the event feed for `query` (`after=0&wait=5`).
+    pub async fn feed(&self, query: &str) -> EventsPage {
         let response = self
-            .get(&format!("/api/v1/events?after={after}&limit=1000"))
+            .get(&format!("/api/v1/events?{query}"))
             .send()
             .await
             .expect("request sent");
-        assert_eq!(response.status(), 200);
+        assert_eq!(response.status(), 200, "{query}");
         response.json().await.expect("events json")
+    }
+
+    /// A video with its signed media URLs, as a reviewer's desktop asks for it.
+    pub async fn video(&self, id: &str) -> Video {
+        self.get(&format!("/api/v1/videos/{id}"))
+            .send()
+            .await
+            .expect("request sent")
+            .json()
+            .await
+            .expect("video json")
+    }
+
+    /// `DELETE /api/v1/links/{token_and_query}`: revokes the link (`?forget=true` forgets them).
+    pub async fn delete_link(&self, token_and_query: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(&format!("/api/v1/links/{token_and_query}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// How many entries the data folder's `dir` (`uploads`, `videos`) holds.
+    pub fn files_in(&self, dir: &str) -> usize {
+        std::fs::read_dir(self.data.path().join(dir))
+            .expect("data folder readable")
+            .count()
+    }
+
+    /// Where a received video's `file` (`original.webm`, `rendition.mp4`) is kept.
+    pub fn video_file(&self, id: &str, file: &str) -> std::path::PathBuf {
+        self.data.path().join("videos").join(id).join(file)
     }
 
     /// The id of the video an upload became (never the upload's own id), from the feed.
@@ -166,27 +206,47 @@ impl TestApp {
 
     /// What the page learns of a link: its handle, campaign and uploads left.
     pub async fn public_link(&self, token: &str) -> clipdesk_protocol::api::PublicLink {
-        self.client
-            .get(self.url(&format!("/api/v1/public/links/{token}")))
-            .send()
+        self.fetch_public_link(token)
             .await
-            .expect("request sent")
             .json()
             .await
             .expect("public link json")
     }
 
+    /// GETs `path` as a phone or a browser does: without the operator's token.
+    pub async fn visit(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// The page's read of a link, as it answers (the first one records the open).
+    pub async fn fetch_public_link(&self, token: &str) -> reqwest::Response {
+        self.visit(&format!("/api/v1/public/links/{token}")).await
+    }
+
+    /// A tus request (`Tus-Resumable: 1.0.0`) to `url`, to add headers and a body to.
+    pub fn tus(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.client.request(method, url).header(TUS.0, TUS.1)
+    }
+
+    /// tus creation without a body, with `metadata` as `Upload-Metadata`; the answer as it is.
+    pub async fn tus_post(&self, length: usize, metadata: &str) -> reqwest::Response {
+        self.tus(reqwest::Method::POST, &self.url("/api/v1/uploads"))
+            .header("upload-length", length.to_string())
+            .header("upload-metadata", metadata)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
     /// tus creation without a body; the upload's absolute URL.
     pub async fn tus_create(&self, token: &str, length: usize) -> String {
         let response = self
-            .client
-            .post(self.url("/api/v1/uploads"))
-            .header(TUS.0, TUS.1)
-            .header("upload-length", length.to_string())
-            .header("upload-metadata", tus_metadata(token, "clip.webm"))
-            .send()
-            .await
-            .expect("request sent");
+            .tus_post(length, &tus_metadata(token, "clip.webm"))
+            .await;
         assert_eq!(response.status(), 201, "{:?}", response.text().await);
         self.url(
             response.headers()["location"]
@@ -195,15 +255,46 @@ impl TestApp {
         )
     }
 
+    /// tus creation-with-upload: all of `bytes` in the creating POST.
+    pub async fn tus_create_with(
+        &self,
+        token: &str,
+        bytes: Vec<u8>,
+        filename: &str,
+    ) -> reqwest::Response {
+        self.tus(reqwest::Method::POST, &self.url("/api/v1/uploads"))
+            .header(OCTETS.0, OCTETS.1)
+            .header("upload-length", bytes.len().to_string())
+            .header("upload-metadata", tus_metadata(token, filename))
+            .body(bytes)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Uploads `bytes` in one creation-with-upload request; its status and the id of the video
+    /// it became, as media URLs and the feed name it (empty when the upload was refused).
+    pub async fn upload(&self, token: &str, bytes: Vec<u8>, filename: &str) -> (u16, String) {
+        let response = self.tus_create_with(token, bytes, filename).await;
+        let status = response.status().as_u16();
+        let upload_id = response
+            .headers()
+            .get("location")
+            .map(|l| upload_id(l.to_str().expect("ascii location")).to_owned());
+        let id = match upload_id {
+            Some(upload_id) if status == 201 => self.video_of(&upload_id).await,
+            _ => String::new(),
+        };
+        (status, id)
+    }
+
     pub async fn tus_patch(
         &self,
         location: &str,
         offset: usize,
         body: Vec<u8>,
     ) -> reqwest::Response {
-        self.client
-            .patch(location)
-            .header(TUS.0, TUS.1)
+        self.tus(reqwest::Method::PATCH, location)
             .header(OCTETS.0, OCTETS.1)
             .header("upload-offset", offset.to_string())
             .body(body)
@@ -213,9 +304,27 @@ impl TestApp {
     }
 
     pub async fn tus_head(&self, location: &str) -> reqwest::Response {
-        self.client
-            .head(location)
-            .header(TUS.0, TUS.1)
+        self.tus(reqwest::Method::HEAD, location)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// The offset a HEAD reports, from an answer no cache may keep.
+    pub async fn head_offset(&self, location: &str) -> u64 {
+        let response = self.tus_head(location).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        response.headers()["upload-offset"]
+            .to_str()
+            .expect("ascii offset")
+            .parse()
+            .expect("a number")
+    }
+
+    /// tus termination.
+    pub async fn tus_delete(&self, location: &str) -> reqwest::Response {
+        self.tus(reqwest::Method::DELETE, location)
             .send()
             .await
             .expect("request sent")
@@ -263,6 +372,43 @@ pub fn tus_metadata(token: &str, filename: &str) -> String {
         b64("video/webm"),
         b64("I agree that my video may be used.")
     )
+}
+
+/// The upload id at the end of an upload's URL.
+pub fn upload_id(location: &str) -> &str {
+    location
+        .rsplit('/')
+        .next()
+        .expect("a URL has a last segment")
+}
+
+/// Asserts that `response` refuses with `status` and `code`, in a message that `says` so.
+pub async fn assert_refused(response: reqwest::Response, status: u16, code: ErrorCode, says: &str) {
+    assert_eq!(response.status(), status);
+    let body: ErrorResponse = response.json().await.expect("error json");
+    assert_eq!(body.error.code, code, "{}", body.error.message);
+    assert!(
+        body.error.message.contains(says),
+        "{says:?} in {:?}",
+        body.error.message
+    );
+}
+
+/// `n` recipients, `user_0` to `user_{n-1}`, for `POST …/links`.
+pub fn numbered_recipients(n: usize) -> Value {
+    (0..n)
+        .map(|i| json!({"handle": format!("user_{i}")}))
+        .collect()
+}
+
+/// The stable code of an error answer.
+pub async fn error_code(response: reqwest::Response) -> ErrorCode {
+    response
+        .json::<ErrorResponse>()
+        .await
+        .expect("error json")
+        .error
+        .code
 }
 
 pub fn fixture(name: &str) -> Vec<u8> {

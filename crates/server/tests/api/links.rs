@@ -1,8 +1,8 @@
+use clipdesk_protocol::ErrorCode;
 use clipdesk_protocol::api::{Campaign, CreatedLinks, EventKind};
-use clipdesk_protocol::{ErrorCode, ErrorResponse};
 use serde_json::json;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_refused, error_code, numbered_recipients, spawn_app};
 
 #[tokio::test]
 async fn a_campaign_is_created_then_updated_in_place() {
@@ -41,14 +41,7 @@ async fn campaign_fields_that_break_a_rule_are_named() {
         (json!({"title": "x", "colour": "red"}), "colour"),
     ] {
         let response = app.put_campaign("spring", body).await;
-        assert_eq!(response.status(), 422);
-        let error: ErrorResponse = response.json().await.unwrap();
-        assert_eq!(error.error.code, ErrorCode::Invalid);
-        assert!(
-            error.error.message.contains(field),
-            "{field}: {}",
-            error.error.message
-        );
+        assert_refused(response, 422, ErrorCode::Invalid, field).await;
     }
     let bad_slug = app.put_campaign("Spring Sale", json!({"title": "x"})).await;
     assert_eq!(bad_slug.status(), 422);
@@ -74,8 +67,7 @@ async fn the_operator_api_requires_a_valid_bearer_token() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
-    let body: ErrorResponse = wrong.json().await.unwrap();
-    assert_eq!(body.error.code, ErrorCode::Unauthorized);
+    assert_eq!(error_code(wrong).await, ErrorCode::Unauthorized);
     app.server.stop().await.unwrap();
 }
 
@@ -109,14 +101,11 @@ async fn links_are_idempotent_per_campaign_and_handle() {
         .unwrap();
     assert_eq!(again.links[0].token, link.token);
     assert!(!again.links[0].created);
-    let created = app
-        .events(0)
-        .await
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::LinkCreated)
-        .count();
-    assert_eq!(created, 1, "asking again appends no second link_created");
+    assert_eq!(
+        app.count_events(EventKind::LinkCreated).await,
+        1,
+        "asking again appends no second link_created"
+    );
     app.server.stop().await.unwrap();
 }
 
@@ -130,22 +119,11 @@ async fn one_bad_recipient_fails_the_whole_request_naming_its_index() {
             json!([{"handle": "good_one"}, {"handle": "also.good"}, {"handle": "bad handle!"}]),
         )
         .await;
-    assert_eq!(response.status(), 422);
-    let error: ErrorResponse = response.json().await.unwrap();
-    assert!(
-        error.error.message.contains("recipients[2].handle"),
-        "{}",
-        error.error.message
-    );
+    assert_refused(response, 422, ErrorCode::Invalid, "recipients[2].handle").await;
     let bad_id = app
         .post_links("spring", json!([{"handle": "good_one", "user_id": "12ab"}]))
         .await;
-    let error: ErrorResponse = bad_id.json().await.unwrap();
-    assert!(
-        error.error.message.contains("recipients[0].user_id"),
-        "{}",
-        error.error.message
-    );
+    assert_refused(bad_id, 422, ErrorCode::Invalid, "recipients[0].user_id").await;
     assert!(app.events(0).await.events.is_empty(), "nothing was created");
     app.server.stop().await.unwrap();
 }
@@ -154,17 +132,11 @@ async fn one_bad_recipient_fails_the_whole_request_naming_its_index() {
 async fn a_thousand_recipients_are_taken_and_one_more_is_refused() {
     let app = spawn_app().await;
     app.campaign("spring").await;
-    let many: Vec<_> = (0..1000)
-        .map(|i| json!({"handle": format!("user_{i}")}))
-        .collect();
-    let response = app.post_links("spring", json!(many)).await;
+    let response = app.post_links("spring", numbered_recipients(1000)).await;
     assert_eq!(response.status(), 200);
     let links: CreatedLinks = response.json().await.unwrap();
     assert_eq!(links.links.len(), 1000);
-    let too_many: Vec<_> = (0..1001)
-        .map(|i| json!({"handle": format!("user_{i}")}))
-        .collect();
-    let response = app.post_links("spring", json!(too_many)).await;
+    let response = app.post_links("spring", numbered_recipients(1001)).await;
     assert_eq!(response.status(), 422);
     app.server.stop().await.unwrap();
 }
@@ -181,23 +153,10 @@ async fn links_for_an_unknown_campaign_are_a_404() {
 async fn a_revoked_link_is_gone_for_the_page_and_the_feed_says_so() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
-    let revoke = app
-        .client
-        .delete(app.url(&format!("/api/v1/links/{}", link.token)))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(revoke.status(), 204);
-    let page = app
-        .client
-        .get(app.url(&format!("/api/v1/public/links/{}", link.token)))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(app.delete_link(&link.token).await.status(), 204);
+    let page = app.fetch_public_link(&link.token).await;
     assert_eq!(page.status(), 404);
-    let error: ErrorResponse = page.json().await.unwrap();
-    assert_eq!(error.error.code, ErrorCode::Revoked);
+    assert_eq!(error_code(page).await, ErrorCode::Revoked);
     assert!(app.event_kinds().await.contains(&"link_revoked".to_owned()));
     app.server.stop().await.unwrap();
 }

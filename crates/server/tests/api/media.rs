@@ -5,51 +5,18 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use clipdesk_protocol::api::{EventKind, EventsPage};
+use clipdesk_protocol::api::EventKind;
 use clipdesk_protocol::media::{ReviewConflict, Video, VideoState, VideosPage};
 use serde_json::json;
 
-use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
-
-/// Uploads `bytes` in one creation-with-upload request; returns the upload (= video) id.
-async fn upload(app: &TestApp, token: &str, bytes: Vec<u8>, name: &str) -> (u16, String) {
-    let response = app
-        .client
-        .post(app.url("/api/v1/uploads"))
-        .header("tus-resumable", "1.0.0")
-        .header("content-type", "application/offset+octet-stream")
-        .header("upload-length", bytes.len().to_string())
-        .header("upload-metadata", tus_metadata(token, name))
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let upload_id = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().rsplit('/').next().unwrap().to_owned());
-    // The video's id, as media URLs and the feed name it (not the upload's).
-    let id = match upload_id {
-        Some(upload_id) if status == 201 => app.video_of(&upload_id).await,
-        _ => String::new(),
-    };
-    (status, id)
-}
+use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with};
 
 /// Waits (long-polling the feed) for `video_ready` or `video_failed` about `video`.
 async fn outcome(app: &TestApp, video: &str, limit: Duration) -> (EventKind, serde_json::Value) {
     let deadline = tokio::time::Instant::now() + limit;
     let mut after = 0;
     loop {
-        let page: EventsPage = app
-            .get(&format!("/api/v1/events?after={after}&wait=5"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page = app.feed(&format!("after={after}&wait=5")).await;
         for event in &page.events {
             let done = matches!(event.kind, EventKind::VideoReady | EventKind::VideoFailed);
             if done && event.video_id.as_deref() == Some(video) {
@@ -62,16 +29,6 @@ async fn outcome(app: &TestApp, video: &str, limit: Duration) -> (EventKind, ser
             "no outcome for {video} within {limit:?}"
         );
     }
-}
-
-async fn video(app: &TestApp, id: &str) -> Video {
-    app.get(&format!("/api/v1/videos/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
 }
 
 /// `ffprobe` of a file as JSON.
@@ -161,7 +118,7 @@ fn with_display_rotation_90(mut mp4: Vec<u8>) -> Vec<u8> {
 /// A ready video's rendition must play everywhere: H.264 yuv420p, even upright size, AAC or
 /// no audio, at most 1080 on the long side; the poster must be a JPEG.
 async fn assert_playable(app: &TestApp, id: &str, portrait: bool, with_audio: bool) {
-    let v = video(app, id).await;
+    let v = app.video(id).await;
     assert_eq!(v.state, VideoState::Ready, "{id}: {:?}", v.failure);
     let dir = app.data.path().join("videos").join(id);
     let poster = std::fs::read(dir.join("poster.jpg")).unwrap();
@@ -206,7 +163,7 @@ async fn every_good_fixture_ends_ready_and_playable() {
     ];
     let mut ids = Vec::new();
     for (name, _, _) in cases {
-        let (status, id) = upload(&app, &link.token, fixture(name), name).await;
+        let (status, id) = app.upload(&link.token, fixture(name), name).await;
         assert_eq!(status, 201, "{name}");
         ids.push(id);
     }
@@ -222,7 +179,9 @@ async fn every_good_fixture_ends_ready_and_playable() {
 async fn a_truncated_mp4_fails_with_ffmpegs_reason_and_bad_files_are_rejected() {
     let app = spawn_app_with(|c| c.uploads_per_link = 10).await;
     let link = app.link("maya.bakes").await;
-    let (status, id) = upload(&app, &link.token, fixture("truncated.mp4"), "truncated.mp4").await;
+    let (status, id) = app
+        .upload(&link.token, fixture("truncated.mp4"), "truncated.mp4")
+        .await;
     assert_eq!(
         status, 201,
         "the header is valid, so the upload itself is taken"
@@ -231,34 +190,19 @@ async fn a_truncated_mp4_fails_with_ffmpegs_reason_and_bad_files_are_rejected() 
     assert_eq!(kind, EventKind::VideoFailed);
     let reason = detail["reason"].as_str().unwrap();
     assert!(!reason.is_empty() && reason.len() <= 300, "{reason}");
-    let v = video(&app, &id).await;
+    let v = app.video(&id).await;
     assert_eq!(v.state, VideoState::Failed);
     assert_eq!(v.failure.as_deref(), Some(reason));
 
-    let (status, _) = upload(
-        &app,
-        &link.token,
-        fixture("not-a-video.mp4"),
-        "not-a-video.mp4",
-    )
-    .await;
+    let (status, _) = app
+        .upload(&link.token, fixture("not-a-video.mp4"), "not-a-video.mp4")
+        .await;
     assert_eq!(status, 422);
-    let (status, _) = upload(
-        &app,
-        &link.token,
-        fixture("zero-bytes.webm"),
-        "zero-bytes.webm",
-    )
-    .await;
+    let (status, _) = app
+        .upload(&link.token, fixture("zero-bytes.webm"), "zero-bytes.webm")
+        .await;
     assert_eq!(status, 422);
-    let rejected = app
-        .events(0)
-        .await
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::VideoRejected)
-        .count();
-    assert_eq!(rejected, 2);
+    assert_eq!(app.count_events(EventKind::VideoRejected).await, 2);
     app.server.stop().await.unwrap();
 }
 
@@ -317,7 +261,7 @@ async fn hevc_mov_vp9_webm_and_a_rotated_phone_clip_come_out_playable() {
         (vp9, "android-vp9.webm"),
         (rotated, "rotated.mp4"),
     ] {
-        let (status, id) = upload(&app, &link.token, bytes, name).await;
+        let (status, id) = app.upload(&link.token, bytes, name).await;
         assert_eq!(status, 201, "{name}");
         ids.push(id);
     }
@@ -344,7 +288,7 @@ async fn a_job_interrupted_by_a_restart_runs_again_and_finishes() {
     let link = app.link("maya.bakes").await;
     let dir = tempfile::tempdir().unwrap();
     let clip = long_clip(dir.path(), "720x1280", 30);
-    let (status, id) = upload(&app, &link.token, clip, "long.mp4").await;
+    let (status, id) = app.upload(&link.token, clip, "long.mp4").await;
     assert_eq!(status, 201);
     let db = app.data.path().join("clipdesk-server.sqlite3");
     let job_state = |db: &Path| -> String {
@@ -368,14 +312,7 @@ async fn a_job_interrupted_by_a_restart_runs_again_and_finishes() {
     let app = app.restart().await;
     let (kind, detail) = outcome(&app, &id, Duration::from_secs(180)).await;
     assert_eq!(kind, EventKind::VideoReady, "{detail}");
-    let ready = app
-        .events(0)
-        .await
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::VideoReady)
-        .count();
-    assert_eq!(ready, 1);
+    assert_eq!(app.count_events(EventKind::VideoReady).await, 1);
     let attempts: i64 = rusqlite::Connection::open(&db)
         .unwrap()
         .query_row(
@@ -397,7 +334,7 @@ async fn a_job_over_its_time_limit_is_killed_retried_once_and_fails() {
     let link = app.link("maya.bakes").await;
     let dir = tempfile::tempdir().unwrap();
     let clip = long_clip(dir.path(), "1080x1920", 60);
-    let (_, id) = upload(&app, &link.token, clip, "long.mp4").await;
+    let (_, id) = app.upload(&link.token, clip, "long.mp4").await;
     let (kind, detail) = outcome(&app, &id, Duration::from_secs(60)).await;
     assert_eq!(kind, EventKind::VideoFailed);
     assert!(
@@ -411,9 +348,11 @@ async fn a_job_over_its_time_limit_is_killed_retried_once_and_fails() {
 async fn without_ffmpeg_videos_wait_as_received_until_a_restart_finds_it() {
     let app = spawn_app_with(|c| c.ffmpeg = "/nonexistent/ffmpeg".into()).await;
     let link = app.link("maya.bakes").await;
-    let (_, id) = upload(&app, &link.token, fixture("no-audio.webm"), "no-audio.webm").await;
+    let (_, id) = app
+        .upload(&link.token, fixture("no-audio.webm"), "no-audio.webm")
+        .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(video(&app, &id).await.state, VideoState::Received);
+    assert_eq!(app.video(&id).await.state, VideoState::Received);
     let app = app.restart().await;
     let (kind, _) = outcome(&app, &id, Duration::from_secs(60)).await;
     assert_eq!(kind, EventKind::VideoReady);
@@ -423,16 +362,12 @@ async fn without_ffmpeg_videos_wait_as_received_until_a_restart_finds_it() {
 /// A ready video and its signed URLs.
 async fn ready_video(app: &TestApp) -> Video {
     let link = app.link("maya.bakes").await;
-    let (_, id) = upload(
-        app,
-        &link.token,
-        fixture("android-vp8-opus.webm"),
-        "clip.webm",
-    )
-    .await;
+    let (_, id) = app
+        .upload(&link.token, fixture("android-vp8-opus.webm"), "clip.webm")
+        .await;
     let (kind, _) = outcome(app, &id, Duration::from_secs(60)).await;
     assert_eq!(kind, EventKind::VideoReady);
-    video(app, &id).await
+    app.video(&id).await
 }
 
 #[tokio::test]
@@ -440,14 +375,7 @@ async fn signed_urls_answer_range_requests_like_a_player_needs() {
     let app = spawn_app().await;
     let v = ready_video(&app).await;
     let url = v.urls.rendition.clone().unwrap();
-    let file = std::fs::read(
-        app.data
-            .path()
-            .join("videos")
-            .join(&v.id)
-            .join("rendition.mp4"),
-    )
-    .unwrap();
+    let file = std::fs::read(app.video_file(&v.id, "rendition.mp4")).unwrap();
     let len = file.len();
 
     let whole = app.client.get(&url).send().await.unwrap();
@@ -533,21 +461,18 @@ async fn a_stale_review_version_gets_a_409_with_the_current_review() {
     let app = spawn_app().await;
     let v = ready_video(&app).await;
     let url = app.url(&format!("/api/v1/videos/{}/review", v.id));
-    let first = app
-        .client
-        .put(&url)
-        .bearer_auth(&app.token)
-        .json(&json!({"decision": "approved", "note": "great light", "version": 0}))
-        .send()
+    let put_review = |review: serde_json::Value| {
+        app.client
+            .put(&url)
+            .bearer_auth(&app.token)
+            .json(&review)
+            .send()
+    };
+    let first = put_review(json!({"decision": "approved", "note": "great light", "version": 0}))
         .await
         .unwrap();
     assert_eq!(first.status(), 200);
-    let stale = app
-        .client
-        .put(&url)
-        .bearer_auth(&app.token)
-        .json(&json!({"decision": "rejected", "note": "", "version": 0}))
-        .send()
+    let stale = put_review(json!({"decision": "rejected", "note": "", "version": 0}))
         .await
         .unwrap();
     assert_eq!(stale.status(), 409);
@@ -555,19 +480,16 @@ async fn a_stale_review_version_gets_a_409_with_the_current_review() {
     assert_eq!(conflict.current.version, 1);
     assert_eq!(conflict.current.note, "great light");
     assert_eq!(conflict.current.reviewer.as_deref(), Some("tester"));
-    let shown = video(&app, &v.id).await.review;
+    let shown = app.video(&v.id).await.review;
     assert_eq!(
         shown.decision,
         clipdesk_protocol::media::ReviewDecision::Approved
     );
-    let review_events = app
-        .events(0)
-        .await
-        .events
-        .into_iter()
-        .filter(|e| e.kind == EventKind::ReviewSet)
-        .count();
-    assert_eq!(review_events, 1, "the refused change appended nothing");
+    assert_eq!(
+        app.count_events(EventKind::ReviewSet).await,
+        1,
+        "the refused change appended nothing"
+    );
     let list: VideosPage = app
         .get("/api/v1/videos?after=0")
         .send()
@@ -585,36 +507,11 @@ async fn forgetting_a_person_removes_every_file_and_row_of_theirs() {
     let app = spawn_app().await;
     let v = ready_video(&app).await;
     // An unfinished upload of theirs too.
-    let response = app
-        .client
-        .post(app.url("/api/v1/uploads"))
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", "100")
-        .header("upload-metadata", tus_metadata(&v.link, "second.webm"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let forgotten = app
-        .client
-        .delete(app.url(&format!("/api/v1/links/{}?forget=true", v.link)))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
+    app.tus_create(&v.link, 100).await;
+    let forgotten = app.delete_link(&format!("{}?forget=true", v.link)).await;
     assert_eq!(forgotten.status(), 204);
-    assert_eq!(
-        std::fs::read_dir(app.data.path().join("videos"))
-            .unwrap()
-            .count(),
-        0
-    );
-    assert_eq!(
-        std::fs::read_dir(app.data.path().join("uploads"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(app.files_in("videos"), 0);
+    assert_eq!(app.files_in("uploads"), 0);
     assert_eq!(
         app.get(&format!("/api/v1/videos/{}", v.id))
             .send()

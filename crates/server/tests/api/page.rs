@@ -3,9 +3,7 @@
 
 use std::path::Path;
 
-use clipdesk_protocol::media::Video;
-
-use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
+use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with};
 
 /// A file of the built page, as the server embeds it.
 fn dist(name: &str) -> Vec<u8> {
@@ -188,29 +186,11 @@ async fn media_answers_tell_the_browser_not_to_sniff() {
     // No conversion: the original is served as soon as it is received.
     let app = spawn_app_with(|c| c.ffmpeg = "/nonexistent/ffmpeg".into()).await;
     let link = app.link("maya.bakes").await;
-    let bytes = fixture("no-audio.webm");
-    let created = app
-        .client
-        .post(app.url("/api/v1/uploads"))
-        .header("tus-resumable", "1.0.0")
-        .header("content-type", "application/offset+octet-stream")
-        .header("upload-length", bytes.len().to_string())
-        .header("upload-metadata", tus_metadata(&link.token, "clip.webm"))
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let location = created.headers()["location"].to_str().unwrap();
-    let id = app.video_of(location.rsplit('/').next().unwrap()).await;
-    let video: Video = app
-        .get(&format!("/api/v1/videos/{id}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (status, id) = app
+        .upload(&link.token, fixture("no-audio.webm"), "clip.webm")
+        .await;
+    assert_eq!(status, 201);
+    let video = app.video(&id).await;
     let original = app.client.get(&video.urls.original).send().await.unwrap();
     assert_eq!(original.status(), 200);
     assert_eq!(original.headers()["content-type"], "video/webm");

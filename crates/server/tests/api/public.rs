@@ -1,21 +1,20 @@
+use clipdesk_protocol::ErrorCode;
 use clipdesk_protocol::api::{EventKind, PublicLink};
-use clipdesk_protocol::{ErrorCode, ErrorResponse};
 use serde_json::json;
 
-use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
+use crate::helpers::{TestApp, assert_refused, error_code, fixture, spawn_app, spawn_app_with};
 
 #[tokio::test]
 async fn the_page_reads_its_link_and_the_first_read_is_the_open() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
-    let url = app.url(&format!("/api/v1/public/links/{}", link.token));
     let public = app.public_link(&link.token).await;
     assert_eq!(public.handle, "maya.bakes");
     assert_eq!(public.display_name.as_deref(), Some("Maya"));
     assert_eq!(public.campaign_title, "Spring reviews");
     assert_eq!(public.uploads_left, 3);
     assert!(!public.self_reported);
-    app.client.get(&url).send().await.unwrap();
+    app.fetch_public_link(&link.token).await;
     let opened = app
         .event_kinds()
         .await
@@ -40,22 +39,11 @@ async fn the_html_page_alone_does_not_count_as_an_open() {
 #[tokio::test]
 async fn unknown_and_expired_links_are_404s_with_their_own_codes() {
     let app = spawn_app().await;
-    let unknown = app
-        .client
-        .get(app.url("/api/v1/public/links/AAAAAAAAAAAAAAAAAAAAAA"))
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.fetch_public_link("AAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(unknown.status(), 404);
-    let error: ErrorResponse = unknown.json().await.unwrap();
-    assert_eq!(error.error.code, ErrorCode::NotFound);
+    assert_eq!(error_code(unknown).await, ErrorCode::NotFound);
 
-    let page = app
-        .client
-        .get(app.url("/r/AAAAAAAAAAAAAAAAAAAAAA"))
-        .send()
-        .await
-        .unwrap();
+    let page = app.visit("/r/AAAAAAAAAAAAAAAAAAAAAA").await;
     assert_eq!(
         page.status(),
         404,
@@ -68,15 +56,9 @@ async fn unknown_and_expired_links_are_404s_with_their_own_codes() {
         json!({"title": "Spring reviews", "expires_at": "2020-01-01T00:00:00Z"}),
     )
     .await;
-    let expired = app
-        .client
-        .get(app.url(&format!("/api/v1/public/links/{}", link.token)))
-        .send()
-        .await
-        .unwrap();
+    let expired = app.fetch_public_link(&link.token).await;
     assert_eq!(expired.status(), 404);
-    let error: ErrorResponse = expired.json().await.unwrap();
-    assert_eq!(error.error.code, ErrorCode::Expired);
+    assert_eq!(error_code(expired).await, ErrorCode::Expired);
     app.server.stop().await.unwrap();
 }
 
@@ -84,7 +66,7 @@ async fn unknown_and_expired_links_are_404s_with_their_own_codes() {
 async fn a_public_campaign_page_makes_self_reported_links_and_never_hands_out_an_invited_ones() {
     let app = spawn_app().await;
     let invited = app.link("maya.bakes").await;
-    let closed = app.client.get(app.url("/c/spring")).send().await.unwrap();
+    let closed = app.visit("/c/spring").await;
     assert_eq!(
         closed.status(),
         404,
@@ -96,15 +78,9 @@ async fn a_public_campaign_page_makes_self_reported_links_and_never_hands_out_an
         json!({"title": "Spring reviews", "public_page": true}),
     )
     .await;
-    let page = app.client.get(app.url("/c/spring")).send().await.unwrap();
+    let page = app.visit("/c/spring").await;
     assert_eq!(page.status(), 200);
-    let response = app
-        .client
-        .post(app.url("/api/v1/public/campaigns/spring/links"))
-        .json(&json!({"handle": "@Maya.Bakes"}))
-        .send()
-        .await
-        .unwrap();
+    let response = claim(&app, "spring", "@Maya.Bakes").await;
     assert_eq!(response.status(), 201);
     let own: PublicLink = response.json().await.unwrap();
     assert!(own.self_reported);
@@ -113,13 +89,7 @@ async fn a_public_campaign_page_makes_self_reported_links_and_never_hands_out_an
         "typing a handle never yields that person's link"
     );
 
-    let bad = app
-        .client
-        .post(app.url("/api/v1/public/campaigns/spring/links"))
-        .json(&json!({"handle": "no spaces"}))
-        .send()
-        .await
-        .unwrap();
+    let bad = claim(&app, "spring", "no spaces").await;
     assert_eq!(bad.status(), 422);
     app.server.stop().await.unwrap();
 }
@@ -136,7 +106,7 @@ async fn public_routes_are_rate_limited_per_client() {
         statuses.contains(&429),
         "a burst past the limit is refused: {statuses:?}"
     );
-    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let health = app.visit("/healthz").await;
     assert_eq!(health.status(), 200, "health checks are not limited");
     app.server.stop().await.unwrap();
 }
@@ -156,8 +126,7 @@ async fn an_oversized_json_body_is_a_413_in_our_error_shape() {
         .await
         .unwrap();
     assert_eq!(response.status(), 413);
-    let error: ErrorResponse = response.json().await.unwrap();
-    assert_eq!(error.error.code, ErrorCode::PayloadTooLarge);
+    assert_eq!(error_code(response).await, ErrorCode::PayloadTooLarge);
     app.server.stop().await.unwrap();
 }
 
@@ -172,18 +141,9 @@ async fn claim(app: &TestApp, slug: &str, handle: &str) -> reqwest::Response {
 
 /// Uploads a whole video in the creation request (tus creation-with-upload).
 async fn upload(app: &TestApp, token: &str) {
-    let video = fixture("android-vp8-opus.webm");
     let response = app
-        .client
-        .post(app.url("/api/v1/uploads"))
-        .header("tus-resumable", "1.0.0")
-        .header("content-type", "application/offset+octet-stream")
-        .header("upload-length", video.len().to_string())
-        .header("upload-metadata", tus_metadata(token, "clip.webm"))
-        .body(video)
-        .send()
-        .await
-        .unwrap();
+        .tus_create_with(token, fixture("android-vp8-opus.webm"), "clip.webm")
+        .await;
     assert_eq!(response.status(), 201, "{:?}", response.text().await);
 }
 
@@ -282,29 +242,15 @@ async fn one_client_making_more_self_reported_links_than_the_hourly_limit_gets_a
         (60..=3600).contains(&retry_after),
         "one more link comes free within the hour, not the minute: {retry_after}"
     );
-    let error: ErrorResponse = refused.json().await.unwrap();
-    assert_eq!(error.error.code, ErrorCode::RateLimited);
-    assert!(
-        error.error.message.contains("at most 3 an hour"),
-        "{}",
-        error.error.message
-    );
+    assert_refused(refused, 429, ErrorCode::RateLimited, "at most 3 an hour").await;
 
-    let page = app
-        .client
-        .get(app.url("/api/v1/public/campaigns/spring"))
-        .send()
-        .await
-        .unwrap();
+    let page = app.visit("/api/v1/public/campaigns/spring").await;
     assert_eq!(page.status(), 200, "the page itself stays reachable");
-    let links_created = app
-        .events(0)
-        .await
-        .events
-        .iter()
-        .filter(|e| e.kind == EventKind::LinkCreated)
-        .count();
-    assert_eq!(links_created, 3, "the refused claim left no link behind");
+    assert_eq!(
+        app.count_events(EventKind::LinkCreated).await,
+        3,
+        "the refused claim left no link behind"
+    );
     app.server.stop().await.unwrap();
 }
 
@@ -318,7 +264,6 @@ async fn an_expired_public_campaign_makes_no_links() {
     .await;
     let response = claim(&app, "spring", "maya.bakes").await;
     assert_eq!(response.status(), 404);
-    let error: ErrorResponse = response.json().await.unwrap();
-    assert_eq!(error.error.code, ErrorCode::Expired);
+    assert_eq!(error_code(response).await, ErrorCode::Expired);
     app.server.stop().await.unwrap();
 }

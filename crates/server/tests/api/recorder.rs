@@ -16,7 +16,7 @@ async fn the_recorder_page_and_its_script_are_served() {
         .expect("the page loads a script");
     assert!(script.starts_with("/assets/"), "{script}");
 
-    let asset = app.client.get(app.url(script)).send().await.unwrap();
+    let asset = app.visit(script).await;
     assert_eq!(asset.status(), 200);
     assert_eq!(asset.headers()["content-type"], "text/javascript");
     assert!(
@@ -32,12 +32,6 @@ async fn the_recorder_page_and_its_script_are_served() {
 #[tokio::test]
 async fn a_missing_asset_is_a_json_404() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.url("/assets/nope.js"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 404);
+    assert_eq!(app.visit("/assets/nope.js").await.status(), 404);
     app.server.stop().await.unwrap();
 }

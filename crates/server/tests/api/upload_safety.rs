@@ -4,16 +4,15 @@
 
 use std::time::{Duration, Instant};
 
+use clipdesk_protocol::ErrorCode;
 use clipdesk_protocol::api::EventKind;
-use clipdesk_protocol::{ErrorCode, ErrorResponse};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{OCTETS, TUS, TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
-
-async fn error_code(response: reqwest::Response) -> ErrorCode {
-    response.json::<ErrorResponse>().await.unwrap().error.code
-}
+use crate::helpers::{
+    OCTETS, TestApp, assert_refused, error_code, fixture, spawn_app, spawn_app_with, tus_metadata,
+    upload_id,
+};
 
 #[tokio::test]
 async fn a_media_urls_video_id_opens_no_upload_and_head_never_echoes_the_link_token() {
@@ -25,7 +24,7 @@ async fn a_media_urls_video_id_opens_no_upload_and_head_never_echoes_the_link_to
         app.tus_patch(&location, 0, video.clone()).await.status(),
         204
     );
-    let upload_id = location.rsplit('/').next().unwrap().to_owned();
+    let upload_id = upload_id(&location).to_owned();
     let video_id = app.video_of(&upload_id).await;
     assert_ne!(video_id, upload_id);
 
@@ -33,14 +32,7 @@ async fn a_media_urls_video_id_opens_no_upload_and_head_never_echoes_the_link_to
     let by_video = app.url(&format!("/api/v1/uploads/{video_id}"));
     assert_eq!(app.tus_head(&by_video).await.status(), 404);
     assert_eq!(app.tus_patch(&by_video, 0, vec![]).await.status(), 404);
-    let delete = app
-        .client
-        .delete(&by_video)
-        .header(TUS.0, TUS.1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(delete.status(), 404);
+    assert_eq!(app.tus_delete(&by_video).await.status(), 404);
 
     // The upload's own id still answers its client, without the capability of the link.
     let answer = app.tus_head(&location).await;
@@ -126,16 +118,10 @@ async fn a_database_error_at_the_last_patch_never_loses_the_upload_nor_reports_i
         204
     );
     // ...and a HEAD afterwards reports it complete, once.
-    let after = app.tus_head(&location).await;
-    assert_eq!(after.status(), 200);
-    assert_eq!(
-        after.headers()["upload-offset"],
-        video.len().to_string().as_str()
-    );
+    assert_eq!(app.head_offset(&location).await, video.len() as u64);
     assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
-    let id = app.video_of(location.rsplit('/').next().unwrap()).await;
-    let stored =
-        std::fs::read(app.data.path().join("videos").join(id).join("original.mp4")).unwrap();
+    let id = app.video_of(upload_id(&location)).await;
+    let stored = std::fs::read(app.video_file(&id, "original.mp4")).unwrap();
     assert_eq!(stored, video);
     app.server.stop().await.unwrap();
 }
@@ -144,12 +130,7 @@ async fn a_database_error_at_the_last_patch_never_loses_the_upload_nor_reports_i
 async fn a_head_after_a_failed_finish_finishes_the_upload() {
     let app = spawn_app().await;
     let (location, video) = finish_failed(&app, "no-audio.webm").await;
-    let answer = app.tus_head(&location).await;
-    assert_eq!(answer.status(), 200);
-    assert_eq!(
-        answer.headers()["upload-offset"],
-        video.len().to_string().as_str()
-    );
+    assert_eq!(app.head_offset(&location).await, video.len() as u64);
     assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
     app.server.stop().await.unwrap();
 }
@@ -160,15 +141,8 @@ async fn an_upload_moved_but_not_recorded_before_a_crash_is_finished_at_start_up
     let (location, _) = finish_failed(&app, "no-audio.webm").await;
     let app = app.restart().await;
     assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
-    let id = app.video_of(location.rsplit('/').next().unwrap()).await;
-    assert!(
-        app.data
-            .path()
-            .join("videos")
-            .join(id)
-            .join("original.webm")
-            .exists()
-    );
+    let id = app.video_of(upload_id(&location)).await;
+    assert!(app.video_file(&id, "original.webm").exists());
     app.server.stop().await.unwrap();
 }
 
@@ -205,11 +179,7 @@ async fn a_stalled_patch_is_cut_off_and_the_upload_resumes() {
     let mut answer = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer)).await;
     assert!(read.is_ok(), "the stalled request was answered or closed");
-    let offset: usize = app.tus_head(&location).await.headers()["upload-offset"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let offset = app.head_offset(&location).await as usize;
     assert_eq!(
         offset, 1000,
         "plain bytes that arrived are kept for the resume"
@@ -223,14 +193,7 @@ async fn a_stalled_patch_is_cut_off_and_the_upload_resumes() {
 }
 
 async fn revoke(app: &TestApp, token: &str) {
-    let response = app
-        .client
-        .delete(app.url(&format!("/api/v1/links/{token}")))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    assert_eq!(app.delete_link(token).await.status(), 204);
 }
 
 #[tokio::test]
@@ -264,9 +227,7 @@ async fn a_link_revoked_while_the_last_patch_streams_makes_no_video() {
         rx.recv().await.map(|item| (item, rx))
     }));
     let sending = tokio::spawn(
-        app.client
-            .patch(&location)
-            .header(TUS.0, TUS.1)
+        app.tus(Method::PATCH, &location)
             .header(OCTETS.0, OCTETS.1)
             .header("upload-offset", "0")
             .body(body)
@@ -282,13 +243,7 @@ async fn a_link_revoked_while_the_last_patch_streams_makes_no_video() {
     assert_eq!(error_code(answer).await, ErrorCode::Revoked);
     assert_eq!(app.count_events(EventKind::VideoReceived).await, 0);
     assert_eq!(app.count_events(EventKind::VideoRejected).await, 1);
-    assert_eq!(
-        std::fs::read_dir(app.data.path().join("videos"))
-            .unwrap()
-            .count(),
-        0,
-        "nothing of it is kept"
-    );
+    assert_eq!(app.files_in("videos"), 0, "nothing of it is kept");
     app.server.stop().await.unwrap();
 }
 
@@ -299,9 +254,7 @@ async fn failed_attempts_do_not_use_up_a_links_uploads() {
     let video = fixture("no-audio.webm");
     let post = |length: usize, checksum: Option<&'static str>, body: Vec<u8>| {
         let mut request = app
-            .client
-            .post(app.url("/api/v1/uploads"))
-            .header(TUS.0, TUS.1)
+            .tus(Method::POST, &app.url("/api/v1/uploads"))
             .header(OCTETS.0, OCTETS.1)
             .header("upload-length", length.to_string())
             .header("upload-metadata", tus_metadata(&link.token, "clip.webm"));
@@ -325,13 +278,7 @@ async fn failed_attempts_do_not_use_up_a_links_uploads() {
         assert_eq!(answer.status().as_u16(), 460);
     }
     assert_eq!(app.public_link(&link.token).await.uploads_left, 3);
-    assert_eq!(
-        std::fs::read_dir(app.data.path().join("uploads"))
-            .unwrap()
-            .count(),
-        0,
-        "failed creations leave no file"
-    );
+    assert_eq!(app.files_in("uploads"), 0, "failed creations leave no file");
     let answer = post(video.len(), None, video.clone()).await.unwrap();
     assert_eq!(answer.status(), 201);
     assert_eq!(app.public_link(&link.token).await.uploads_left, 2);
@@ -350,21 +297,9 @@ async fn a_polyglot_that_only_starts_like_a_movie_is_refused() {
     polyglot.extend_from_slice(b"<!-- more html -->");
     let location = app.tus_create(&link.token, polyglot.len()).await;
     let answer = app.tus_patch(&location, 0, polyglot).await;
-    assert_eq!(answer.status(), 422);
-    let body: ErrorResponse = answer.json().await.unwrap();
-    assert_eq!(body.error.code, ErrorCode::NotAVideo);
-    assert!(
-        body.error.message.contains("not a video"),
-        "{}",
-        body.error.message
-    );
+    assert_refused(answer, 422, ErrorCode::NotAVideo, "not a video").await;
     assert_eq!(app.count_events(EventKind::VideoReceived).await, 0);
-    assert_eq!(
-        std::fs::read_dir(app.data.path().join("videos"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(app.files_in("videos"), 0);
     assert_eq!(
         app.public_link(&link.token).await.uploads_left,
         3,
@@ -382,7 +317,7 @@ async fn strangers_in_the_data_folder_are_left_alone_and_do_not_stop_the_server(
     std::fs::create_dir(data.join("uploads").join("tmp")).unwrap();
     std::fs::write(data.join("uploads").join(".DS_Store"), "x").unwrap();
     let app = app.restart().await;
-    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    let health = app.visit("/healthz").await;
     assert_eq!(health.status(), StatusCode::OK);
     for stranger in [
         "videos/README.txt",

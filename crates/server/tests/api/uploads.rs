@@ -1,34 +1,14 @@
 //! tus 1.0.0 spoken by hand with reqwest, for the cases an off-the-shelf client never makes.
 
 use base64::Engine;
+use clipdesk_protocol::ErrorCode;
 use clipdesk_protocol::api::EventKind;
-use clipdesk_protocol::{ErrorCode, ErrorResponse};
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use sha2::Digest;
 
-use crate::helpers::{OCTETS, TUS, TestApp, fixture, spawn_app, spawn_app_with, tus_metadata};
-
-async fn create(app: &TestApp, length: usize, metadata: &str) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/uploads"))
-        .header(TUS.0, TUS.1)
-        .header("upload-length", length.to_string())
-        .header("upload-metadata", metadata)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn head_offset(app: &TestApp, location: &str) -> u64 {
-    let response = app.tus_head(location).await;
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.headers()["cache-control"], "no-store");
-    response.headers()["upload-offset"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
+use crate::helpers::{
+    OCTETS, assert_refused, error_code, fixture, spawn_app, spawn_app_with, tus_metadata, upload_id,
+};
 
 #[tokio::test]
 async fn options_announces_the_version_extensions_and_limits() {
@@ -71,21 +51,14 @@ async fn an_upload_in_two_patches_becomes_a_video_with_its_bytes_intact() {
     assert_eq!(first.status(), 204);
     assert_eq!(first.headers()["upload-offset"], half.to_string().as_str());
     assert!(first.headers().contains_key("upload-expires"));
-    assert_eq!(head_offset(&app, &location).await, half as u64);
+    assert_eq!(app.head_offset(&location).await, half as u64);
     let second = app.tus_patch(&location, half, video[half..].to_vec()).await;
     assert_eq!(second.status(), 204);
 
-    let upload_id = location.rsplit('/').next().unwrap();
+    let upload_id = upload_id(&location);
     let id = app.video_of(upload_id).await;
     assert_ne!(id, upload_id, "a media URL's id must not resume the upload");
-    let stored = std::fs::read(
-        app.data
-            .path()
-            .join("videos")
-            .join(&id)
-            .join("original.webm"),
-    )
-    .unwrap();
+    let stored = std::fs::read(app.video_file(&id, "original.webm")).unwrap();
     assert_eq!(sha2::Sha256::digest(&stored), sha2::Sha256::digest(&video));
     assert!(
         !app.data.path().join("uploads").join(upload_id).exists(),
@@ -118,37 +91,16 @@ async fn creation_with_upload_takes_the_whole_file_in_the_post() {
     let link = app.link("maya.bakes").await;
     let video = fixture("iphone-h264.mov");
     let response = app
-        .client
-        .post(app.url("/api/v1/uploads"))
-        .header(TUS.0, TUS.1)
-        .header(OCTETS.0, OCTETS.1)
-        .header("upload-length", video.len().to_string())
-        .header("upload-metadata", tus_metadata(&link.token, "clip.mov"))
-        .body(video.clone())
-        .send()
-        .await
-        .unwrap();
+        .tus_create_with(&link.token, video.clone(), "clip.mov")
+        .await;
     assert_eq!(response.status(), 201);
     assert_eq!(
         response.headers()["upload-offset"],
         video.len().to_string().as_str()
     );
-    let id = response.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    let id = app.video_of(&id).await;
-    assert!(
-        app.data
-            .path()
-            .join("videos")
-            .join(&id)
-            .join("original.mov")
-            .exists()
-    );
+    let location = response.headers()["location"].to_str().unwrap();
+    let id = app.video_of(upload_id(location)).await;
+    assert!(app.video_file(&id, "original.mov").exists());
     app.server.stop().await.unwrap();
 }
 
@@ -176,7 +128,7 @@ async fn creation_without_a_usable_token_fails_and_creates_nothing() {
         ),
     ];
     for (metadata, status) in cases {
-        let response = create(&app, 10, &metadata).await;
+        let response = app.tus_post(10, &metadata).await;
         assert_eq!(response.status(), status, "{metadata}");
         assert_eq!(response.headers()["tus-resumable"], "1.0.0");
     }
@@ -192,12 +144,7 @@ async fn creation_without_a_usable_token_fails_and_creates_nothing() {
     assert_eq!(wrong_version.status(), 412);
     let kinds = app.event_kinds().await;
     assert!(!kinds.contains(&"upload_started".to_owned()));
-    assert_eq!(
-        std::fs::read_dir(app.data.path().join("uploads"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(app.files_in("uploads"), 0);
     app.server.stop().await.unwrap();
 }
 
@@ -205,10 +152,11 @@ async fn creation_without_a_usable_token_fails_and_creates_nothing() {
 async fn an_upload_over_the_max_size_is_refused_at_creation() {
     let app = spawn_app_with(|c| c.max_upload_bytes = 1000).await;
     let link = app.link("maya.bakes").await;
-    let response = create(&app, 1001, &tus_metadata(&link.token, "big.webm")).await;
+    let response = app
+        .tus_post(1001, &tus_metadata(&link.token, "big.webm"))
+        .await;
     assert_eq!(response.status(), 413);
-    let error: ErrorResponse = response.json().await.unwrap();
-    assert_eq!(error.error.code, ErrorCode::PayloadTooLarge);
+    assert_eq!(error_code(response).await, ErrorCode::PayloadTooLarge);
     app.server.stop().await.unwrap();
 }
 
@@ -219,7 +167,7 @@ async fn a_body_longer_than_the_upload_is_refused_and_nothing_of_it_kept() {
     let location = app.tus_create(&link.token, 10).await;
     let response = app.tus_patch(&location, 0, vec![7u8; 20]).await;
     assert_eq!(response.status(), 413);
-    assert_eq!(head_offset(&app, &location).await, 0);
+    assert_eq!(app.head_offset(&location).await, 0);
     app.server.stop().await.unwrap();
 }
 
@@ -230,9 +178,7 @@ async fn a_wrong_offset_is_a_conflict_and_a_wrong_content_type_a_415() {
     let location = app.tus_create(&link.token, 10).await;
     assert_eq!(app.tus_patch(&location, 5, vec![1; 5]).await.status(), 409);
     let plain = app
-        .client
-        .patch(&location)
-        .header(TUS.0, TUS.1)
+        .tus(Method::PATCH, &location)
         .header("content-type", "text/plain")
         .header("upload-offset", "0")
         .body("hello")
@@ -251,47 +197,23 @@ async fn a_checksum_mismatch_is_a_460_and_the_bytes_are_discarded() {
     let location = app.tus_create(&link.token, video.len()).await;
     let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
     let chunk = video[..1000].to_vec();
-    let wrong = app
-        .client
-        .patch(&location)
-        .header(TUS.0, TUS.1)
-        .header(OCTETS.0, OCTETS.1)
-        .header("upload-offset", "0")
-        .header(
-            "upload-checksum",
-            format!("sha256 {}", b64(&sha2::Sha256::digest(b"other"))),
-        )
-        .body(chunk.clone())
-        .send()
-        .await
-        .unwrap();
+    let patch = |offset: usize, checksum: String, body: Vec<u8>| {
+        app.tus(Method::PATCH, &location)
+            .header(OCTETS.0, OCTETS.1)
+            .header("upload-offset", offset.to_string())
+            .header("upload-checksum", checksum)
+            .body(body)
+            .send()
+    };
+    let other = format!("sha256 {}", b64(&sha2::Sha256::digest(b"other")));
+    let wrong = patch(0, other, chunk.clone()).await.unwrap();
     assert_eq!(wrong.status().as_u16(), 460);
-    assert_eq!(head_offset(&app, &location).await, 0);
-    let right = app
-        .client
-        .patch(&location)
-        .header(TUS.0, TUS.1)
-        .header(OCTETS.0, OCTETS.1)
-        .header("upload-offset", "0")
-        .header(
-            "upload-checksum",
-            format!("sha1 {}", b64(&sha1::Sha1::digest(&chunk))),
-        )
-        .body(chunk)
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(app.head_offset(&location).await, 0);
+    let sha1 = format!("sha1 {}", b64(&sha1::Sha1::digest(&chunk)));
+    let right = patch(0, sha1, chunk).await.unwrap();
     assert_eq!(right.status(), 204);
-    assert_eq!(head_offset(&app, &location).await, 1000);
-    let unsupported = app
-        .client
-        .patch(&location)
-        .header(TUS.0, TUS.1)
-        .header(OCTETS.0, OCTETS.1)
-        .header("upload-offset", "1000")
-        .header("upload-checksum", "md5 AAAA")
-        .body(vec![0u8; 10])
-        .send()
+    assert_eq!(app.head_offset(&location).await, 1000);
+    let unsupported = patch(1000, "md5 AAAA".to_owned(), vec![0u8; 10])
         .await
         .unwrap();
     assert_eq!(unsupported.status(), 422);
@@ -308,9 +230,7 @@ async fn a_second_patch_while_one_is_writing_is_locked_out() {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(1);
     let slow_body = reqwest::Body::wrap_stream(tokio_stream_from(rx));
     let first = app
-        .client
-        .patch(&location)
-        .header(TUS.0, TUS.1)
+        .tus(Method::PATCH, &location)
         .header(OCTETS.0, OCTETS.1)
         .header("upload-offset", "0")
         .body(slow_body)
@@ -333,15 +253,8 @@ async fn a_second_patch_while_one_is_writing_is_locked_out() {
     drop(tx);
     let first = first.await.unwrap().unwrap();
     assert_eq!(first.status(), 204);
-    let id = app.video_of(location.rsplit('/').next().unwrap()).await;
-    let stored = std::fs::read(
-        app.data
-            .path()
-            .join("videos")
-            .join(id)
-            .join("original.webm"),
-    )
-    .unwrap();
+    let id = app.video_of(upload_id(&location)).await;
+    let stored = std::fs::read(app.video_file(&id, "original.webm")).unwrap();
     assert_eq!(stored.len(), total);
     assert!(
         !stored[64..].contains(&2u8),
@@ -362,28 +275,9 @@ async fn termination_deletes_the_upload_and_its_file() {
     let link = app.link("maya.bakes").await;
     let location = app.tus_create(&link.token, 100).await;
     app.tus_patch(&location, 0, vec![0u8; 50]).await;
-    let response = app
-        .client
-        .delete(&location)
-        .header(TUS.0, TUS.1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
-    let head = app
-        .client
-        .head(&location)
-        .header(TUS.0, TUS.1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(head.status(), 404);
-    assert_eq!(
-        std::fs::read_dir(app.data.path().join("uploads"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(app.tus_delete(&location).await.status(), 204);
+    assert_eq!(app.tus_head(&location).await.status(), 404);
+    assert_eq!(app.files_in("uploads"), 0);
     app.server.stop().await.unwrap();
 }
 
@@ -394,14 +288,7 @@ async fn a_png_named_mp4_is_refused_with_a_reason_and_a_rejection_event() {
     let png = fixture("not-a-video.mp4");
     let location = app.tus_create(&link.token, png.len()).await;
     let response = app.tus_patch(&location, 0, png).await;
-    assert_eq!(response.status(), 422);
-    let error: ErrorResponse = response.json().await.unwrap();
-    assert_eq!(error.error.code, ErrorCode::NotAVideo);
-    assert!(
-        error.error.message.contains("PNG"),
-        "{}",
-        error.error.message
-    );
+    assert_refused(response, 422, ErrorCode::NotAVideo, "PNG").await;
     let events = app.events(0).await.events;
     let rejected = events
         .iter()
@@ -409,12 +296,7 @@ async fn a_png_named_mp4_is_refused_with_a_reason_and_a_rejection_event() {
         .unwrap();
     assert!(rejected.detail["reason"].as_str().unwrap().contains("PNG"));
     assert!(events.iter().all(|e| e.kind != EventKind::VideoReceived));
-    assert_eq!(
-        std::fs::read_dir(app.data.path().join("videos"))
-            .unwrap()
-            .count(),
-        0
-    );
+    assert_eq!(app.files_in("videos"), 0);
     app.server.stop().await.unwrap();
 }
 
@@ -422,14 +304,10 @@ async fn a_png_named_mp4_is_refused_with_a_reason_and_a_rejection_event() {
 async fn an_empty_upload_is_rejected_as_empty() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
-    let response = create(&app, 0, &tus_metadata(&link.token, "zero-bytes.webm")).await;
-    assert_eq!(response.status(), 422);
-    let error: ErrorResponse = response.json().await.unwrap();
-    assert!(
-        error.error.message.contains("empty"),
-        "{}",
-        error.error.message
-    );
+    let response = app
+        .tus_post(0, &tus_metadata(&link.token, "zero-bytes.webm"))
+        .await;
+    assert_refused(response, 422, ErrorCode::NotAVideo, "empty").await;
     app.server.stop().await.unwrap();
 }
 
@@ -442,10 +320,9 @@ async fn a_link_takes_at_most_its_upload_limit_and_rejections_do_not_count() {
     assert_eq!(app.tus_patch(&location, 0, png).await.status(), 422);
     app.tus_create(&link.token, 10).await;
     app.tus_create(&link.token, 10).await;
-    let third = create(&app, 10, &tus_metadata(&link.token, "c.webm")).await;
+    let third = app.tus_post(10, &tus_metadata(&link.token, "c.webm")).await;
     assert_eq!(third.status(), 403);
-    let error: ErrorResponse = third.json().await.unwrap();
-    assert_eq!(error.error.code, ErrorCode::LimitReached);
+    assert_eq!(error_code(third).await, ErrorCode::LimitReached);
     app.server.stop().await.unwrap();
 }
 
@@ -459,7 +336,7 @@ async fn expired_unfinished_uploads_are_swept_with_their_files() {
     let link = app.link("maya.bakes").await;
     let location = app.tus_create(&link.token, 100).await;
     app.tus_patch(&location, 0, vec![0u8; 10]).await;
-    let id = location.rsplit('/').next().unwrap().to_owned();
+    let id = upload_id(&location).to_owned();
     let part = app.data.path().join("uploads").join(&id);
     assert!(part.exists());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -470,14 +347,7 @@ async fn expired_unfinished_uploads_are_swept_with_their_files() {
         !part.exists(),
         "the sweeper deleted the expired upload's file"
     );
-    let head = app
-        .client
-        .head(&location)
-        .header(TUS.0, TUS.1)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(head.status(), 404);
+    assert_eq!(app.tus_head(&location).await.status(), 404);
     app.server.stop().await.unwrap();
 }
 
@@ -491,18 +361,14 @@ async fn an_unfinished_upload_survives_a_restart_and_resumes() {
     let path = location.trim_start_matches(&app.server.url()).to_owned();
     let app = app.restart().await;
     let location = app.url(&path);
-    assert_eq!(head_offset(&app, &location).await, 1000);
+    assert_eq!(app.head_offset(&location).await, 1000);
     assert_eq!(
         app.tus_patch(&location, 1000, video[1000..].to_vec())
             .await
             .status(),
         204
     );
-    assert!(
-        app.event_kinds()
-            .await
-            .contains(&"video_received".to_owned())
-    );
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
     app.server.stop().await.unwrap();
 }
 
@@ -512,25 +378,16 @@ async fn a_complete_file_left_by_a_crash_is_finished_at_start_up() {
     let link = app.link("maya.bakes").await;
     let video = fixture("no-audio.webm");
     let location = app.tus_create(&link.token, video.len()).await;
-    let id = location.rsplit('/').next().unwrap().to_owned();
+    let id = upload_id(&location).to_owned();
     let data = app.data.path().to_owned();
     let app = app.restart().await;
     // As if the process died after writing the last byte but before finishing.
     std::fs::write(data.join("uploads").join(&id), &video).unwrap();
     let app = app.restart().await;
     let video_id = app.video_of(&id).await;
-    assert!(
-        data.join("videos")
-            .join(&video_id)
-            .join("original.webm")
-            .exists()
-    );
+    assert!(app.video_file(&video_id, "original.webm").exists());
     assert!(!data.join("uploads").join(&id).exists());
-    assert!(
-        app.event_kinds()
-            .await
-            .contains(&"video_received".to_owned())
-    );
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
     app.server.stop().await.unwrap();
 }
 
@@ -547,24 +404,17 @@ async fn a_client_hanging_up_after_its_last_byte_can_always_complete_its_upload(
     // The server may have stopped reading at the hang-up or finished the upload; either way
     // a HEAD tells the client where it stands and resuming completes it exactly once.
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let offset = head_offset(&app, &location).await as usize;
+    let offset = app.head_offset(&location).await as usize;
     if offset < video.len() {
         let rest = app
             .tus_patch(&location, offset, video[offset..].to_vec())
             .await;
         assert_eq!(rest.status(), 204);
     }
-    assert_eq!(head_offset(&app, &location).await, video.len() as u64);
-    let received = app
-        .event_kinds()
-        .await
-        .iter()
-        .filter(|k| *k == "video_received")
-        .count();
-    assert_eq!(received, 1);
-    let id = app.video_of(location.rsplit('/').next().unwrap()).await;
-    let stored =
-        std::fs::read(app.data.path().join("videos").join(id).join("original.mov")).unwrap();
+    assert_eq!(app.head_offset(&location).await, video.len() as u64);
+    assert_eq!(app.count_events(EventKind::VideoReceived).await, 1);
+    let id = app.video_of(upload_id(&location)).await;
+    let stored = std::fs::read(app.video_file(&id, "original.mov")).unwrap();
     assert_eq!(stored, video);
     app.server.stop().await.unwrap();
 }
