@@ -31,7 +31,7 @@ export type Settings = {
  */
 server_url: string | null, 
 /**
- * Who this desktop's operator is (the audit log's actor, pacing's owner).
+ * Who this desktop's operator is (the audit log's actor); pacing counts every name's sends.
  */
 operator: string, 
 /**

@@ -22,8 +22,8 @@ const CANDIDATE_SQL: &str = "SELECT id, state FROM outreach
        AND (state = 'queued' OR (state = 'snoozed' AND snoozed_until <= ?2))
      ORDER BY CASE state WHEN 'snoozed' THEN snoozed_until ELSE added_at END, id
      LIMIT 1";
-const RECENT_SENDS_SQL: &str =
-    "SELECT sent_at FROM outreach WHERE claimed_by = ?1 AND state = 'sent' AND sent_at > ?2";
+const RECENT_SENDS_SQL: &str = "SELECT at FROM audit_log INDEXED BY audit_sends
+     WHERE to_state = 'sent' AND at > ?1 AND json_extract(detail, '$.undone') IS NULL";
 
 pub fn run(
     base: &Connection,
@@ -98,7 +98,7 @@ fn split(conn: &Connection, campaign: i64) -> anyhow::Result<Vec<String>> {
         });
         row?;
         candidate.push(took);
-        let (rows, took) = time(|| queue::recent_sends(conn, OPERATOR, now));
+        let (rows, took) = time(|| queue::recent_sends(conn, now));
         rows?;
         recent.push(took);
     }

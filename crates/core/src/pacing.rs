@@ -1,6 +1,6 @@
-//! Pacing keeps an operator inside TikTok's limits: at most `daily_cap` sends in any 24 hours
-//! (a rolling window, so a burst just after midnight cannot double a day) and at least
-//! `min_spacing_s` between two sends.
+//! Pacing keeps this desktop's TikTok account inside TikTok's limits: at most `daily_cap` sends
+//! in any 24 hours (a rolling window, so a burst just after midnight cannot double a day) and
+//! at least `min_spacing_s` between two sends, whoever is named operator.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -45,7 +45,7 @@ impl PaceVerdict {
     }
 }
 
-/// `sends` are the operator's send times (Unix ms) within the last 24 hours, any order.
+/// `sends` are this desktop's send times (Unix ms) within the last 24 hours, any order.
 pub fn check(pacing: Pacing, sends: &[i64], now: i64) -> PaceVerdict {
     let mut recent: Vec<i64> = sends
         .iter()

@@ -1,6 +1,7 @@
 //! The outreach queue: each contact in a campaign moves `queued` → `in_progress` (the DM page
 //! was opened) → `sent` | `skipped` | `cant_dm` | `snoozed`. Illegal moves are refused and
-//! every move is kept in the audit log (who, when, from, to).
+//! every move is kept in the audit log (who, when, from, to). Pacing is checked both when an
+//! item comes up and when a send is recorded, against every send of this desktop.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -136,6 +137,7 @@ fn state_of(conn: &Connection, outreach: i64) -> CoreResult<OutreachState> {
 
 fn audit(
     conn: &Connection,
+    at: i64,
     actor: &str,
     outreach: i64,
     from: OutreachState,
@@ -146,7 +148,7 @@ fn audit(
         "INSERT INTO audit_log (at, actor, outreach_id, from_state, to_state, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
-            clock::now_ms(),
+            at,
             actor,
             outreach,
             from.as_str(),
@@ -165,7 +167,74 @@ pub fn mark(
     outcome: Outcome,
     operator: &str,
 ) -> CoreResult<()> {
-    let tx = conn.transaction()?;
+    mark_at(conn, outreach, outcome, operator, clock::now_ms())
+}
+
+/// [`mark`] at a given time (Unix ms), for tests that drive the clock.
+pub fn mark_at(
+    conn: &mut Connection,
+    outreach: i64,
+    outcome: Outcome,
+    operator: &str,
+    now: i64,
+) -> CoreResult<()> {
+    record(conn, outreach, outcome, operator, now, None)
+}
+
+/// Records a send that pacing would refuse (the operator sent it anyway, or must catch the
+/// record up with what TikTok shows). The only way past pacing: the audit log keeps the
+/// reason and the verdict it overrode, and the send counts toward pacing like any other.
+pub fn mark_sent_despite_pacing(
+    conn: &mut Connection,
+    outreach: i64,
+    operator: &str,
+    reason: &str,
+) -> CoreResult<()> {
+    mark_sent_despite_pacing_at(conn, outreach, operator, reason, clock::now_ms())
+}
+
+/// [`mark_sent_despite_pacing`] at a given time (Unix ms).
+pub fn mark_sent_despite_pacing_at(
+    conn: &mut Connection,
+    outreach: i64,
+    operator: &str,
+    reason: &str,
+    now: i64,
+) -> CoreResult<()> {
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(CoreError::invalid("reason", "say why pacing is overridden"));
+    }
+    record(conn, outreach, Outcome::Sent, operator, now, Some(reason))
+}
+
+/// The pacing of the campaign an item belongs to.
+fn pacing_of(conn: &Connection, outreach: i64) -> CoreResult<Pacing> {
+    Ok(conn.query_row(
+        "SELECT c.daily_cap, c.min_spacing_s FROM outreach o JOIN campaigns c ON c.id = o.campaign_id
+         WHERE o.id = ?1",
+        [outreach],
+        |r| {
+            Ok(Pacing {
+                daily_cap: r.get(0)?,
+                min_spacing_s: r.get(1)?,
+            })
+        },
+    )?)
+}
+
+/// Moves an item to its outcome. A send is checked against pacing here too, not only when
+/// the item was started: an undo or a second claimed item can bring a send on screen after
+/// another one went out, and only `pacing_override` (with its reason) gets past the check.
+fn record(
+    conn: &mut Connection,
+    outreach: i64,
+    outcome: Outcome,
+    operator: &str,
+    now: i64,
+    pacing_override: Option<&str>,
+) -> CoreResult<()> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let from = state_of(&tx, outreach)?;
     let to = outcome.state();
     if !from.can_move_to(to) {
@@ -177,14 +246,31 @@ pub fn mark(
         )));
     }
     if let Outcome::Snoozed { until } = outcome
-        && until <= clock::now_ms()
+        && until <= now
     {
         return Err(CoreError::invalid(
             "until",
             "a snooze must end in the future",
         ));
     }
-    let now = clock::now_ms();
+    let mut detail = serde_json::to_value(outcome).map_err(anyhow::Error::from)?;
+    if outcome == Outcome::Sent {
+        let verdict = pace(&tx, pacing_of(&tx, outreach)?, now)?;
+        match (&verdict, pacing_override) {
+            (PaceVerdict::Allowed { .. }, None) => {}
+            (PaceVerdict::Wait { reason, .. }, None) => {
+                return Err(CoreError::Conflict(format!(
+                    "not recorded as sent: {reason}"
+                )));
+            }
+            (_, Some(why)) => {
+                detail["pacing_override"] = serde_json::json!({
+                    "reason": why,
+                    "verdict": serde_json::to_value(&verdict).map_err(anyhow::Error::from)?,
+                });
+            }
+        }
+    }
     let (reason, until) = match outcome {
         Outcome::CantDm { reason } => (Some(reason.as_str()), None),
         Outcome::Snoozed { until } => (None, Some(until)),
@@ -197,14 +283,7 @@ pub fn mark(
          WHERE id = ?1",
         params![outreach, to.as_str(), reason, until, now, operator],
     )?;
-    audit(
-        &tx,
-        operator,
-        outreach,
-        from,
-        to,
-        serde_json::to_value(outcome).map_err(anyhow::Error::from)?,
-    )?;
+    audit(&tx, now, operator, outreach, from, to, detail)?;
     tx.commit()?;
     Ok(())
 }
@@ -212,6 +291,11 @@ pub fn mark(
 /// Puts an item back as it was before the operator's last outcome (one step of undo).
 /// Returns the item that was restored.
 pub fn undo_last(conn: &mut Connection, operator: &str) -> CoreResult<i64> {
+    undo_last_at(conn, operator, clock::now_ms())
+}
+
+/// [`undo_last`] at a given time (Unix ms).
+pub fn undo_last_at(conn: &mut Connection, operator: &str, now: i64) -> CoreResult<i64> {
     let tx = conn.transaction()?;
     let last: Option<(i64, i64, String, String)> = tx
         .query_row(
@@ -238,7 +322,7 @@ pub fn undo_last(conn: &mut Connection, operator: &str) -> CoreResult<i64> {
         "UPDATE outreach SET state = ?2, cant_dm_reason = NULL, snoozed_until = NULL,
                 sent_at = CASE WHEN ?3 = 'sent' THEN NULL ELSE sent_at END, updated_at = ?4
          WHERE id = ?1",
-        params![outreach, back.as_str(), to, clock::now_ms()],
+        params![outreach, back.as_str(), to, now],
     )?;
     tx.execute(
         "UPDATE audit_log SET detail = json_set(detail, '$.undone', json('true')) WHERE id = ?1",
@@ -246,6 +330,7 @@ pub fn undo_last(conn: &mut Connection, operator: &str) -> CoreResult<i64> {
     )?;
     audit(
         &tx,
+        now,
         operator,
         outreach,
         current,
@@ -256,27 +341,21 @@ pub fn undo_last(conn: &mut Connection, operator: &str) -> CoreResult<i64> {
     Ok(outreach)
 }
 
-/// The operator's send times in the last 24 hours, for pacing.
-pub fn recent_sends(conn: &Connection, operator: &str, now: i64) -> CoreResult<Vec<i64>> {
+/// The send times (Unix ms) of the 24 hours before `now` recorded on this desktop, from the
+/// audit log: every operator name (a rename starts no new day) and items since forgotten
+/// count; sends undone do not.
+pub fn recent_sends(conn: &Connection, now: i64) -> CoreResult<Vec<i64>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT sent_at FROM outreach INDEXED BY outreach_sends
-         WHERE claimed_by = ?1 AND state = 'sent' AND sent_at > ?2",
+        "SELECT at FROM audit_log INDEXED BY audit_sends
+         WHERE to_state = 'sent' AND at > ?1 AND json_extract(detail, '$.undone') IS NULL",
     )?;
-    let rows = stmt.query_map(params![operator, now - DAY_MS], |r| r.get(0))?;
+    let rows = stmt.query_map([now - DAY_MS], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-pub fn pace(
-    conn: &Connection,
-    pacing: Pacing,
-    operator: &str,
-    now: i64,
-) -> CoreResult<PaceVerdict> {
-    Ok(pacing::check(
-        pacing,
-        &recent_sends(conn, operator, now)?,
-        now,
-    ))
+/// Whether this desktop may send now under `pacing`.
+pub fn pace(conn: &Connection, pacing: Pacing, now: i64) -> CoreResult<PaceVerdict> {
+    Ok(pacing::check(pacing, &recent_sends(conn, now)?, now))
 }
 
 /// What "start next" found.
@@ -300,9 +379,25 @@ pub fn claim_next(
     operator: &str,
     pacing: Pacing,
 ) -> CoreResult<Claim> {
-    let now = clock::now_ms();
+    claim_next_at(conn, campaign, operator, pacing, clock::now_ms())
+}
+
+/// [`claim_next`] at a given time (Unix ms).
+pub fn claim_next_at(
+    conn: &mut Connection,
+    campaign: i64,
+    operator: &str,
+    pacing: Pacing,
+    now: i64,
+) -> CoreResult<Claim> {
     // IMMEDIATE takes the write lock up front: a second writer waits instead of racing.
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    // Pacing first, even for an item already in progress: one put back by an undo may sit
+    // behind a send made since it was claimed.
+    let verdict = pace(&tx, pacing, now)?;
+    if !verdict.allowed() {
+        return Ok(Claim::Wait(verdict));
+    }
     let mine: Option<i64> = tx
         .query_row(
             "SELECT id FROM outreach WHERE campaign_id = ?1 AND state = 'in_progress' AND claimed_by = ?2
@@ -313,10 +408,6 @@ pub fn claim_next(
         .optional()?;
     if let Some(id) = mine {
         return Ok(Claim::Item(id));
-    }
-    let verdict = pace(&tx, pacing, operator, now)?;
-    if !verdict.allowed() {
-        return Ok(Claim::Wait(verdict));
     }
     // Due snoozed items first (they waited longest), then the oldest queued one; two indexed
     // look-ups instead of sorting the whole queue.
@@ -362,6 +453,7 @@ pub fn claim_next(
     let from = OutreachState::parse(&from)?;
     audit(
         &tx,
+        now,
         operator,
         id,
         from,
@@ -501,14 +593,24 @@ pub enum NextStep {
 /// Claims the next contact and renders its message and DM URL. A message that cannot be
 /// rendered puts the contact back where it was, so nothing stays claimed by a failure.
 pub fn start_next(conn: &mut Connection, campaign: i64, operator: &str) -> CoreResult<NextStep> {
+    start_next_at(conn, campaign, operator, clock::now_ms())
+}
+
+/// [`start_next`] at a given time (Unix ms).
+pub fn start_next_at(
+    conn: &mut Connection,
+    campaign: i64,
+    operator: &str,
+    now: i64,
+) -> CoreResult<NextStep> {
     let campaign = crate::campaigns::get(conn, campaign)?;
-    let id = match claim_next(conn, campaign.id, operator, campaign.pacing)? {
+    let id = match claim_next_at(conn, campaign.id, operator, campaign.pacing, now)? {
         Claim::Item(id) => id,
         Claim::Wait(verdict) => return Ok(NextStep::Wait { verdict }),
         Claim::WaitingForLinks(count) => return Ok(NextStep::WaitingForLinks { count }),
         Claim::Empty => return Ok(NextStep::Empty),
     };
-    match render_started(conn, &campaign, id, operator) {
+    match render_started(conn, &campaign, id, now) {
         Ok(started) => Ok(NextStep::Started(Box::new(started))),
         Err(err) => {
             conn.execute(
@@ -524,7 +626,7 @@ fn render_started(
     conn: &Connection,
     campaign: &crate::campaigns::Campaign,
     id: i64,
-    operator: &str,
+    now: i64,
 ) -> CoreResult<Started> {
     let (contact_id, link_url): (i64, String) = conn.query_row(
         "SELECT contact_id, link_url FROM outreach WHERE id = ?1",
@@ -549,7 +651,7 @@ fn render_started(
         &contact.handle,
         contact.user_id.as_deref(),
     )?;
-    let pace = pace(conn, campaign.pacing, operator, clock::now_ms())?;
+    let pace = pace(conn, campaign.pacing, now)?;
     Ok(Started {
         outreach_id: id,
         contact,
@@ -777,12 +879,17 @@ mod tests {
         );
         mark(&mut conn, first.outreach_id, Outcome::Sent, "ana").unwrap();
 
-        // Default pacing wants 90 s between sends.
-        assert!(matches!(
-            start_next(&mut conn, campaign.id, "ana").unwrap(),
-            NextStep::Wait { .. }
-        ));
-        let NextStep::Started(second) = start_next(&mut conn, campaign.id, "ben").unwrap() else {
+        // Default pacing wants 90 s between this desktop's sends, whoever is operator.
+        let now = clock::now_ms();
+        for operator in ["ana", "ben"] {
+            assert!(matches!(
+                start_next_at(&mut conn, campaign.id, operator, now).unwrap(),
+                NextStep::Wait { .. }
+            ));
+        }
+        let NextStep::Started(second) =
+            start_next_at(&mut conn, campaign.id, "ben", now + 90_000).unwrap()
+        else {
             panic!()
         };
         assert_eq!(

@@ -15,7 +15,7 @@ pub struct Settings {
     #[ts(skip)]
     #[serde(skip_serializing)]
     pub server_token: Option<String>,
-    /// Who this desktop's operator is (the audit log's actor, pacing's owner).
+    /// Who this desktop's operator is (the audit log's actor); pacing counts every name's sends.
     pub operator: String,
     /// The embedded server's port, kept so issued links stay valid across restarts.
     pub embedded_port: Option<u16>,

@@ -1,0 +1,463 @@
+//! Pacing protects the TikTok account on this desktop: on every path that leads to a DM
+//! (start next, undo, a snoozed contact coming back, a renamed operator) no two sends are
+//! closer than the campaign's spacing and no 24 hours hold more than its cap, unless an
+//! explicit override was logged. Real core functions on a real SQLite file; the test drives
+//! the clock, and names the operator the way the desktop does: from its settings, each call.
+
+// Test helpers panic on failure by design.
+#![allow(clippy::unwrap_used)]
+
+use clipdesk_core::campaigns::{self, CampaignInput};
+use clipdesk_core::contacts::{self, ContactInput};
+use clipdesk_core::pacing::{DAY_MS, PaceVerdict, Pacing};
+use clipdesk_core::queue::{self, CantDmReason, NextStep, Outcome};
+use clipdesk_core::store::{self, Connection};
+use clipdesk_core::templates::{Part, Template};
+use clipdesk_core::{CoreError, CoreResult, settings};
+use proptest::prelude::*;
+use tempfile::TempDir;
+
+/// 2025-11-25 12:00 UTC.
+const T0: i64 = 1_764_072_000_000;
+const SECOND: i64 = 1000;
+
+/// One desktop: its database on disk, one campaign, and the time it is now.
+struct Desk {
+    _dir: TempDir,
+    conn: Connection,
+    campaign: i64,
+    pacing: Pacing,
+    now: i64,
+}
+
+impl Desk {
+    fn new(contacts: usize, pacing: Pacing) -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = store::open(&dir.path().join("clipdesk.sqlite3")).unwrap();
+        let mut input = CampaignInput::new(
+            "Spring",
+            Template {
+                parts: vec![Part::text(["Hi {{first_name|there}}: {{link}}"])],
+            },
+        );
+        input.pacing = pacing;
+        let campaign = campaigns::create(&mut conn, &input).unwrap().id;
+        let ids: Vec<i64> = (0..contacts)
+            .map(|i| {
+                let input = ContactInput::parse(&format!("user_{i}"), "", "", "", "").unwrap();
+                contacts::insert(&conn, &input, None).unwrap()
+            })
+            .collect();
+        queue::add_to_campaign(&mut conn, campaign, &ids).unwrap();
+        // As if the sync loop had registered every link with the server.
+        conn.execute(
+            "UPDATE outreach SET link_token = 'tok' || id, link_url = 'https://l.example/r/tok' || id",
+            [],
+        )
+        .unwrap();
+        let mut desk = Desk {
+            _dir: dir,
+            conn,
+            campaign,
+            pacing,
+            now: T0,
+        };
+        desk.rename("ana");
+        desk
+    }
+
+    fn operator(&self) -> String {
+        settings::load(&self.conn).unwrap().operator
+    }
+
+    /// The Settings screen saving a new operator name.
+    fn rename(&mut self, name: &str) {
+        let mut saved = settings::load(&self.conn).unwrap();
+        saved.operator = name.to_owned();
+        settings::save(&mut self.conn, &saved).unwrap();
+    }
+
+    fn advance(&mut self, ms: i64) {
+        self.now += ms;
+    }
+
+    /// Enter.
+    fn start(&mut self) -> NextStep {
+        let operator = self.operator();
+        queue::start_next_at(&mut self.conn, self.campaign, &operator, self.now).unwrap()
+    }
+
+    /// Enter, when a contact must come up.
+    fn started(&mut self) -> i64 {
+        match self.start() {
+            NextStep::Started(started) => started.outreach_id,
+            other => panic!("expected a contact on screen, got {other:?}"),
+        }
+    }
+
+    /// S, K, F or L on an item.
+    fn mark(&mut self, outreach: i64, outcome: Outcome) -> CoreResult<()> {
+        let operator = self.operator();
+        queue::mark_at(&mut self.conn, outreach, outcome, &operator, self.now)
+    }
+
+    /// U.
+    fn undo(&mut self) -> CoreResult<i64> {
+        let operator = self.operator();
+        queue::undo_last_at(&mut self.conn, &operator, self.now)
+    }
+
+    fn send_overriding(&mut self, outreach: i64, reason: &str) -> CoreResult<()> {
+        let operator = self.operator();
+        queue::mark_sent_despite_pacing_at(&mut self.conn, outreach, &operator, reason, self.now)
+    }
+
+    /// Enter then S, a full send.
+    fn send_next(&mut self) -> i64 {
+        let id = self.started();
+        self.mark(id, Outcome::Sent).unwrap();
+        id
+    }
+
+    /// Every send that stands (not undone), oldest first, as the queue holds it
+    /// (`outreach.sent_at`), each with whether its record in the audit log is an override.
+    fn sends(&self) -> Vec<(i64, bool)> {
+        self.conn
+            .prepare(
+                "SELECT o.sent_at, json_extract(a.detail, '$.pacing_override') IS NOT NULL
+                 FROM outreach o JOIN audit_log a ON a.id = (
+                     SELECT max(id) FROM audit_log WHERE outreach_id = o.id AND to_state = 'sent')
+                 WHERE o.state = 'sent' ORDER BY o.sent_at, a.id",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn in_progress(&self) -> Vec<i64> {
+        self.conn
+            .prepare("SELECT id FROM outreach WHERE state = 'in_progress' ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// Every send made without an override kept the spacing from the send before it and was
+    /// at most the cap-th in its 24 hours. Sends only leave the set (undo), so checking the
+    /// standing set after every step covers every send ever recorded.
+    fn assert_paced(&self) {
+        let sends = self.sends();
+        let spacing = i64::from(self.pacing.min_spacing_s) * SECOND;
+        for (i, &(at, overridden)) in sends.iter().enumerate() {
+            if overridden {
+                continue;
+            }
+            if let Some(&(before, _)) = i.checked_sub(1).and_then(|j| sends.get(j)) {
+                assert!(
+                    at - before >= spacing,
+                    "a send at +{} ms came {} ms after the one before; spacing is {spacing} ms: {sends:?}",
+                    at - T0,
+                    at - before
+                );
+            }
+            let in_day = sends[..=i].iter().filter(|(t, _)| *t > at - DAY_MS).count();
+            assert!(
+                in_day <= self.pacing.daily_cap as usize,
+                "{in_day} sends in the 24 hours up to +{} ms; the cap is {}: {sends:?}",
+                at - T0,
+                self.pacing.daily_cap
+            );
+        }
+    }
+}
+
+fn wait_verdict(step: &NextStep) -> Option<&PaceVerdict> {
+    match step {
+        NextStep::Wait { verdict } => Some(verdict),
+        _ => None,
+    }
+}
+
+const TWENTY_SECONDS: Pacing = Pacing {
+    daily_cap: 50,
+    min_spacing_s: 20,
+};
+
+#[test]
+fn skip_then_undo_cannot_bring_a_second_contact_inside_the_spacing() {
+    let mut desk = Desk::new(5, TWENTY_SECONDS);
+    desk.send_next();
+    desk.advance(20 * SECOND);
+
+    // Contact on screen → K (the next one comes up) → U (the first comes back) → S.
+    let first = desk.started();
+    desk.mark(first, Outcome::Skipped).unwrap();
+    let second = desk.started();
+    assert_ne!(second, first);
+    assert_eq!(desk.undo().unwrap(), first);
+    assert_eq!(
+        desk.started(),
+        first,
+        "the undone contact is back on screen"
+    );
+    desk.mark(first, Outcome::Sent).unwrap();
+
+    desk.advance(SECOND);
+    let step = desk.start();
+    assert!(
+        wait_verdict(&step).is_some_and(|v| !v.allowed()),
+        "the contact claimed before the undo must wait for the spacing too, got {step:?}"
+    );
+    let refused = desk.mark(second, Outcome::Sent);
+    assert!(
+        matches!(refused, Err(CoreError::Conflict(ref why)) if why.contains("20 s")),
+        "a send 1 s after the last one is refused, not recorded: {refused:?}"
+    );
+    desk.assert_paced();
+
+    desk.advance(19 * SECOND);
+    assert_eq!(desk.started(), second, "the spacing is over: it comes up");
+    desk.mark(second, Outcome::Sent).unwrap();
+    desk.assert_paced();
+}
+
+#[test]
+fn renaming_the_operator_at_the_cap_does_not_reset_it() {
+    let pacing = Pacing {
+        daily_cap: 6,
+        min_spacing_s: 20,
+    };
+    let mut desk = Desk::new(10, pacing);
+    for _ in 0..6 {
+        desk.send_next();
+        desk.advance(20 * SECOND);
+    }
+    let before = desk.start();
+    assert!(
+        matches!(
+            wait_verdict(&before),
+            Some(PaceVerdict::Wait {
+                sent_last_24h: 6,
+                daily_cap: 6,
+                ..
+            })
+        ),
+        "{before:?}"
+    );
+
+    desk.rename("ana-renamed");
+    let after = desk.start();
+    assert!(
+        matches!(
+            wait_verdict(&after),
+            Some(PaceVerdict::Wait {
+                sent_last_24h: 6,
+                daily_cap: 6,
+                ..
+            })
+        ),
+        "the cap counts this desktop's sends, whatever the operator is called now: {after:?}"
+    );
+    desk.assert_paced();
+
+    // The cap frees a slot when the first send is 24 hours old, under the new name too.
+    desk.now = T0 + DAY_MS;
+    desk.send_next();
+    desk.assert_paced();
+}
+
+#[test]
+fn a_snoozed_contact_coming_back_waits_for_the_spacing() {
+    let mut desk = Desk::new(5, TWENTY_SECONDS);
+    desk.send_next();
+    desk.advance(20 * SECOND);
+
+    // L: later, in a minute; the next contact comes up.
+    let snoozed = desk.started();
+    desk.mark(
+        snoozed,
+        Outcome::Snoozed {
+            until: desk.now + 60 * SECOND,
+        },
+    )
+    .unwrap();
+    let next = desk.started();
+
+    // Back by undo, sent; the contact claimed meanwhile waits.
+    assert_eq!(desk.undo().unwrap(), snoozed);
+    assert_eq!(desk.started(), snoozed);
+    desk.mark(snoozed, Outcome::Sent).unwrap();
+    desk.advance(SECOND);
+    assert!(
+        wait_verdict(&desk.start()).is_some(),
+        "spacing holds after the undo"
+    );
+    assert!(desk.mark(next, Outcome::Sent).is_err());
+    desk.advance(19 * SECOND);
+    assert_eq!(desk.started(), next);
+
+    // Back because it is due: snoozed again, due while the spacing still runs.
+    desk.mark(
+        next,
+        Outcome::Snoozed {
+            until: desk.now + 5 * SECOND,
+        },
+    )
+    .unwrap();
+    let third = desk.started();
+    desk.mark(third, Outcome::Sent).unwrap();
+    desk.advance(10 * SECOND);
+    assert!(
+        wait_verdict(&desk.start()).is_some(),
+        "a due snoozed contact waits like any other"
+    );
+    desk.advance(10 * SECOND);
+    assert_eq!(desk.started(), next, "due and paced: it comes back");
+    desk.mark(next, Outcome::Sent).unwrap();
+    desk.assert_paced();
+}
+
+#[test]
+fn only_a_logged_override_sends_inside_the_spacing() {
+    let mut desk = Desk::new(5, TWENTY_SECONDS);
+    desk.send_next();
+    desk.advance(20 * SECOND);
+    let first = desk.started();
+    desk.mark(first, Outcome::Skipped).unwrap();
+    let second = desk.started();
+    desk.undo().unwrap();
+    desk.mark(first, Outcome::Sent).unwrap();
+    desk.advance(SECOND);
+
+    assert!(desk.mark(second, Outcome::Sent).is_err());
+    let blank = desk.send_overriding(second, "  ");
+    assert!(
+        matches!(blank, Err(CoreError::Invalid { ref field, .. }) if field == "reason"),
+        "an override says why: {blank:?}"
+    );
+    desk.send_overriding(second, "sent by hand before the app caught up")
+        .unwrap();
+
+    let (reason, actor): (String, String) = desk
+        .conn
+        .query_row(
+            "SELECT json_extract(detail, '$.pacing_override.reason'), actor FROM audit_log
+             WHERE outreach_id = ?1 AND to_state = 'sent'",
+            [second],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(reason, "sent by hand before the app caught up");
+    assert_eq!(actor, "ana");
+    assert_eq!(desk.sends().iter().filter(|(_, o)| *o).count(), 1);
+    desk.assert_paced();
+    // The override counts as a send: the next one waits for the spacing from it.
+    assert!(wait_verdict(&desk.start()).is_some());
+}
+
+/// What an operator (or a window, or the API) can do to the queue, one step at a time.
+#[derive(Debug, Clone)]
+enum Action {
+    /// Enter.
+    StartNext,
+    /// An outcome on an item in progress, whichever it is: the one on screen or one left
+    /// claimed by an undo or an earlier name.
+    Mark {
+        pick: usize,
+        outcome: Kind,
+    },
+    Undo,
+    Rename(usize),
+    Advance(i64),
+    Override {
+        pick: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Sent,
+    Skipped,
+    CantDm,
+    /// Later, for this many ms.
+    Later(i64),
+}
+
+const NAMES: [&str; 3] = ["ana", "ben", "ana 2"];
+
+fn action() -> impl Strategy<Value = Action> {
+    let kind = prop_oneof![
+        3 => Just(Kind::Sent),
+        2 => Just(Kind::Skipped),
+        1 => Just(Kind::CantDm),
+        1 => (1..120_000i64).prop_map(Kind::Later),
+    ];
+    prop_oneof![
+        4 => Just(Action::StartNext),
+        5 => (any::<usize>(), kind).prop_map(|(pick, outcome)| Action::Mark { pick, outcome }),
+        3 => Just(Action::Undo),
+        1 => (0..NAMES.len()).prop_map(Action::Rename),
+        4 => (0..30_000i64).prop_map(Action::Advance),
+        1 => (0..DAY_MS / 3).prop_map(Action::Advance),
+        1 => any::<usize>().prop_map(|pick| Action::Override { pick }),
+    ]
+}
+
+/// Only the failures the queue means to give back; anything else fails the test.
+fn expected(result: CoreResult<impl Sized>) {
+    match result {
+        Ok(_) | Err(CoreError::Conflict(_) | CoreError::NotFound(_)) => {}
+        Err(other) => panic!("unexpected failure: {other:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_path_through_the_queue_sends_faster_than_pacing_allows(
+        cap in 1u32..=6,
+        spacing_s in 1u32..=60,
+        actions in prop::collection::vec(action(), 1..160),
+    ) {
+        let pacing = Pacing { daily_cap: cap, min_spacing_s: spacing_s };
+        let mut desk = Desk::new(25, pacing);
+        for action in actions {
+            match action {
+                Action::StartNext => {
+                    if let NextStep::Started(started) = desk.start() {
+                        prop_assert!(started.pace.allowed(), "a contact came up while pacing waits: {started:?}");
+                    }
+                }
+                Action::Mark { pick, outcome } => {
+                    let items = desk.in_progress();
+                    if items.is_empty() {
+                        continue;
+                    }
+                    let item = items[pick % items.len()];
+                    let outcome = match outcome {
+                        Kind::Sent => Outcome::Sent,
+                        Kind::Skipped => Outcome::Skipped,
+                        Kind::CantDm => Outcome::CantDm { reason: CantDmReason::Other },
+                        Kind::Later(ms) => Outcome::Snoozed { until: desk.now + ms },
+                    };
+                    expected(desk.mark(item, outcome));
+                }
+                Action::Undo => expected(desk.undo()),
+                Action::Rename(name) => desk.rename(NAMES[name]),
+                Action::Advance(ms) => desk.advance(ms),
+                Action::Override { pick } => {
+                    let items = desk.in_progress();
+                    if !items.is_empty() {
+                        expected(desk.send_overriding(items[pick % items.len()], "the test says so"));
+                    }
+                }
+            }
+            desk.assert_paced();
+        }
+    }
+}
