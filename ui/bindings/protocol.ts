@@ -143,14 +143,22 @@ export type ReviewDecision = "pending" | "approved" | "rejected";
  */
 export type Review = { decision: ReviewDecision, note: string, 
 /**
- * The API token name of the reviewer who set it.
+ * Who set it: the name their desktop sent (the operator in its Settings), else the name
+ * of the API token it came with.
  */
 reviewer: string | null, version: number, updated_at: string | null, };
 
 /**
- * `PUT /api/v1/videos/{id}/review`: `version` is the one the reviewer saw.
+ * `PUT /api/v1/videos/{id}/review`: `version` is the one the reviewer saw. `note` belongs to
+ * this decision alone: a decision sent without one has none.
  */
-export type ReviewUpdate = { decision: ReviewDecision, note: string, version: number, };
+export type ReviewUpdate = { decision: ReviewDecision, note: string, version: number, 
+/**
+ * Who decided, as their desktop names its operator (1 to 64 characters). Without it the
+ * review is attributed to the API token's name, which on an embedded server names the
+ * desktop, not the person.
+ */
+reviewer?: string, };
 
 /**
  * The 409 a stale `version` gets: the usual error and the review as it now stands.

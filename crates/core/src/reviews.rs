@@ -280,6 +280,43 @@ mod tests {
     }
 
     #[test]
+    fn a_decision_is_queued_in_the_name_settings_give_when_it_is_made() {
+        let mut conn = open_in_memory().unwrap();
+        video(&conn, "v", 1_000, "ready", "{}");
+        let rename = |conn: &mut Connection, name: &str| {
+            let mut s = crate::settings::load(conn).unwrap();
+            s.operator = name.into();
+            crate::settings::save(conn, &s).unwrap();
+        };
+        rename(&mut conn, "Maria");
+        decide(&mut conn, "v", ReviewDecision::Rejected, "blurry").unwrap();
+        rename(&mut conn, "Maria López");
+        let queued = |conn: &Connection| -> (String, String, Option<String>) {
+            conn.query_row(
+                "SELECT decision, note, reviewer FROM review_outbox ORDER BY id DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            queued(&conn),
+            ("rejected".into(), "blurry".into(), Some("Maria".into())),
+            "a later rename does not change who made it"
+        );
+        let item = decide(&mut conn, "v", ReviewDecision::Approved, "").unwrap();
+        assert_eq!(
+            queued(&conn),
+            ("approved".into(), String::new(), Some("Maria López".into()))
+        );
+        assert_eq!(
+            item.pending.unwrap().note,
+            "",
+            "the rejection's note stays with it"
+        );
+    }
+
+    #[test]
     fn a_lost_race_shows_both_decisions() {
         let mut conn = open_in_memory().unwrap();
         video(&conn, "v", 1_000, "ready", "{}");

@@ -18,6 +18,7 @@ use crate::client::{ReviewOutcome, ServerClient};
 use crate::clock;
 use crate::error::{CoreError, CoreResult};
 use crate::pacing::DAY_MS;
+use crate::settings;
 use crate::store::StoreHandle;
 
 /// Events asked for per page.
@@ -296,13 +297,15 @@ pub async fn register_links(store: &StoreHandle, client: &ServerClient) -> CoreR
     }
 }
 
-/// Queues a review decision made on this desktop; `sync_outbox` sends it.
+/// Queues a review decision made on this desktop; `sync_outbox` sends it, in the name of the
+/// operator Settings names now (a rename later does not change who made this one).
 pub fn queue_review(
     conn: &Connection,
     video: &str,
     decision: ReviewDecision,
     note: &str,
 ) -> CoreResult<()> {
+    let reviewer = settings::load(conn)?.operator;
     let base: i64 = conn
         .query_row(
             "SELECT review_version FROM videos WHERE id = ?1",
@@ -312,9 +315,16 @@ pub fn queue_review(
         .optional()?
         .ok_or_else(|| CoreError::NotFound(format!("no video {video}")))?;
     conn.execute(
-        "INSERT INTO review_outbox (video_id, decision, note, base_version, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![video, decision.as_str(), note, base, clock::now_ms()],
+        "INSERT INTO review_outbox (video_id, decision, note, reviewer, base_version, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            video,
+            decision.as_str(),
+            note,
+            reviewer,
+            base,
+            clock::now_ms()
+        ],
     )?;
     Ok(())
 }
@@ -322,24 +332,34 @@ pub fn queue_review(
 /// Sends pending review decisions in order. A 409 marks the decision as a conflict and
 /// stores the other reviewer's review: shown, never overwritten.
 pub async fn sync_outbox(store: &StoreHandle, client: &ServerClient) -> CoreResult<usize> {
-    let pending: Vec<(i64, String, String, String, i64)> = store
+    type Queued = (i64, String, String, String, Option<String>, i64);
+    let pending: Vec<Queued> = store
         .call(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT id, video_id, decision, note, base_version FROM review_outbox
+                "SELECT id, video_id, decision, note, reviewer, base_version FROM review_outbox
                  WHERE state = 'pending' ORDER BY id",
             )?;
             let rows = stmt.query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await?;
     let mut sent = 0;
-    for (id, video, decision, note, base) in pending {
+    for (id, video, decision, note, reviewer, base) in pending {
+        // Decisions queued before the outbox kept a name go as the token's.
         let update = ReviewUpdate {
             decision: ReviewDecision::from_stored(&decision),
             note,
             version: base,
+            reviewer,
         };
         let outcome = match client.put_review(&video, &update).await {
             Ok(outcome) => outcome,

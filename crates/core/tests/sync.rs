@@ -10,7 +10,7 @@ use std::time::Duration;
 use clipdesk_core::client::ServerClient;
 use clipdesk_core::contacts::{self, ContactInput};
 use clipdesk_core::store::StoreHandle;
-use clipdesk_core::{queue, sync};
+use clipdesk_core::{queue, reviews, settings, sync};
 use clipdesk_protocol::api::EventKind;
 use clipdesk_protocol::media::{ReviewDecision, ReviewUpdate};
 use clipdesk_server::db::Db;
@@ -218,6 +218,7 @@ async fn an_open_and_an_upload_reach_the_desktop_and_a_second_reviewer_wins_the_
                 decision: ReviewDecision::Approved,
                 note: "lovely".into(),
                 version: 0,
+                reviewer: None,
             },
         )
         .await
@@ -251,6 +252,97 @@ async fn an_open_and_an_upload_reach_the_desktop_and_a_second_reviewer_wins_the_
     assert_eq!(
         (review.as_str(), reviewer.as_deref()),
         ("approved", Some("ben"))
+    );
+    w.server.stop().await.unwrap();
+}
+
+/// The review as the server keeps it, and the reviewer and note its last `review_set` names.
+async fn server_review(
+    client: &ServerClient,
+    video: &str,
+) -> (clipdesk_protocol::media::Review, serde_json::Value) {
+    let review = client.video(video).await.unwrap().review;
+    let event = client
+        .events(0, 1000, 0)
+        .await
+        .unwrap()
+        .events
+        .into_iter()
+        .rev()
+        .find(|e| e.kind == EventKind::ReviewSet && e.video_id.as_deref() == Some(video))
+        .expect("a review_set for the video");
+    (review, event.detail)
+}
+
+#[tokio::test]
+async fn decisions_carry_the_operator_named_in_settings_and_only_their_own_note() {
+    // The desktop's token is "ana", as an embedded server names its token after the desktop.
+    let w = world(1).await;
+    sync::register_links(&w.store, &w.client).await.unwrap();
+    let (token, _) = links(&w.store).await.remove(0);
+    let video = recipient_uploads(&w.server, &w.client, &token).await;
+    sync_until_quiet(&w.store, &w.client).await;
+    let rename = |name: &'static str| {
+        w.store.call(move |conn| {
+            let mut s = settings::load(conn)?;
+            s.operator = name.into();
+            settings::save(conn, &s)
+        })
+    };
+    let decide = |decision, note: &'static str| {
+        let v = video.clone();
+        w.store
+            .call(move |conn| reviews::decide(conn, &v, decision, note))
+    };
+
+    rename("Maria").await.unwrap();
+    decide(ReviewDecision::Rejected, "too dark").await.unwrap();
+    rename("Maria López").await.unwrap();
+    sync::sync_outbox(&w.store, &w.client).await.unwrap();
+    let (review, event) = server_review(&w.client, &video).await;
+    assert_eq!(
+        review.reviewer.as_deref(),
+        Some("Maria"),
+        "a decision is in the name it was made under, not the token's nor a later one"
+    );
+    assert_eq!(
+        (review.note.as_str(), &event["reviewer"]),
+        ("too dark", &serde_json::json!("Maria"))
+    );
+
+    // Changing her mind without writing a note: the approval has none.
+    decide(ReviewDecision::Approved, "").await.unwrap();
+    sync::sync_outbox(&w.store, &w.client).await.unwrap();
+    let (review, event) = server_review(&w.client, &video).await;
+    assert_eq!(review.decision, ReviewDecision::Approved);
+    assert_eq!(
+        review.note, "",
+        "the rejection's note stays with the rejection"
+    );
+    assert_eq!(review.reviewer.as_deref(), Some("Maria López"));
+    assert_eq!(event["reviewer"], "Maria López");
+    assert_eq!(event["note"], "");
+    assert_eq!(
+        event["token"], "ana",
+        "the event still names the token that sent it"
+    );
+
+    // What Review shows once the feed is applied.
+    sync_until_quiet(&w.store, &w.client).await;
+    let v = video.clone();
+    let item = w
+        .store
+        .call(move |conn| reviews::get(conn, &v))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            item.review,
+            item.review_note.as_str(),
+            item.reviewer.as_deref(),
+            item.pending
+        ),
+        (ReviewDecision::Approved, "", Some("Maria López"), None)
     );
     w.server.stop().await.unwrap();
 }

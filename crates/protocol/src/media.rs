@@ -63,13 +63,15 @@ impl ReviewDecision {
 pub struct Review {
     pub decision: ReviewDecision,
     pub note: String,
-    /// The API token name of the reviewer who set it.
+    /// Who set it: the name their desktop sent (the operator in its Settings), else the name
+    /// of the API token it came with.
     pub reviewer: Option<String>,
     pub version: i64,
     pub updated_at: Option<String>,
 }
 
-/// `PUT /api/v1/videos/{id}/review`: `version` is the one the reviewer saw.
+/// `PUT /api/v1/videos/{id}/review`: `version` is the one the reviewer saw. `note` belongs to
+/// this decision alone: a decision sent without one has none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct ReviewUpdate {
@@ -77,6 +79,12 @@ pub struct ReviewUpdate {
     #[serde(default)]
     pub note: String,
     pub version: i64,
+    /// Who decided, as their desktop names its operator (1 to 64 characters). Without it the
+    /// review is attributed to the API token's name, which on an embedded server names the
+    /// desktop, not the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reviewer: Option<String>,
 }
 
 /// The 409 a stale `version` gets: the usual error and the review as it now stands.

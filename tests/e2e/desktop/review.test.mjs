@@ -1,7 +1,9 @@
 // The reviewer's screen against a real clipdesk-server: moving through videos with J/K, a
-// note and a rejection with R, and a race lost to another reviewer — shown with their
-// decision, then decided again. The desktop reaches the server through a proxy that can hold
-// its review requests, so "the other reviewer was first" happens every time, not by luck.
+// note and a rejection with R (then an approval, without that note), and a race lost to
+// another reviewer — shown with their decision, then decided again. Decisions are in the
+// operator's name from Settings ("Dana"), not the token's ("desk"). The desktop reaches the
+// server through a proxy that can hold its review requests, so "the other reviewer was first"
+// happens every time, not by luck.
 
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
@@ -97,6 +99,9 @@ before(async () => {
   await driver.findElement(By.css("[data-testid=settings-remote]")).click();
   await driver.findElement(By.css("[data-testid=settings-server-url]")).sendKeys(proxy.url);
   await driver.findElement(By.css("[data-testid=settings-server-token]")).sendKeys(deskToken);
+  const operator = await driver.findElement(By.css("[data-testid=settings-operator]"));
+  await operator.clear();
+  await operator.sendKeys("Dana");
   await driver.findElement(By.css("[data-testid=settings-save]")).click();
   await waitForText(driver, "[data-testid=settings-save-result]", /^Saved\.$/);
 
@@ -194,11 +199,11 @@ test("another reviewer's earlier decision wins and is shown beside ours", async 
 
   // Deciding again, having seen theirs, is saved.
   await press(driver(), "a");
-  await waitForText(driver(), "[data-testid=review-decision]", /^Approved by desk$/, 15_000);
+  await waitForText(driver(), "[data-testid=review-decision]", /^Approved by Dana$/, 15_000);
   assert.equal((await driver().findElements(By.css("[data-testid=review-conflict]"))).length, 0);
 });
 
-test("N writes a note that R saves with the rejection", async () => {
+test("N writes a note that R saves with the rejection; A then approves without it", async () => {
   const [, second = ""] = videos;
   await press(driver(), "j");
   await waitForAttribute(driver(), row(second), "aria-selected", "true");
@@ -207,10 +212,19 @@ test("N writes a note that R saves with the rejection", async () => {
   await note.sendKeys("too dark to use");
   await note.sendKeys("\uE00C"); // Escape: back to the keys, the note kept
   await press(driver(), "r");
-  await waitForText(driver(), "[data-testid=review-decision]", /^Rejected by desk$/, 15_000);
+  await waitForText(driver(), "[data-testid=review-decision]", /^Rejected by Dana$/, 15_000);
   await waitForText(driver(), ".viewer .note", /too dark to use/);
-  const saved = await (await fetch(`${server.url}/api/v1/videos/${second}`, { headers: { authorization: `Bearer ${anaToken}` } })).json();
-  assert.equal(saved.review.decision, "rejected");
-  assert.equal(saved.review.note, "too dark to use");
-  assert.equal(saved.review.reviewer, "desk");
+  const review = async () =>
+    (await (await fetch(`${server.url}/api/v1/videos/${second}`, { headers: { authorization: `Bearer ${anaToken}` } })).json()).review;
+  const saved = await review();
+  assert.equal(saved.decision, "rejected");
+  assert.equal(saved.note, "too dark to use");
+  assert.equal(saved.reviewer, "Dana");
+
+  await press(driver(), "a");
+  await waitForText(driver(), "[data-testid=review-decision]", /^Approved by Dana$/, 15_000);
+  assert.equal((await driver().findElements(By.css(".viewer .note"))).length, 0, "the rejection's note is not shown");
+  const approved = await review();
+  assert.equal(approved.decision, "approved");
+  assert.equal(approved.note, "", "the rejection's note stays with the rejection");
 });

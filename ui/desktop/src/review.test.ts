@@ -1,6 +1,18 @@
 import { describe, expect, it } from "vitest";
 import type { ReviewItem } from "../../bindings/core";
-import { ageText, conflictText, decisionText, durationText, keepSelected, reviewActionForKey, shownDecision, step } from "./review";
+import {
+  ageText,
+  conflictText,
+  decisionText,
+  durationText,
+  keepSelected,
+  noteDraft,
+  noteFor,
+  reviewActionForKey,
+  shownDecision,
+  shownNote,
+  step,
+} from "./review";
 
 function item(id: string, extra: Partial<ReviewItem> = {}): ReviewItem {
   return {
@@ -82,5 +94,31 @@ describe("moving through the list", () => {
     expect(keepSelected(fresh, rows, decided).map((r) => r.video_id)).toEqual(["a", "b", "c"]);
     expect(keepSelected(fresh, rows, null)).toBe(fresh);
     expect(keepSelected(rows, rows, decided)).toBe(rows);
+  });
+});
+
+describe("the note goes with the decision it was written for", () => {
+  const rejected = item("v", { review: "rejected", review_note: "too dark", reviewer: "Maria" });
+
+  it("shows this desktop's unsent note before the server's, even an empty one", () => {
+    expect(shownNote(rejected)).toBe("too dark");
+    expect(shownNote({ ...rejected, pending: { decision: "approved", note: "" } })).toBe("");
+  });
+
+  it("does not carry a rejection's note onto an approval made without writing one", () => {
+    // The field is filled with the rejection's note, whether or not N opened it.
+    const draft = noteDraft(rejected);
+    expect(draft.text).toBe("too dark");
+    expect(noteFor(draft, false)).toBe("");
+    // Just after R with a note, the row is pending with it: A next sends no note either.
+    const justRejected = item("v", { pending: { decision: "rejected", note: "too dark" } });
+    expect(noteFor(noteDraft(justRejected), false)).toBe("");
+  });
+
+  it("sends what was written for the new decision, and N then Ctrl+Enter keeps an edit", () => {
+    expect(noteFor({ ...noteDraft(rejected), text: "fine after all" }, false)).toBe("fine after all");
+    expect(noteFor({ ...noteDraft(item("v")), text: " too dark " }, false)).toBe(" too dark ");
+    expect(noteFor(noteDraft(rejected), true)).toBe("too dark");
+    expect(noteFor({ ...noteDraft(rejected), text: "too dark, and blurry" }, true)).toBe("too dark, and blurry");
   });
 });

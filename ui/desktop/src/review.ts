@@ -41,6 +41,40 @@ export function shownDecision(item: ReviewItem): ReviewDecision {
   return item.pending?.decision ?? item.review;
 }
 
+/** The note shown with a row's decision: this desktop's unsent one first, else the server's. */
+export function shownNote(item: ReviewItem): string {
+  return item.pending ? item.pending.note : item.review_note;
+}
+
+/**
+ * The note field: what it holds, and the note of the shown decision it was filled with (so N
+ * edits that note rather than starting blank).
+ */
+export interface NoteDraft {
+  text: string;
+  filledWith: string;
+}
+
+export function noteDraft(item: ReviewItem | null): NoteDraft {
+  const note = item ? shownNote(item) : "";
+  return { text: note, filledWith: note };
+}
+
+/** Whether the reviewer wrote in the field since it was filled. */
+export function noteWritten(draft: NoteDraft): boolean {
+  return draft.text.trim() !== draft.filledWith.trim();
+}
+
+/**
+ * The note a decision is sent with. A note belongs to the decision it was written with: A or
+ * R is a new decision and takes only what was written for it, never the previous decision's
+ * note left in the field; saving the note (Ctrl+Enter) keeps the decision and takes the field.
+ */
+export function noteFor(draft: NoteDraft, keepsDecision: boolean): string {
+  if (keepsDecision || noteWritten(draft)) return draft.text;
+  return "";
+}
+
 const decisionWords: Record<ReviewDecision, string> = {
   pending: "Not reviewed yet",
   approved: "Approved",

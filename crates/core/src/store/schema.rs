@@ -154,4 +154,9 @@ CREATE INDEX outreach_sends ON outreach (claimed_by, sent_at) WHERE state = 'sen
 CREATE INDEX outreach_next_queued ON outreach (campaign_id, added_at, id) WHERE state = 'queued';
 CREATE INDEX outreach_next_snoozed ON outreach (campaign_id, snoozed_until, id) WHERE state = 'snoozed';
 "#,
+    r#"
+-- Who made a decision (the operator named in Settings then), sent with it: the server would
+-- otherwise name the API token, which on the embedded server is the desktop.
+ALTER TABLE review_outbox ADD COLUMN reviewer TEXT;
+"#,
 ];

@@ -22,6 +22,8 @@ use crate::state::AppState;
 
 const MAX_LIMIT: u32 = 200;
 const MAX_NOTE: usize = 2000;
+/// The longest reviewer name taken, as long as a desktop's operator name may be.
+const MAX_REVIEWER: usize = 64;
 
 const SELECT: &str = "SELECT v.rowid, v.id, v.link, v.campaign, v.handle, l.display_name,
         l.self_reported, v.filename, v.filetype, v.consent, v.size, v.rendition_size, v.state,
@@ -91,7 +93,9 @@ pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<VideoRow>> {
         .optional()
 }
 
-/// `PUT /api/v1/videos/{id}/review`: compare-and-set on `version`.
+/// `PUT /api/v1/videos/{id}/review`: compare-and-set on `version`. The review is recorded as
+/// the reviewer the desktop names (its operator), else as the API token's name; the event also
+/// keeps the token's name, the identity the server checked.
 pub async fn review(
     State(state): State<AppState>,
     operator: Operator,
@@ -104,6 +108,16 @@ pub async fn review(
             format!("at most {MAX_NOTE} characters"),
         ));
     }
+    let reviewer = match update.reviewer.as_deref().map(str::trim) {
+        None => operator.name.clone(),
+        Some(name) if name.is_empty() || name.chars().count() > MAX_REVIEWER => {
+            return Err(ApiError::invalid(
+                "reviewer",
+                format!("must be 1 to {MAX_REVIEWER} characters"),
+            ));
+        }
+        Some(name) => name.to_owned(),
+    };
     let outcome = state
         .feed
         .transact(move |tx| {
@@ -117,7 +131,7 @@ pub async fn review(
             tx.execute(
                 "UPDATE reviews SET decision = ?2, note = ?3, reviewer = ?4, version = ?5, updated_at = ?6
                  WHERE video_id = ?1",
-                params![id, update.decision.as_str(), update.note, operator.name, version, now],
+                params![id, update.decision.as_str(), update.note, reviewer, version, now],
             )?;
             let (campaign, handle, link): (String, String, String) = tx.query_row(
                 "SELECT campaign, handle, link FROM videos WHERE id = ?1",
@@ -134,7 +148,8 @@ pub async fn review(
                     detail: Some(serde_json::json!({
                         "decision": update.decision,
                         "note": update.note,
-                        "reviewer": operator.name,
+                        "reviewer": reviewer,
+                        "token": operator.name,
                         "version": version,
                     })),
                     ..NewEvent::default()
@@ -143,7 +158,7 @@ pub async fn review(
             Ok(Ok(Review {
                 decision: update.decision,
                 note: update.note,
-                reviewer: Some(operator.name),
+                reviewer: Some(reviewer),
                 version,
                 updated_at: Some(clock::to_rfc3339(now)),
             }))

@@ -13,5 +13,6 @@ mod media;
 mod page;
 mod public;
 mod recorder;
+mod reviews;
 mod upload_safety;
 mod uploads;
