@@ -1,5 +1,5 @@
 // The operator's side of the server API, as the browser tests need it: an API token, campaigns,
-// links, revoking, and the event feed.
+// links, revoking, videos, and the event feed.
 
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
@@ -11,6 +11,7 @@ import { serverBin } from "./paths.mjs";
 /** @typedef {import("../../../ui/bindings/protocol.js").IssuedLink} IssuedLink */
 /** @typedef {import("../../../ui/bindings/protocol.js").EventsPage} EventsPage */
 /** @typedef {import("../../../ui/bindings/protocol.js").Event} FeedEvent */
+/** @typedef {import("../../../ui/bindings/protocol.js").Video} Video */
 
 const run = promisify(execFile);
 
@@ -103,6 +104,15 @@ export function operatorApi(baseUrl, token) {
     /** @param {string} linkToken */
     async revokeLink(linkToken) {
       return call("DELETE", `/api/v1/links/${encodeURIComponent(linkToken)}`);
+    },
+
+    /**
+     * One video as the desktop sees it: state, probe figures, review, signed media URLs.
+     * @param {string} videoId
+     * @returns {Promise<Video>}
+     */
+    async video(videoId) {
+      return call("GET", `/api/v1/videos/${encodeURIComponent(videoId)}`);
     },
 
     /**

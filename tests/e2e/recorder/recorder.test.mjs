@@ -170,6 +170,50 @@ test("a recipient records with the camera, agrees, sends, and the video reaches 
   await page.close();
 });
 
+test("a camera recording reaches the desktop with the length it was recorded for", { timeout: 90_000 }, async () => {
+  // Chrome's MediaRecorder writes a WebM with no duration in its header (so do Android
+  // phones): the length has to come from the media job, not from the upload.
+  const link = await mayasLink({ max_duration_s: 30 });
+  const page = await newPage();
+  // The recorded length: from the page's call to MediaRecorder.start() to the recorder's
+  // "stop" event. (Its "start" event can come a second late under load, while the file
+  // already holds that second.)
+  await page.addInitScript(() => {
+    const start = MediaRecorder.prototype.start;
+    MediaRecorder.prototype.start = function (/** @type {number | undefined} */ timeslice) {
+      const marks = /** @type {any} */ (window).recorderMarks = { start: performance.now(), stop: 0 };
+      this.addEventListener("stop", () => (marks.stop = performance.now()));
+      return start.call(this, timeslice);
+    };
+  });
+  await page.goto(link.url);
+  await screen(page, "start");
+  await page.click('[data-testid="start-camera"]');
+  await page.waitForSelector('[data-testid="record"]:not([disabled])');
+  await page.click('[data-testid="record"]');
+  await page.waitForSelector('[data-testid="stop"]');
+  await page.waitForTimeout(5000);
+  await page.click('[data-testid="stop"]');
+  await consentAndSend(page);
+  const marks = await page.evaluate(() => /** @type {{ start: number, stop: number }} */ (/** @type {any} */ (window).recorderMarks));
+  const recordedMs = Math.round(marks.stop - marks.start);
+  assert.ok(recordedMs >= 4500, `the recorder ran for the 5 s take: ${JSON.stringify(marks)}`);
+  await page.close();
+
+  const events = await api.waitForEvent((e) => e.link === link.token && (e.kind === "video_ready" || e.kind === "video_failed"), {
+    timeoutMs: 60_000,
+  });
+  const outcome = events.find((e) => e.link === link.token && (e.kind === "video_ready" || e.kind === "video_failed"));
+  assert.equal(outcome?.kind, "video_ready", `the media job made a rendition: ${JSON.stringify(outcome?.detail)}`);
+  const video = await api.video(/** @type {string} */ (outcome.video_id));
+  assert.equal(video.filetype, "video/webm", "Chromium recorded WebM, the case without a duration");
+  const reported = video.probe?.duration_ms ?? 0;
+  console.log(`recorded ${recordedMs} ms; the API reports ${reported} ms, the feed ${outcome.detail.duration_ms} ms`);
+  assert.ok(reported > 0, "the video has a length, not 0:00");
+  assert.ok(Math.abs(reported - recordedMs) <= 1000, `the API's ${reported} ms is within 1 s of the ${recordedMs} ms recorded`);
+  assert.equal(outcome.detail.duration_ms, reported, "desktops hear the same length from the feed");
+});
+
 test("recording stops by itself at the campaign's longest length", { timeout: 60_000 }, async () => {
   const link = await mayasLink({ max_duration_s: 2 });
   const { page } = await openPage(link.url);

@@ -239,24 +239,29 @@ async fn make_outputs(
     if !job.original.exists() {
         return Err("the original file is missing".into());
     }
-    let probe = probe::probe(tools, &job.original, limit).await?;
-    let poster = poster_path(videos_dir, &job.video_id);
-    let poster_tmp = poster.with_extension("jpg.tmp");
-    transcode::poster(tools, &job.original, &probe, &poster_tmp, limit).await?;
+    let original = probe::probe(tools, &job.original, limit).await?;
     let rendition = rendition_path(videos_dir, &job.video_id);
     let rendition_tmp = rendition.with_extension("mp4.tmp");
-    transcode::rendition(tools, &job.original, &probe, &rendition_tmp, limit).await?;
+    transcode::rendition(tools, &job.original, &original, &rendition_tmp, limit).await?;
     // ffmpeg decodes what it can of a cut-off file and exits 0; a rendition much shorter
     // than the original says the original is damaged.
     let made = probe::probe(tools, &rendition_tmp, limit).await?;
-    if probe.duration_ms > 0 && made.duration_ms + 500 < probe.duration_ms * 9 / 10 {
+    if original.duration_ms > 0 && made.duration_ms + 500 < original.duration_ms * 9 / 10 {
         let _ = tokio::fs::remove_file(&rendition_tmp).await;
-        let _ = tokio::fs::remove_file(&poster_tmp).await;
         return Err(format!(
             "the file is damaged or cut short: only {:.1} s of its {:.1} s could be decoded",
             made.duration_ms as f64 / 1000.0,
-            probe.duration_ms as f64 / 1000.0
+            original.duration_ms as f64 / 1000.0
         ));
+    }
+    let probe = original.lasting_as(&made);
+    // After the rendition, so a browser recording (no duration in its header) also gets a
+    // poster from a second in rather than its first frame.
+    let poster = poster_path(videos_dir, &job.video_id);
+    let poster_tmp = poster.with_extension("jpg.tmp");
+    if let Err(reason) = transcode::poster(tools, &job.original, &probe, &poster_tmp, limit).await {
+        let _ = tokio::fs::remove_file(&rendition_tmp).await;
+        return Err(reason);
     }
     let size = tokio::task::spawn_blocking(move || -> std::io::Result<u64> {
         // Durable and complete before anything names them as the video's.

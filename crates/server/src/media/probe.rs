@@ -20,6 +20,20 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// The original's figures with the length of its rendition, which is what a reviewer
+    /// plays: ffmpeg wrote it from the decoded frames. A Chrome/Android MediaRecorder WebM
+    /// has no duration in its header at all, and any header can be wrong; the original's
+    /// length stays only when the rendition has none.
+    pub fn lasting_as(self, rendition: &Probe) -> Probe {
+        Probe {
+            duration_ms: match rendition.duration_ms {
+                0 => self.duration_ms,
+                played => played,
+            },
+            ..self
+        }
+    }
+
     /// Width and height as seen upright.
     pub fn upright(&self) -> (u32, u32) {
         if self.rotation % 180 == 0 {
@@ -158,6 +172,45 @@ mod tests {
         let probe = parse(json).unwrap();
         assert_eq!(probe.rotation, 270);
         assert_eq!(probe.audio_codec, None);
+    }
+
+    /// What ffprobe says of a 3 s Chrome MediaRecorder take (`encoder: Chrome`): no duration
+    /// anywhere, and of the H.264/AAC rendition the media job made of it.
+    const MEDIARECORDER_WEBM: &[u8] = br#"{"streams":[
+        {"codec_type":"audio","codec_name":"opus","start_time":"0.000000","tags":{"language":"eng"}},
+        {"codec_type":"video","codec_name":"vp8","width":640,"height":480,"start_time":"0.005000",
+         "tags":{"language":"eng","alpha_mode":"1"}}],
+        "format":{"format_name":"matroska,webm","start_time":"0.000000","size":"175869",
+                  "tags":{"encoder":"Chrome"}}}"#;
+    const ITS_RENDITION: &[u8] = br#"{"streams":[
+        {"codec_type":"video","codec_name":"h264","width":640,"height":480,"duration":"3.000000"},
+        {"codec_type":"audio","codec_name":"aac","duration":"3.000000"}],
+        "format":{"format_name":"mov,mp4,m4a,3gp,3g2,mj2","duration":"3.000000"}}"#;
+
+    #[test]
+    fn a_browser_recording_without_a_duration_lasts_as_long_as_its_rendition() {
+        let original = parse(MEDIARECORDER_WEBM).unwrap();
+        assert_eq!(original.duration_ms, 0, "the header says nothing");
+        let rendition = parse(ITS_RENDITION).unwrap();
+        let video = original.clone().lasting_as(&rendition);
+        assert_eq!(video.duration_ms, 3000);
+        // Everything else still describes the original the recipient sent.
+        assert_eq!(video.video_codec, "vp8");
+        assert_eq!(video.audio_codec.as_deref(), Some("opus"));
+        assert_eq!(video.format_name, "matroska,webm");
+        assert_eq!(video.upright(), (640, 480));
+    }
+
+    #[test]
+    fn the_rendition_reviewers_play_decides_the_length_when_both_have_one() {
+        let phone = br#"{"streams":[{"codec_type":"video","codec_name":"h264","width":640,
+            "height":360}],"format":{"format_name":"mp4","duration":"6.400000"}}"#;
+        let original = parse(phone).unwrap();
+        let rendition = parse(ITS_RENDITION).unwrap();
+        assert_eq!(original.clone().lasting_as(&rendition).duration_ms, 3000);
+        // A rendition ffprobe could not time keeps the original's figure rather than 0.
+        let untimed = parse(MEDIARECORDER_WEBM).unwrap();
+        assert_eq!(original.lasting_as(&untimed).duration_ms, 6400);
     }
 
     #[test]
