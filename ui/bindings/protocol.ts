@@ -40,9 +40,18 @@ language: string | null,
 /**
  * Overrides of the recorder page's strings, by key.
  */
-strings: { [key in string]: string }, };
+strings: { [key in string]: string }, 
+/**
+ * Who the recipient gives their video to, named in the consent sentence; absent or
+ * blank, the server's `organisation` setting applies.
+ */
+organisation?: string, };
 
-export type Campaign = { slug: string, title: string, prompt: string, max_duration_s: number, expires_at: string | null, public_page: boolean, language: string | null, strings: { [key in string]: string }, created_at: string, updated_at: string, };
+export type Campaign = { slug: string, title: string, prompt: string, max_duration_s: number, expires_at: string | null, public_page: boolean, language: string | null, strings: { [key in string]: string }, 
+/**
+ * The campaign's own organisation (not the server's fallback).
+ */
+organisation: string | null, created_at: string, updated_at: string, };
 
 /**
  * One person a link is made for. The handle is checked with TikTok's rules by the server.
@@ -73,12 +82,21 @@ export type PublicLink = { token: string, handle: string, display_name: string |
 /**
  * True for links made on the campaign page from a handle the visitor typed.
  */
-self_reported: boolean, language: string | null, strings: { [key in string]: string }, };
+self_reported: boolean, language: string | null, strings: { [key in string]: string }, 
+/**
+ * Who the consent sentence names: the campaign's organisation, else the server's; `None`
+ * when neither is set, and the page then names no one rather than the campaign title.
+ */
+organisation: string | null, };
 
 /**
  * `GET /api/v1/public/campaigns/{slug}`: the campaign page before the visitor gave a handle.
  */
-export type PublicCampaign = { slug: string, title: string, prompt: string, max_duration_s: number, language: string | null, strings: { [key in string]: string }, };
+export type PublicCampaign = { slug: string, title: string, prompt: string, max_duration_s: number, language: string | null, strings: { [key in string]: string }, 
+/**
+ * As in [`PublicLink::organisation`].
+ */
+organisation: string | null, };
 
 /**
  * `POST /api/v1/public/campaigns/{slug}/links`: a visitor's self-reported handle.

@@ -240,6 +240,7 @@ fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
                 public_page: false,
                 language: None,
                 strings: Default::default(),
+                organisation: None,
             })
         },
     )?;

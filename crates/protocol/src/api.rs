@@ -27,6 +27,11 @@ pub struct CampaignUpsert {
     /// Overrides of the recorder page's strings, by key.
     #[serde(default)]
     pub strings: BTreeMap<String, String>,
+    /// Who the recipient gives their video to, named in the consent sentence; absent or
+    /// blank, the server's `organisation` setting applies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub organisation: Option<String>,
 }
 
 fn default_max_duration_s() -> u32 {
@@ -43,6 +48,8 @@ pub struct Campaign {
     pub public_page: bool,
     pub language: Option<String>,
     pub strings: BTreeMap<String, String>,
+    /// The campaign's own organisation (not the server's fallback).
+    pub organisation: Option<String>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -94,6 +101,9 @@ pub struct PublicLink {
     pub self_reported: bool,
     pub language: Option<String>,
     pub strings: BTreeMap<String, String>,
+    /// Who the consent sentence names: the campaign's organisation, else the server's; `None`
+    /// when neither is set, and the page then names no one rather than the campaign title.
+    pub organisation: Option<String>,
 }
 
 /// `GET /api/v1/public/campaigns/{slug}`: the campaign page before the visitor gave a handle.
@@ -105,6 +115,8 @@ pub struct PublicCampaign {
     pub max_duration_s: u32,
     pub language: Option<String>,
     pub strings: BTreeMap<String, String>,
+    /// As in [`PublicLink::organisation`].
+    pub organisation: Option<String>,
 }
 
 /// `POST /api/v1/public/campaigns/{slug}/links`: a visitor's self-reported handle.

@@ -17,6 +17,8 @@ const MAX_DURATION_S: u32 = 600;
 /// A campaign as an operator sent it, every field checked: only [`Definition::parse`] makes one.
 pub struct Definition {
     fields: CampaignUpsert,
+    /// `fields.organisation` trimmed; blank is none.
+    organisation: Option<String>,
     /// `fields.expires_at` as Unix milliseconds.
     expires_at: Option<i64>,
 }
@@ -64,6 +66,21 @@ impl Definition {
                 "keys are at most 64 and texts at most 1000 characters",
             ));
         }
+        let organisation = fields
+            .organisation
+            .as_deref()
+            .map(str::trim)
+            .filter(|name| !name.is_empty())
+            .map(str::to_owned);
+        if organisation
+            .as_ref()
+            .is_some_and(|name| name.chars().count() > 200)
+        {
+            return Err(ApiError::invalid(
+                "organisation",
+                "must be at most 200 characters",
+            ));
+        }
         let expires_at = fields
             .expires_at
             .as_deref()
@@ -73,7 +90,11 @@ impl Definition {
                 })
             })
             .transpose()?;
-        Ok(Self { fields, expires_at })
+        Ok(Self {
+            fields,
+            organisation,
+            expires_at,
+        })
     }
 }
 
@@ -91,13 +112,14 @@ pub fn upsert(
     let created = load(&tx, slug)?.is_none();
     tx.execute(
         "INSERT INTO campaigns (slug, title, prompt, max_duration_s, expires_at, public_page,
-                                language, strings, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+                                language, strings, created_at, updated_at, organisation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
          ON CONFLICT (slug) DO UPDATE SET
             title = excluded.title, prompt = excluded.prompt,
             max_duration_s = excluded.max_duration_s, expires_at = excluded.expires_at,
             public_page = excluded.public_page, language = excluded.language,
-            strings = excluded.strings, updated_at = excluded.updated_at",
+            strings = excluded.strings, updated_at = excluded.updated_at,
+            organisation = excluded.organisation",
         params![
             slug.as_str(),
             fields.title.trim(),
@@ -107,7 +129,8 @@ pub fn upsert(
             fields.public_page,
             fields.language,
             strings,
-            clock::now_ms()
+            clock::now_ms(),
+            definition.organisation,
         ],
     )?;
     let campaign = load(&tx, slug)?
@@ -119,7 +142,7 @@ pub fn upsert(
 fn load(conn: &Connection, slug: &Slug) -> rusqlite::Result<Option<Campaign>> {
     conn.query_row(
         "SELECT slug, title, prompt, max_duration_s, expires_at, public_page, language, strings,
-                created_at, updated_at
+                created_at, updated_at, organisation
          FROM campaigns WHERE slug = ?1",
         [slug.as_str()],
         |row| {
@@ -133,6 +156,7 @@ fn load(conn: &Connection, slug: &Slug) -> rusqlite::Result<Option<Campaign>> {
                 public_page: row.get(5)?,
                 language: row.get(6)?,
                 strings: parse_strings(&strings),
+                organisation: row.get(10)?,
                 created_at: clock::to_rfc3339(row.get(8)?),
                 updated_at: clock::to_rfc3339(row.get(9)?),
             })
@@ -141,11 +165,36 @@ fn load(conn: &Connection, slug: &Slug) -> rusqlite::Result<Option<Campaign>> {
     .optional()
 }
 
-/// A campaign whose public page is on and that has not expired.
+/// Who a consent sentence names: the campaign's `own` organisation, else the server's
+/// (`fallback`); `None` when neither is set, and never the campaign's title.
+pub fn organisation_named(own: Option<String>, fallback: Option<&str>) -> Option<String> {
+    own.or_else(|| fallback.map(str::to_owned))
+}
+
+/// [`organisation_named`] for the campaign `slug`.
+pub fn organisation(
+    conn: &Connection,
+    slug: &str,
+    fallback: Option<&str>,
+) -> rusqlite::Result<Option<String>> {
+    let own: Option<String> = conn
+        .query_row(
+            "SELECT organisation FROM campaigns WHERE slug = ?1",
+            [slug],
+            |row| row.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok(organisation_named(own, fallback))
+}
+
+/// A campaign whose public page is on and that has not expired, with its own organisation
+/// only (the caller applies the server's with [`organisation_named`]).
 pub fn public_campaign(conn: &Connection, slug: &str) -> Result<PublicCampaign, ApiError> {
     let found = conn
         .query_row(
-            "SELECT slug, title, prompt, max_duration_s, language, strings, expires_at
+            "SELECT slug, title, prompt, max_duration_s, language, strings, expires_at,
+                    organisation
              FROM campaigns WHERE slug = ?1 AND public_page = 1",
             [slug],
             |row| {
@@ -158,6 +207,7 @@ pub fn public_campaign(conn: &Connection, slug: &str) -> Result<PublicCampaign, 
                         max_duration_s: row.get(3)?,
                         language: row.get(4)?,
                         strings: parse_strings(&strings),
+                        organisation: row.get(7)?,
                     },
                     row.get::<_, Option<i64>>(6)?,
                 ))

@@ -76,6 +76,10 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Self-reported links one client IP may make on campaign pages per hour; 0 = no limit.
     pub self_reported_links_per_hour: u32,
+    /// Who recipients give their videos to, named in the consent sentence of campaigns that
+    /// name no organisation of their own. Blank is the same as unset.
+    #[serde(deserialize_with = "trimmed_name")]
+    pub organisation: Option<String>,
 }
 
 impl Config {
@@ -104,6 +108,7 @@ impl Config {
             max_connections_per_ip: None,
             shutdown_grace: Duration::from_secs(10),
             self_reported_links_per_hour: 10,
+            organisation: None,
         }
     }
 
@@ -221,6 +226,9 @@ pub struct Flags {
     /// Self-reported links per client IP an hour on campaign pages, 0 = no limit [default: 10]
     #[arg(long, env = "CLIPDESK_SELF_REPORTED_LINKS_PER_HOUR")]
     pub self_reported_links_per_hour: Option<u32>,
+    /// Organisation the consent sentence names when a campaign names none, e.g. "Crumb & Co."
+    #[arg(long, env = "CLIPDESK_ORGANISATION")]
+    pub organisation: Option<String>,
 }
 
 impl Flags {
@@ -233,6 +241,12 @@ impl Flags {
         given.retain(|_, value| !matches!(value, Value::Empty(..)));
         Ok(given)
     }
+}
+
+fn trimmed_name<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let name = String::deserialize(d)?;
+    let name = name.trim();
+    Ok((!name.is_empty()).then(|| name.to_owned()))
 }
 
 fn secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
@@ -314,9 +328,11 @@ mod tests {
             max_connections_per_ip: Some(1),
             shutdown_grace_secs: Some(1),
             self_reported_links_per_hour: Some(1),
+            organisation: Some("o".into()),
         };
         let config = Config::load(None, &flags).unwrap();
         assert_eq!(config.max_connections, Some(1));
+        assert_eq!(config.organisation.as_deref(), Some("o"));
         assert_eq!(config.shutdown_grace, Duration::from_secs(1));
     }
 
@@ -327,6 +343,22 @@ mod tests {
         assert_eq!(config.media_workers, 1);
         assert_eq!(config.sweep_interval, Duration::from_secs(1));
         assert_eq!(config.max_connections, Some(1));
+    }
+
+    #[test]
+    fn the_organisation_is_kept_trimmed_and_a_blank_one_is_none() {
+        let toml = file("organisation = \"  Crumb & Co.  \"\n");
+        let config = Config::load(Some(toml.path()), &Flags::default()).unwrap();
+        assert_eq!(config.organisation.as_deref(), Some("Crumb & Co."));
+        let blank = Flags {
+            organisation: Some(" ".into()),
+            ..Flags::default()
+        };
+        let config = Config::load(Some(toml.path()), &blank).unwrap();
+        assert_eq!(
+            config.organisation, None,
+            "a blank flag clears the file's name"
+        );
     }
 
     #[test]

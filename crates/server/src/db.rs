@@ -149,6 +149,10 @@ DROP TABLE links;
 ALTER TABLE links_new RENAME TO links;
 CREATE UNIQUE INDEX links_invited ON links (campaign, handle) WHERE self_reported = 0;
 "#,
+    // Who a campaign's consent sentence names; NULL falls back to the server's setting.
+    r#"
+ALTER TABLE campaigns ADD COLUMN organisation TEXT;
+"#,
 ];
 
 type Job = Box<dyn FnOnce(&Mutex<Connection>) + Send>;

@@ -119,6 +119,17 @@ async function consentAndSend(page) {
 }
 
 /**
+ * The consent kept with the one video `token` delivered, as the desktop reads it.
+ * @param {string} token
+ */
+async function storedConsent(token) {
+  const events = await api.waitForEvent((e) => e.link === token && e.kind === "video_received", { timeoutMs: 30_000 });
+  const received = events.find((e) => e.link === token && e.kind === "video_received");
+  const video = await api.video(/** @type {string} */ (received?.video_id));
+  return video.consent;
+}
+
+/**
  * Requested URLs that left the server's origin (data: URLs stay in the page).
  * @param {string[]} urls
  */
@@ -138,7 +149,7 @@ async function linkEventsUntil(token, kind) {
 }
 
 test("a recipient records with the camera, agrees, sends, and the video reaches the feed", { timeout: 90_000 }, async () => {
-  const link = await mayasLink({ max_duration_s: 30 });
+  const link = await mayasLink({ max_duration_s: 30, organisation: "Crumb & Co. Bakery" });
   const { page, requests, errors } = await openPage(link.url);
 
   await screen(page, "start");
@@ -159,8 +170,9 @@ test("a recipient records with the camera, agrees, sends, and the video reaches 
 
   await screen(page, "review");
   const consentText = await page.innerText('[data-testid="consent-text"]');
-  assert.match(consentText, /Summer launch/, "the consent names the campaign");
+  assert.equal(consentText, "I agree that Crumb & Co. Bakery may keep this video and use it in its content.");
   await consentAndSend(page);
+  assert.equal(await storedConsent(link.token), consentText, "the video keeps exactly the words shown next to the box");
 
   const kinds = await linkEventsUntil(link.token, "video_received");
   assert.ok(kinds.indexOf("link_opened") >= 0, `the open is in the feed: ${kinds}`);
@@ -239,6 +251,31 @@ test("a recipient sends a video from the camera roll instead", { timeout: 60_000
   assert.ok(kinds.includes("link_opened"), `the open is in the feed: ${kinds}`);
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+test("consent names who receives the video, never the landing title, and is kept as shown", { timeout: 60_000 }, async () => {
+  const title = "Show us your summer bake!";
+  const named = await mayasLink({ title, organisation: "Crumb & Co. Bakery" });
+  const unnamed = await mayasLink({ title });
+  /** @type {string[]} */
+  const shown = [];
+  for (const link of [named, unnamed]) {
+    const { page, errors } = await openPage(link.url);
+    await screen(page, "start");
+    assert.equal(await page.textContent('[data-testid="campaign-title"]'), title);
+    await page.setInputFiles('[data-testid="file-input"]', WEBM_FIXTURE);
+    await screen(page, "review");
+    const visible = await page.innerText('[data-testid="consent-text"]');
+    assert.ok(!visible.includes(title), `the consent does not name the landing title: ${visible}`);
+    await consentAndSend(page);
+    assert.equal(await storedConsent(link.token), visible, "what is kept is exactly what was shown");
+    assert.deepEqual(errors, []);
+    shown.push(visible);
+    await page.close();
+  }
+  assert.match(shown[0] ?? "", /Crumb & Co\. Bakery may keep this video/, "the campaign's organisation is the party");
+  // No organisation on the campaign or the server: a neutral party, no invented name.
+  assert.match(shown[1] ?? "", /^I agree that the team that sent me this link may keep this video/);
 });
 
 test("a file that is not a video is refused with the server's reason", { timeout: 60_000 }, async () => {

@@ -5,6 +5,7 @@ import type { PublicLink } from "../../bindings/protocol";
 import { isTikTokInApp, outsideBrowserName } from "./browser";
 import { canRecord, closeCamera, openCamera, startRecording, type Recording } from "./camera";
 import { copyLink } from "./clipboard";
+import { consentText } from "./consent";
 import { button, h, show } from "./dom";
 import { isDeadEnd, problemText, serverMessageIsSpecific, type Problem } from "./errors";
 import { recipientName } from "./greeting";
@@ -21,7 +22,7 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
   const inApp = isTikTokInApp(userAgent);
   const browserName = outsideBrowserName(userAgent, navigator.maxTouchPoints);
   // Exactly these words go with the upload, so what the user ticked is what the server keeps.
-  const consentText = fill(strings.consent, { campaign: link.campaign_title });
+  const consent = consentText(link.organisation, strings);
 
   let stream: MediaStream | null = null;
   let recording: Recording | null = null;
@@ -206,22 +207,22 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
     previewUrl = URL.createObjectURL(file);
     const refused = problem?.code === "not_a_video";
     const playback = h("video", { controls: true, playsinline: true, preload: "metadata", class: "viewer", "data-testid": "playback", src: previewUrl });
-    const consent = h("input", { type: "checkbox", "data-testid": "consent" });
+    const agreed = h("input", { type: "checkbox", "data-testid": "consent" });
     const hint = h("p", { class: "muted", "data-testid": "consent-needed" }, strings.consentNeeded);
     const send = button(strings.upload, "upload", () => {
-      if (consent.checked) upload(file, source);
+      if (agreed.checked) upload(file, source);
     });
     send.disabled = true;
-    consent.addEventListener("change", () => {
-      send.disabled = !consent.checked;
-      hint.hidden = consent.checked;
+    agreed.addEventListener("change", () => {
+      send.disabled = !agreed.checked;
+      hint.hidden = agreed.checked;
     });
     screen(
       "review",
       h("h1", {}, strings.reviewTitle),
       h("div", { class: "stage" }, playback),
       problem ? problemNote(problem) : null,
-      refused ? null : h("label", { class: "consent" }, consent, h("span", { "data-testid": "consent-text" }, consentText)),
+      refused ? null : h("label", { class: "consent" }, agreed, h("span", { "data-testid": "consent-text" }, consent)),
       refused ? null : hint,
       refused ? null : send,
       source === "camera" ? button(strings.retake, "retake", camera, "secondary") : fileChooser(strings.chooseAnother),
@@ -244,7 +245,7 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
     window.addEventListener("beforeunload", guard);
     const release = () => window.removeEventListener("beforeunload", guard);
 
-    startUpload(file, { token: link.token, consent: consentText }, {
+    startUpload(file, { token: link.token, consent }, {
       onProgress(sent, total) {
         rate.sample(sent, Date.now());
         const done = percent(sent, total);

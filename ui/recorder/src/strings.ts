@@ -16,7 +16,11 @@ const en = {
   reviewTitle: "How does it look?",
   retake: "Record again",
   chooseAnother: "Choose another video",
-  consent: "I agree that {campaign} may keep this video and use it in its content.",
+  // {organisation} is who receives the video (the campaign's or the server's organisation),
+  // never the campaign's title; with no organisation set, consentUnnamedParty stands in, so
+  // the page names no one it was not told to.
+  consent: "I agree that {organisation} may keep this video and use it in its content.",
+  consentUnnamedParty: "the team that sent me this link",
   consentNeeded: "Please tick the box above to send your video.",
   upload: "Send video",
   uploadingTitle: "Sending your video…",
@@ -84,7 +88,8 @@ const es: Strings = {
   reviewTitle: "¿Qué tal quedó?",
   retake: "Grabar de nuevo",
   chooseAnother: "Elegir otro video",
-  consent: "Acepto que {campaign} guarde este video y lo use en su contenido.",
+  consent: "Acepto que {organisation} guarde este video y lo use en su contenido.",
+  consentUnnamedParty: "el equipo que me envió este enlace",
   consentNeeded: "Marca la casilla de arriba para enviar tu video.",
   upload: "Enviar video",
   uploadingTitle: "Enviando tu video…",

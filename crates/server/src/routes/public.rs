@@ -25,12 +25,13 @@ pub async fn link(
     let token = LinkToken::parse(&token)
         .ok_or_else(|| ApiError::NotFound("this link does not exist".into()))?;
     let per_link = state.config.uploads_per_link;
+    let fallback = state.config.organisation.clone();
     let link = state
         .feed
         .transact(move |tx| {
             let link = links::usable(tx, token.as_str())?;
             mark_opened(tx, &link)?;
-            public_view(tx, link, per_link)
+            public_view(tx, link, per_link, fallback.as_deref())
         })
         .await?;
     Ok(ApiJson(link))
@@ -56,9 +57,16 @@ fn mark_opened(tx: &mut Tx<'_>, link: &LinkRecord) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn public_view(conn: &Connection, link: LinkRecord, per_link: u32) -> Result<PublicLink, ApiError> {
+fn public_view(
+    conn: &Connection,
+    link: LinkRecord,
+    per_link: u32,
+    fallback_organisation: Option<&str>,
+) -> Result<PublicLink, ApiError> {
     let uploads_left = links::uploads_left(conn, &link.token, per_link)?;
+    let organisation = campaigns::organisation(conn, &link.campaign, fallback_organisation)?;
     Ok(PublicLink {
+        organisation,
         uploads_left,
         strings: parse_strings(&link.strings),
         token: link.token,
@@ -79,10 +87,14 @@ pub async fn campaign(
 ) -> Result<ApiJson<PublicCampaign>, ApiError> {
     let slug = Slug::parse(&slug)
         .map_err(|_| ApiError::NotFound("this campaign has no public page".into()))?;
-    let campaign = state
+    let mut campaign = state
         .db()
         .call(move |conn| campaigns::public_campaign(conn, slug.as_str()))
         .await?;
+    campaign.organisation = campaigns::organisation_named(
+        campaign.organisation.take(),
+        state.config.organisation.as_deref(),
+    );
     Ok(ApiJson(campaign))
 }
 
@@ -102,6 +114,7 @@ pub async fn self_reported_link(
     let per_link = state.config.uploads_per_link;
     let per_hour = state.config.self_reported_links_per_hour;
     let limiter = state.limiter.clone();
+    let fallback = state.config.organisation.clone();
     let link = state
         .feed
         .transact(move |tx| {
@@ -112,7 +125,7 @@ pub async fn self_reported_link(
             let link = links::usable(tx, token.as_str())?;
             // The visitor is on the page with a running script: that is the open.
             mark_opened(tx, &link)?;
-            public_view(tx, link, per_link)
+            public_view(tx, link, per_link, fallback.as_deref())
         })
         .await?;
     Ok((StatusCode::CREATED, ApiJson(link)))

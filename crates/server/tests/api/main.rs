@@ -5,6 +5,7 @@
 
 mod cli;
 mod connections;
+mod consent;
 mod events;
 mod health;
 mod helpers;
