@@ -179,9 +179,22 @@ field: ContactField | null,
 /**
  * Why a row was skipped or rejected, or which fields an update changed.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * Something the import left out of a row it kept, and why.
+ */
+warning: string | null, 
+/**
+ * A rejected row's values as written in the file, one per column, so it can be
+ * exported to be fixed; empty for every other outcome.
+ */
+values: Array<string>, };
 
-export type ImportReport = { imported: number, updated: number, skipped: number, rejected: number, 
+export type ImportReport = { 
+/**
+ * The file's header row as written, for the export of the rejected rows.
+ */
+headers: Array<string>, imported: number, updated: number, skipped: number, rejected: number, 
 /**
  * Every row and blank line of the file, in file order.
  */

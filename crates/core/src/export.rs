@@ -40,6 +40,16 @@ pub fn neutralise_formula(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A cell as it was before [`neutralise_formula`]: a file the app exported and a person
+/// fixed comes back with `'@maya` or `'=1`, which is read as `@maya` or `=1`. Any other cell
+/// is unchanged (a `'` before anything that does not start a formula is the person's own).
+pub fn restore_neutralised(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => cell,
+    }
+}
+
 /// The one way the app writes CSV (RFC 4180, UTF-8): the csv crate's writer, with every
 /// cell passed through [`neutralise_formula`] first, so the crate's quoting still applies to
 /// what is written. Names, notes and reviews come from TikTok users and reviewers, and an
@@ -116,10 +126,20 @@ pub fn outcomes(conn: &Connection, campaign: i64, out: impl Write) -> CoreResult
     Ok(count)
 }
 
-/// Writes the export to `path` whole or not at all: into a temporary file beside it, synced,
-/// then renamed over it. Returns the number of rows.
+/// Writes the export to `path` whole or not at all (see [`write_file`]). Returns the number
+/// of rows.
 pub fn to_file(conn: &Connection, campaign: i64, path: &Path) -> CoreResult<usize> {
     crate::campaigns::get(conn, campaign)?;
+    write_file(path, |out| outcomes(conn, campaign, out))
+}
+
+/// Writes a file whole or not at all: `write` fills a temporary file beside `path`, which is
+/// synced, then renamed over it; on any failure the temporary file is removed. `path` must
+/// be a full path into an existing folder. Returns what `write` returned.
+pub fn write_file<T>(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> CoreResult<T>,
+) -> CoreResult<T> {
     let name = path
         .file_name()
         .filter(|_| path.is_absolute())
@@ -136,18 +156,18 @@ pub fn to_file(conn: &Connection, campaign: i64, path: &Path) -> CoreResult<usiz
         name.to_string_lossy(),
         std::process::id()
     ));
-    let written = (|| -> CoreResult<usize> {
+    let written = (|| -> CoreResult<T> {
         let file = std::fs::File::create(&temp)
             .map_err(|e| CoreError::invalid("path", format!("cannot write there: {e}")))?;
         let mut out = std::io::BufWriter::new(file);
-        let count = outcomes(conn, campaign, &mut out)?;
+        let value = write(&mut out)?;
         let file = out
             .into_inner()
             .map_err(|e| anyhow::Error::from(e.into_error()))?;
         file.sync_all().map_err(anyhow::Error::from)?;
         std::fs::rename(&temp, path)
             .map_err(|e| CoreError::invalid("path", format!("cannot replace the file: {e}")))?;
-        Ok(count)
+        Ok(value)
     })();
     if written.is_err() {
         let _ = std::fs::remove_file(&temp);
@@ -246,6 +266,29 @@ mod tests {
         ] {
             assert_eq!(neutralise_formula(cell), cell, "{cell:?} is left as it is");
         }
+    }
+
+    #[test]
+    fn a_neutralised_cell_reads_back_as_it_was() {
+        for cell in [
+            "=1+1",
+            "@maya",
+            "-5",
+            "+1",
+            "\u{FF20}x",
+            "maya",
+            "",
+            "'",
+            "'maya",
+            "1'",
+        ] {
+            assert_eq!(
+                restore_neutralised(&neutralise_formula(cell)),
+                cell,
+                "{cell:?}"
+            );
+        }
+        assert_eq!(restore_neutralised("'maya"), "'maya", "not one of ours");
     }
 
     #[test]

@@ -3,7 +3,9 @@
 // Test helpers panic on failure by design.
 #![allow(clippy::unwrap_used)]
 
-use clipdesk_core::import::{ContactField, ImportOutcome, ImportReport, import, preview};
+use clipdesk_core::import::{
+    ContactField, ImportOutcome, ImportReport, import, preview, rejected_to_file,
+};
 use clipdesk_core::{contacts, store};
 use rusqlite::Connection;
 
@@ -252,6 +254,202 @@ fn a_database_failure_halfway_leaves_the_contacts_as_they_were() {
         changed.display_name.as_deref(),
         Some("Before"),
         "the update was rolled back too"
+    );
+}
+
+/// The rejected rows as a person opens them: header, then one record per row.
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_path(path).unwrap();
+    let headers = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    let rows = reader
+        .records()
+        .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+        .collect();
+    (headers, rows)
+}
+
+/// Writes `rows` under `headers` as a person saving the fixed file would.
+fn write_csv(headers: &[String], rows: &[Vec<String>]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(headers).unwrap();
+    for row in rows {
+        writer.write_record(row).unwrap();
+    }
+    writer.into_inner().unwrap()
+}
+
+#[test]
+fn rejected_rows_export_with_line_and_reason_and_import_again_once_fixed() {
+    use ImportOutcome::{Imported, Rejected, Updated};
+    let (dir, mut conn) = database();
+    let report = run(&mut conn, MESSY);
+    let path = dir.path().join("rejected.csv");
+    assert_eq!(rejected_to_file(&report, &path).unwrap(), 7);
+
+    let (headers, rows) = read_csv(&path);
+    assert_eq!(
+        headers,
+        ["line", "reason", "Username", "ID", "Name", "Tags"],
+        "the file's own headers, without its BOM, after the line and the reason"
+    );
+    let lines: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(lines, ["3", "5", "6", "7", "8", "9", "14"]);
+    for (row, outcome) in rows
+        .iter()
+        .zip(report.rows.iter().filter(|r| r.outcome == Rejected))
+    {
+        assert_eq!(Some(row[1].as_str()), outcome.reason.as_deref());
+    }
+    assert_eq!(rows[0][2..], ["MAYA.BAKES", "", "Maya dup upper", "food"]);
+    assert_eq!(
+        rows[5][2..],
+        ["'@valid_one", "notanumber", "Bad id", ""],
+        "a handle's @ would start a formula in a spreadsheet: it stays neutralised"
+    );
+    for cell in rows.iter().flatten() {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@']),
+            "no cell may run as a formula: {cell:?}"
+        );
+    }
+    let no_temp: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".part"))
+        .collect();
+    assert!(no_temp.is_empty(), "{no_temp:?}");
+
+    // The person fixes the user id of line 9 and imports the file as it is otherwise.
+    let mut fixed = rows.clone();
+    fixed[5][3] = "7300000000000000009".into();
+    let again = run(&mut conn, &write_csv(&headers, &fixed));
+    let outcomes: Vec<(u64, &str, ImportOutcome)> = again
+        .rows
+        .iter()
+        .map(|r| (r.line, r.handle.as_str(), r.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            // Once its first row is stored, a duplicate within the file is an update of it.
+            (2, "MAYA.BAKES", Updated),
+            (3, "@this_handle_is_way_too_long_for_tiktok", Rejected),
+            (4, "bad handle!", Rejected),
+            (5, "ends.with.dot.", Rejected),
+            (6, "a", Rejected),
+            (7, "@valid_one", Imported),
+            (8, "@valid_two", Updated),
+        ],
+        "the neutralised '@valid_one reads as @valid_one; the line and reason columns are ignored"
+    );
+    let one = contacts::find_by_handle(&conn, "valid_one")
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.user_id.as_deref(), Some("7300000000000000009"));
+    assert_eq!(one.display_name.as_deref(), Some("Bad id"));
+
+    // What is still rejected exports again under the same columns, with its new line.
+    rejected_to_file(&again, &path).unwrap();
+    let (headers, rows) = read_csv(&path);
+    assert_eq!(
+        headers,
+        ["line", "reason", "Username", "ID", "Name", "Tags"]
+    );
+    let lines: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(lines, ["3", "4", "5", "6"]);
+    assert_eq!(rows[0][2], "'@this_handle_is_way_too_long_for_tiktok");
+}
+
+#[test]
+fn a_formula_in_a_rejected_row_stays_text_through_export_and_reimport() {
+    let (dir, mut conn) = database();
+    let csv = "handle,name,tags\n\
+               bad handle!,\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",-3\n\
+               short,+1,\n\
+               x,,\n";
+    let report = run(&mut conn, csv.as_bytes());
+    assert_eq!((report.imported, report.rejected), (1, 2), "{report:#?}");
+    let path = dir.path().join("rejected.csv");
+    assert_eq!(rejected_to_file(&report, &path).unwrap(), 2);
+    let (headers, rows) = read_csv(&path);
+    assert_eq!(headers, ["line", "reason", "handle", "name", "tags"]);
+    assert_eq!(
+        rows[0][2..],
+        ["bad handle!", "'=HYPERLINK(\"http://x\",\"y\")", "'-3"]
+    );
+
+    let mut fixed = rows.clone();
+    fixed[0][2] = "bad_handle".into();
+    let again = run(&mut conn, &write_csv(&headers, &fixed));
+    assert_eq!((again.imported, again.rejected), (1, 1), "{again:#?}");
+    let stored = contacts::find_by_handle(&conn, "bad_handle")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stored.display_name.as_deref(),
+        Some("=HYPERLINK(\"http://x\",\"y\")"),
+        "stored as the first file had it; every export neutralises it again"
+    );
+    assert_eq!(stored.tags, ["-3"]);
+
+    rejected_to_file(&again, &path).unwrap();
+    let (_, rows) = read_csv(&path);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][2], "x");
+}
+
+#[test]
+fn a_user_id_excel_shortened_keeps_the_contact_without_it_and_says_why() {
+    use ImportOutcome::{Imported, Skipped};
+    let (_dir, mut conn) = database();
+    run(&mut conn, b"handle,user_id\njo,7263710000000000001\n");
+    let report = run(
+        &mut conn,
+        b"handle,user_id,name\nmaya,7.26371E+18,Maya\nzoe,\"7,26371E+18\",Zoe\njo,7.26371E+18,\n",
+    );
+    let rows: Vec<(u64, ImportOutcome, Option<&str>)> = report
+        .rows
+        .iter()
+        .map(|r| (r.line, r.outcome, r.warning.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                2,
+                Imported,
+                Some("user id 7.26371E+18 looks like a number Excel shortened; kept without it")
+            ),
+            (
+                3,
+                Imported,
+                Some("user id 7,26371E+18 looks like a number Excel shortened; kept without it")
+            ),
+            (
+                4,
+                Skipped,
+                Some("user id 7.26371E+18 looks like a number Excel shortened; kept without it")
+            ),
+        ]
+    );
+    let maya = contacts::find_by_handle(&conn, "maya").unwrap().unwrap();
+    assert_eq!(maya.user_id, None, "no id rather than a wrong one");
+    assert_eq!(maya.display_name.as_deref(), Some("Maya"));
+    let jo = contacts::find_by_handle(&conn, "jo").unwrap().unwrap();
+    assert_eq!(
+        jo.user_id.as_deref(),
+        Some("7263710000000000001"),
+        "a stored id is kept, not blanked"
+    );
+    assert_eq!(report.rejected, 0);
+    assert!(
+        report.rows.iter().all(|r| r.values.is_empty()),
+        "only rejected rows carry their values"
     );
 }
 

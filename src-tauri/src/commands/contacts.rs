@@ -1,4 +1,4 @@
-//! Contacts: the paged, searchable table and CSV import.
+//! Contacts: the paged, searchable table, CSV import and the export of its rejected rows.
 
 use std::path::Path;
 
@@ -14,8 +14,8 @@ use crate::Desktop;
 const PREVIEW_ROWS: usize = 10;
 /// The preview reads only the start of the file, cut at a line end.
 const PREVIEW_BYTES: usize = 256 * 1024;
-/// Above this many rows the report keeps only the rows that were not imported, so a large
-/// file's report stays small enough to cross the bridge.
+/// Above this many rows the report keeps only the rows that were not imported or carry a
+/// warning, so a large file's report stays small enough to cross the bridge.
 const FULL_REPORT_ROWS: usize = 1_000;
 
 #[tauri::command]
@@ -78,11 +78,27 @@ pub async fn import_contacts(
     .await?;
     if report.rows.len() > FULL_REPORT_ROWS {
         report.rows.retain(|row| {
-            matches!(
-                row.outcome,
-                ImportOutcome::Skipped | ImportOutcome::Rejected
-            )
+            row.warning.is_some()
+                || matches!(
+                    row.outcome,
+                    ImportOutcome::Skipped | ImportOutcome::Rejected
+                )
         });
     }
     Ok(report)
+}
+
+/// Writes the report's rejected rows as CSV to `path` (whole or not at all), to be fixed and
+/// imported again; returns the rows.
+#[tauri::command]
+pub async fn import_export_rejected(
+    report: ImportReport,
+    path: String,
+) -> Result<usize, UserError> {
+    let written = tokio::task::spawn_blocking(move || {
+        import::rejected_to_file(&report, Path::new(path.trim()))
+    })
+    .await
+    .map_err(|err| CoreError::from(anyhow::Error::from(err)));
+    shown(written.and_then(|rows| rows))
 }

@@ -1,12 +1,12 @@
 //! Columns: which contact field each column of a file's header row fills, matched loosely.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{CoreError, CoreResult};
 
 /// A contact field a CSV column can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ContactField {
     Handle,
@@ -83,11 +83,13 @@ pub(super) struct Mapping {
 }
 
 impl Mapping {
-    /// The row's value for `field`; empty when no column fills it or the row is short.
+    /// The row's value for `field`; empty when no column fills it or the row is short. A
+    /// value the app's own CSV export neutralised (`'@maya`) reads as it was (`@maya`), so a
+    /// file of rejected rows imports again once fixed.
     pub(super) fn get<'r>(&self, record: &'r csv::StringRecord, field: ContactField) -> &'r str {
         self.columns[field as usize]
             .and_then(|index| record.get(index))
-            .unwrap_or("")
+            .map_or("", crate::export::restore_neutralised)
     }
 }
 

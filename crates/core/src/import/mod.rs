@@ -1,20 +1,25 @@
 //! CSV import of contacts: headers matched loosely, every row reported by the line a person
-//! would count in the file, the whole file applied in one transaction or not at all.
+//! would count in the file. The good rows are applied in one transaction and the others
+//! reported with their reason; a file that cannot be read, or a database failure, changes
+//! nothing.
 //!
 //! `read` turns bytes into rows with their lines, `columns` maps the header row to
-//! contact fields, `rules` says what each row means, and [`crate::contacts`] stores it.
+//! contact fields, `rules` says what each row means, and [`crate::contacts`] stores it;
+//! `rejected` writes the rejected rows back out as CSV to be fixed and imported again.
 
 mod columns;
 mod read;
+mod rejected;
 mod rules;
 
 use rusqlite::{Connection, TransactionBehavior};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use columns::Mapping;
 pub use columns::{ContactField, ImportColumn};
 use read::Rows;
+pub use rejected::{rejected_csv, rejected_to_file};
 use rules::{Change, FileRules};
 
 use crate::clock;
@@ -53,7 +58,7 @@ pub struct ImportProgress {
     pub bytes_total: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ImportOutcome {
     Imported,
@@ -63,7 +68,7 @@ pub enum ImportOutcome {
 }
 
 /// What became of one row (or blank line) of the file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RowOutcome {
     /// The line the row starts on, counting the header as line 1.
     pub line: u64,
@@ -74,6 +79,11 @@ pub struct RowOutcome {
     pub field: Option<ContactField>,
     /// Why a row was skipped or rejected, or which fields an update changed.
     pub reason: Option<String>,
+    /// Something the import left out of a row it kept, and why.
+    pub warning: Option<String>,
+    /// A rejected row's values as written in the file, one per column, so it can be
+    /// exported to be fixed; empty for every other outcome.
+    pub values: Vec<String>,
 }
 
 impl RowOutcome {
@@ -84,6 +94,8 @@ impl RowOutcome {
             outcome: ImportOutcome::Skipped,
             field: None,
             reason: Some(reason.to_owned()),
+            warning: None,
+            values: Vec::new(),
         }
     }
 
@@ -94,12 +106,16 @@ impl RowOutcome {
             outcome: ImportOutcome::Rejected,
             field: Some(field),
             reason: Some(reason),
+            warning: None,
+            values: Vec::new(),
         }
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ImportReport {
+    /// The file's header row as written, for the export of the rejected rows.
+    pub headers: Vec<String>,
     pub imported: u64,
     pub updated: u64,
     pub skipped: u64,
@@ -160,13 +176,16 @@ pub fn import(
     progress: &mut dyn FnMut(ImportProgress),
 ) -> CoreResult<ImportReport> {
     let mut file = read::open(bytes)?;
-    let (_, mapping) = header(&mut file)?;
+    let (columns, mapping) = header(&mut file)?;
     let bytes_total = bytes.len() as u64;
 
     // IMMEDIATE takes the write lock now, so a concurrent writer makes us wait (busy
     // timeout) at the start instead of failing halfway through.
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut report = ImportReport::default();
+    let mut report = ImportReport {
+        headers: columns.into_iter().map(|c| c.header).collect(),
+        ..ImportReport::default()
+    };
     {
         let mut rows = RowApplier::new(&tx, source);
         let mut next_progress = PROGRESS_EVERY;
@@ -174,7 +193,10 @@ pub fn import(
             for line in row.blank_before.clone() {
                 report.push(RowOutcome::skipped(line, "", "blank line"));
             }
-            let outcome = rows.apply(row.line, &mapping, file.values())?;
+            let mut outcome = rows.apply(row.line, &mapping, file.values())?;
+            if outcome.outcome == ImportOutcome::Rejected {
+                outcome.values = file.values().iter().map(str::to_owned).collect();
+            }
             report.push(outcome);
             if report.rows.len() as u64 >= next_progress {
                 next_progress += PROGRESS_EVERY;
@@ -236,8 +258,8 @@ impl<'c> RowApplier<'c> {
         mapping: &Mapping,
         record: &csv::StringRecord,
     ) -> CoreResult<RowOutcome> {
-        let input = match self.rules.check(line, mapping, record) {
-            Ok(input) => input,
+        let (input, warning) = match self.rules.check(line, mapping, record) {
+            Ok(checked) => checked,
             Err(outcome) => return Ok(outcome),
         };
         let by_handle = contacts::find_by_handle(self.conn, input.handle.as_str())?;
@@ -246,7 +268,8 @@ impl<'c> RowApplier<'c> {
             None => None,
         };
         let typed_handle = mapping.get(record, ContactField::Handle);
-        let (outcome, change) = rules::merge(line, typed_handle, &input, by_handle, by_user_id);
+        let (mut outcome, change) = rules::merge(line, typed_handle, &input, by_handle, by_user_id);
+        outcome.warning = warning;
         if outcome.outcome != ImportOutcome::Rejected {
             self.rules.remember(line, &input);
         }

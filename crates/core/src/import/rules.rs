@@ -27,22 +27,32 @@ pub(super) struct FileRules {
 }
 
 impl FileRules {
-    /// The row's fields after the contact rules, or the outcome of a row that goes no
-    /// further: all empty, a field that breaks a rule, or a handle or user id that an
-    /// earlier row of the file already took.
+    /// The row's fields after the contact rules, with a warning when a field was left out,
+    /// or the outcome of a row that goes no further: all empty, a field that breaks a rule,
+    /// or a handle or user id that an earlier row of the file already took.
     pub(super) fn check(
         &self,
         line: u64,
         mapping: &Mapping,
         record: &csv::StringRecord,
-    ) -> Result<ContactInput, RowOutcome> {
+    ) -> Result<(ContactInput, Option<String>), RowOutcome> {
         let typed_handle = mapping.get(record, ContactField::Handle);
         if record.iter().all(|value| value.trim().is_empty()) {
             return Err(RowOutcome::skipped(line, typed_handle, "empty row"));
         }
+        let mut user_id = mapping.get(record, ContactField::UserId);
+        let mut warning = None;
+        if shortened_by_a_spreadsheet(user_id) {
+            // The digits are gone: keep the contact, found by handle, without a wrong id.
+            warning = Some(format!(
+                "user id {} looks like a number Excel shortened; kept without it",
+                user_id.trim()
+            ));
+            user_id = "";
+        }
         let input = ContactInput::parse(
             typed_handle,
-            mapping.get(record, ContactField::UserId),
+            user_id,
             mapping.get(record, ContactField::DisplayName),
             mapping.get(record, ContactField::Tags),
             mapping.get(record, ContactField::Notes),
@@ -70,7 +80,7 @@ impl FileRules {
                 format!("user id {user_id} is a duplicate of line {first}"),
             ));
         }
-        Ok(input)
+        Ok((input, warning))
     }
 
     /// Remembers a row that was not rejected: a later row with its handle or user id is a
@@ -82,6 +92,20 @@ impl FileRules {
             self.user_ids_seen.insert(user_id.clone(), line);
         }
     }
+}
+
+/// A number in scientific notation (`7.26371E+18`, or `7,26371E+18` with a decimal comma):
+/// what a spreadsheet shows, and saves, for a user id of 19 digits it read as a number.
+fn shortened_by_a_spreadsheet(value: &str) -> bool {
+    let Some((mantissa, exponent)) = value.trim().split_once(['E', 'e']) else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once(['.', ',']) {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(mantissa),
+    };
+    mantissa_ok && digits(exponent.strip_prefix('+').unwrap_or(exponent))
 }
 
 /// Compares a checked row with the stored contacts that have its handle and its user id:
@@ -102,6 +126,8 @@ pub(super) fn merge(
                 outcome: ImportOutcome::Imported,
                 field: None,
                 reason: None,
+                warning: None,
+                values: Vec::new(),
             };
             return (outcome, Some(Change::Insert(input.clone())));
         }
@@ -180,6 +206,8 @@ pub(super) fn merge(
         outcome: ImportOutcome::Updated,
         field: None,
         reason: Some(format!("changed {}", changed.join(", "))),
+        warning: None,
+        values: Vec::new(),
     };
     let change = Change::Update {
         id: stored.id,
@@ -191,6 +219,30 @@ pub(super) fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_scientific_notation_reads_as_a_shortened_id() {
+        for value in [
+            "7.26371E+18",
+            "7,26371E+18",
+            "7E+18",
+            "7.2e18",
+            " 7.26371E+18 ",
+        ] {
+            assert!(shortened_by_a_spreadsheet(value), "{value:?}");
+        }
+        for value in [
+            "",
+            "7277192393706324999",
+            "E+18",
+            "7.E+18",
+            "7.2E",
+            "7.2E-",
+            "x7E+18",
+        ] {
+            assert!(!shortened_by_a_spreadsheet(value), "{value:?}");
+        }
+    }
 
     fn stored(id: i64, handle: &str, user_id: Option<&str>) -> Contact {
         Contact {
