@@ -1,7 +1,8 @@
 //! The outreach queue, as the operator named in settings.
 
+use clipdesk_core::pacing::PaceVerdict;
 use clipdesk_core::queue::{self, HistoryEntry, NextStep, Outcome};
-use clipdesk_core::{UserError, settings};
+use clipdesk_core::{UserError, campaigns, clock, settings};
 use tauri::State;
 
 use super::in_store;
@@ -15,6 +16,19 @@ pub async fn queue_start_next(
     in_store(&desktop, move |conn| {
         let operator = settings::load(conn)?.operator;
         queue::start_next(conn, campaign, &operator)
+    })
+    .await
+}
+
+/// The campaign's pacing as it stands now, for the Queue to show before anything is claimed.
+#[tauri::command]
+pub async fn queue_pace(
+    desktop: State<'_, Desktop>,
+    campaign: i64,
+) -> Result<PaceVerdict, UserError> {
+    in_store(&desktop, move |conn| {
+        let pacing = campaigns::get(conn, campaign)?.pacing;
+        queue::pace(conn, pacing, clock::now_ms())
     })
     .await
 }

@@ -123,6 +123,16 @@ test("the queue serves contacts by keyboard: skip, send, pacing wait, undo", asy
   await waitForText(app.driver, "[data-testid=pace]", /^1 of 50 sent in the last 24 hours/);
   await app.screenshot("desktop-queue-pacing");
 
+  // Away and back, no key pressed: the Queue asks for pacing when it opens, so the wait and
+  // the next allowed send are shown instead of a "Ready … Start next" that Enter would refuse.
+  await driver.findElement(By.css("nav a[data-screen=contacts]")).click();
+  await driver.wait(until.elementLocated(By.css("main[data-screen=contacts]")), 10_000);
+  await driver.findElement(By.css("nav a[data-screen=queue]")).click();
+  await waitForText(app.driver, "[data-testid=pace]", /^1 of 50 sent in the last 24 hours · next send allowed in \d:\d\d \(at \d\d:\d\d\)/, 5_000);
+  await waitForText(app.driver, "[data-testid=pacing-wait]", /next send allowed in \d:\d\d \(at \d\d:\d\d\)/, 5_000);
+  assert.equal((await driver.findElements(By.css("[data-testid=queue] .prompt"))).length, 0, "no Start next while pacing waits");
+  await app.screenshot("desktop-queue-pacing-back");
+
   await driver.findElement(By.css("body")).sendKeys("u");
   await waitForText(app.driver, "[data-testid=queue-contact] h2", /^@dan_rides/);
   await waitForText(app.driver, "[data-testid=queue-history]", /First time in any campaign/);

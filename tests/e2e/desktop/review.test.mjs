@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import http from "node:http";
 import { after, before, test } from "node:test";
-import { By } from "selenium-webdriver";
+import { By, until } from "selenium-webdriver";
 import { createOperatorToken, operatorApi } from "../lib/api.mjs";
 import { startDesktop } from "../lib/desktop.mjs";
 import {
@@ -171,7 +171,8 @@ test("new videos are listed with a count in the navigation, and J/K move through
   await waitForAttribute(driver(), row(second), "aria-selected", "true"); // the last stays
   await press(driver(), "k");
   await waitForAttribute(driver(), row(first), "aria-selected", "true");
-  await driver().findElement(By.css("video[data-testid=review-player]"));
+  // The player comes once the selected video's media addresses are back: wait, do not race it.
+  await driver().wait(until.elementLocated(By.css("video[data-testid=review-player]")), 10_000);
 });
 
 test("another reviewer's earlier decision wins and is shown beside ours", async () => {

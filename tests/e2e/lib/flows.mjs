@@ -404,3 +404,43 @@ export async function playAndSeek(driver) {
   const seeked = await playerState(driver);
   return { playing, seeked };
 }
+
+/**
+ * What scrolls sideways on the screen shown: the document, the screen's `main`, and every
+ * scroll container inside it, each as `what: scrollWidth > clientWidth`. Empty when nothing does.
+ * @param {WebDriver} driver
+ * @returns {Promise<string[]>}
+ */
+export async function horizontalOverflow(driver) {
+  return driver.executeScript(`
+    const name = (el) => el === document.scrollingElement ? "document"
+      : el.tagName.toLowerCase() + (el.dataset.testid ? "[data-testid=" + el.dataset.testid + "]" : "")
+        + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/)[0] : "");
+    const main = document.querySelector("main");
+    const boxes = [document.scrollingElement, main];
+    for (const el of main ? main.querySelectorAll("*") : []) {
+      if (/(auto|scroll)/.test(getComputedStyle(el).overflowX)) boxes.push(el);
+    }
+    return boxes.filter((el) => el && el.scrollWidth > el.clientWidth)
+      .map((el) => name(el) + ": " + el.scrollWidth + " > " + el.clientWidth);
+  `);
+}
+
+/**
+ * Resizes the app's window so its page is `width`×`height` (under Xvfb there is no frame), and
+ * waits until the page has relaid out.
+ * @param {WebDriver} driver
+ * @param {number} width
+ * @param {number} height
+ */
+export async function resizeWindow(driver, width, height) {
+  await driver.manage().window().setRect({ width, height });
+  await driver.wait(
+    async () => {
+      const [w, h] = /** @type {[number, number]} */ (await driver.executeScript("return [innerWidth, innerHeight]"));
+      return w === width && h === height;
+    },
+    5_000,
+    `the window never became ${width}×${height}`,
+  );
+}

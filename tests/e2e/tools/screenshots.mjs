@@ -1,7 +1,10 @@
-// Fills a fresh app with sample data and saves a PNG of every screen, for the docs. Run by
-// scripts/screenshots (which builds the app and provides a display); not a test.
+// Fills a fresh app with sample data and saves a PNG of every screen, for the docs: at the
+// window's default size (NAME.png) and again at each extra size (NAME-900x600.png: the declared
+// minimum window). Run by scripts/screenshots (which builds the app and provides a display);
+// not a test, but a screen that scrolls sideways at an extra size is reported.
 //
 //   node tools/screenshots.mjs [OUT_DIR]     default: docs/screenshots in the repository
+//   SCREENSHOT_SIZES=900x600,1280x800 …     the extra sizes (default 900x600)
 
 import fs from "node:fs/promises";
 import path from "node:path";
@@ -13,12 +16,14 @@ import {
   copyAndOpen,
   createCampaign,
   goTo,
+  horizontalOverflow,
   importContacts,
   linkIn,
   mark,
   openImportPreview,
   openQueueAndStart,
   press,
+  resizeWindow,
   selectReviewVideo,
   serverUrl,
   standInOpener,
@@ -31,12 +36,18 @@ import { repoRoot } from "../lib/paths.mjs";
 import { fixture, tempDir } from "../lib/tus.mjs";
 
 const outDir = path.resolve(process.argv[2] ?? path.join(repoRoot, "docs", "screenshots"));
+const extraSizes = (process.env.SCREENSHOT_SIZES ?? "900x600").split(",").filter(Boolean).map((size) => {
+  const [width, height] = size.split("x").map(Number);
+  if (!width || !height) throw new Error(`SCREENSHOT_SIZES: "${size}" is not WIDTHxHEIGHT`);
+  return { width, height };
+});
 await fs.mkdir(outDir, { recursive: true });
 
 const dataDir = await tempDir("screenshots");
 const opener = await standInOpener();
 const app = await startDesktop({ dataDir, env: opener.env });
 const { driver } = app;
+const defaultRect = await driver.manage().window().getRect();
 /** @type {string[]} */
 const failed = [];
 
@@ -54,13 +65,31 @@ async function step(name, step) {
   }
 }
 
-/** @param {string} name */
-async function save(name) {
+/** @param {string} file */
+async function shoot(file) {
   // Let transitions and late images settle: the shot is for people, not for asserts.
   await driver.sleep(300);
-  const file = path.join(outDir, `${name}.png`);
   await fs.writeFile(file, await driver.takeScreenshot(), "base64");
   console.log(`✔ ${path.relative(process.cwd(), file)}`);
+}
+
+/**
+ * Saves the screen as it is at the default size, then at each extra size (the window is put
+ * back afterwards, the screen's state kept).
+ * @param {string} name
+ */
+async function save(name) {
+  await shoot(path.join(outDir, `${name}.png`));
+  for (const { width, height } of extraSizes) {
+    await resizeWindow(driver, width, height);
+    await shoot(path.join(outDir, `${name}-${width}x${height}.png`));
+    const overflow = await horizontalOverflow(driver);
+    if (overflow.length) {
+      failed.push(`${name} at ${width}x${height} scrolls sideways`);
+      console.error(`✖ ${name} at ${width}×${height} scrolls sideways: ${overflow.join("; ")}`);
+    }
+    await resizeWindow(driver, defaultRect.width, defaultRect.height);
+  }
 }
 
 try {

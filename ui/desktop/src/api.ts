@@ -17,6 +17,7 @@ import type {
   ImportReport,
   NextStep,
   Outcome,
+  PaceVerdict,
   HistoryEntry,
   MessagePreview,
   Template,
@@ -48,6 +49,11 @@ export function importContacts(path: string): Promise<ImportReport> {
   return invoke<ImportReport>("import_contacts", { path });
 }
 
+/** Writes the report's rejected rows as CSV to `path`, to be fixed and imported again; returns the rows. */
+export function importExportRejected(report: ImportReport, path: string): Promise<number> {
+  return invoke<number>("import_export_rejected", { report, path });
+}
+
 export function onImportProgress(handler: (progress: ImportProgress) => void): Promise<UnlistenFn> {
   return listen<ImportProgress>("import-progress", (event) => handler(event.payload));
 }
@@ -72,6 +78,11 @@ export function campaignAddAllMatching(campaign: number, query: string): Promise
 
 export function queueStartNext(campaign: number): Promise<NextStep> {
   return invoke<NextStep>("queue_start_next", { campaign });
+}
+
+/** Whether this desktop may send now under the campaign's pacing; claims nothing. */
+export function queuePace(campaign: number): Promise<PaceVerdict> {
+  return invoke<PaceVerdict>("queue_pace", { campaign });
 }
 
 export function queueMark(outreach: number, outcome: Outcome): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCountdown, sentLine, waitLine } from "./pacing";
+import { formatCountdown, nextSendLine, PACE_REFRESH_MS, paceRefreshDue, sentLine, waitLine } from "./pacing";
 
 describe("formatCountdown", () => {
   it("shows minutes and seconds, and hours when there are any", () => {
@@ -24,5 +24,48 @@ describe("pacing lines", () => {
     expect(waitLine(wait, 0)).toBe("next send allowed in 1:30");
     expect(waitLine(wait, 90_000)).toBeNull();
     expect(waitLine({ verdict: "allowed", sent_last_24h: 0, daily_cap: 50 }, 0)).toBeNull();
+  });
+});
+
+describe("the next allowed send, always shown", () => {
+  // Local times, so the clock time reads the same in every time zone.
+  const now = new Date(2026, 11, 1, 14, 0, 0).getTime();
+  const capFull = { verdict: "wait", reason: "daily cap", sent_last_24h: 6, daily_cap: 6 } as const;
+
+  it("says now when a send is allowed", () => {
+    expect(nextSendLine({ verdict: "allowed", sent_last_24h: 0, daily_cap: 50 }, now)).toBe("next send allowed now");
+    expect(nextSendLine({ ...capFull, until: now }, now)).toBe("next send allowed now");
+  });
+
+  it("gives the countdown and the clock time it ends at", () => {
+    const until = new Date(2026, 11, 1, 14, 1, 30).getTime();
+    expect(nextSendLine({ ...capFull, until }, now)).toBe("next send allowed in 1:30 (at 14:01)");
+  });
+
+  it("says tomorrow when a full cap frees a slot after midnight", () => {
+    const until = new Date(2026, 11, 2, 9, 5, 0).getTime();
+    expect(nextSendLine({ ...capFull, until }, now)).toBe("next send allowed in 19:05:00 (at tomorrow 09:05)");
+  });
+});
+
+describe("paceRefreshDue", () => {
+  const allowed = { verdict: "allowed", sent_last_24h: 1, daily_cap: 50 } as const;
+  const wait = { verdict: "wait", reason: "spacing", until: 90_000, sent_last_24h: 1, daily_cap: 50 } as const;
+
+  it("asks when the screen opens or the campaign changes", () => {
+    expect(paceRefreshDue(null, 1, 0)).toBe(true);
+    expect(paceRefreshDue({ campaign: 2, verdict: allowed, at: 0 }, 1, 0)).toBe(true);
+  });
+
+  it("asks again when a wait ends, not before", () => {
+    const known = { campaign: 1, verdict: wait, at: 80_000 };
+    expect(paceRefreshDue(known, 1, 89_999)).toBe(false);
+    expect(paceRefreshDue(known, 1, 90_000)).toBe(true);
+  });
+
+  it("asks again on a timer, for sends made elsewhere and the sliding day", () => {
+    const known = { campaign: 1, verdict: allowed, at: 0 };
+    expect(paceRefreshDue(known, 1, PACE_REFRESH_MS - 1)).toBe(false);
+    expect(paceRefreshDue(known, 1, PACE_REFRESH_MS)).toBe(true);
   });
 });

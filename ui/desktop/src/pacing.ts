@@ -22,3 +22,38 @@ export function waitLine(verdict: PaceVerdict, now: number): string | null {
   if (verdict.verdict !== "wait" || verdict.until <= now) return null;
   return `next send allowed in ${formatCountdown(verdict.until - now)}`;
 }
+
+/** How often the Queue asks for pacing again by itself: sends from another window, and the
+ *  24-hour window sliding, change it without anything happening on this screen. */
+export const PACE_REFRESH_MS = 15_000;
+
+/** A campaign's pacing as last asked, and when. */
+export interface KnownPace {
+  campaign: number;
+  verdict: PaceVerdict;
+  /** Unix ms. */
+  at: number;
+}
+
+/** Whether the Queue should ask for `campaign`'s pacing again: never asked (or asked for
+ *  another campaign), a wait that has ended, or an answer older than `PACE_REFRESH_MS`. */
+export function paceRefreshDue(known: KnownPace | null, campaign: number, now: number): boolean {
+  if (known === null || known.campaign !== campaign) return true;
+  if (known.verdict.verdict === "wait" && now >= known.verdict.until) return true;
+  return now - known.at >= PACE_REFRESH_MS;
+}
+
+/** `14:05`, in local time. */
+function clockTime(date: Date): string {
+  return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
+}
+
+/** When the next send is allowed, always: "now", or the countdown and the clock time it
+ *  ends at ("tomorrow" when that is another day, as a full cap often is). */
+export function nextSendLine(verdict: PaceVerdict, now: number): string {
+  const countdown = waitLine(verdict, now);
+  if (countdown === null || verdict.verdict !== "wait") return "next send allowed now";
+  const until = new Date(verdict.until);
+  const sameDay = until.toDateString() === new Date(now).toDateString();
+  return `${countdown} (at ${sameDay ? "" : "tomorrow "}${clockTime(until)})`;
+}
