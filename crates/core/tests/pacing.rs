@@ -112,6 +112,44 @@ impl Desk {
         queue::mark_sent_despite_pacing_at(&mut self.conn, outreach, &operator, reason, self.now)
     }
 
+    /// A desk with five contacts at twenty seconds' spacing, one send made and the spacing
+    /// since then just over.
+    fn one_sent() -> Desk {
+        let mut desk = Desk::new(5, TWENTY_SECONDS);
+        desk.send_next();
+        desk.advance(20 * SECOND);
+        desk
+    }
+
+    /// Enter, K (the next one comes up), U (the first comes back): the first contact and
+    /// the one claimed before the undo.
+    fn skip_then_undo(&mut self) -> (i64, i64) {
+        let first = self.started();
+        self.mark(first, Outcome::Skipped).unwrap();
+        let second = self.started();
+        assert_ne!(second, first);
+        assert_eq!(self.undo().unwrap(), first);
+        (first, second)
+    }
+
+    /// L, later by `ms`.
+    fn snooze(&mut self, outreach: i64, ms: i64) {
+        let until = self.now + ms;
+        self.mark(outreach, Outcome::Snoozed { until }).unwrap();
+    }
+
+    /// Enter, when pacing must hold the next contact back.
+    fn assert_waits(&mut self, why: &str) {
+        let step = self.start();
+        assert!(wait_verdict(&step).is_some(), "{why}: {step:?}");
+    }
+
+    /// Enter, when `outreach` must be the contact that comes up, then S.
+    fn send_when_up(&mut self, outreach: i64, why: &str) {
+        assert_eq!(self.started(), outreach, "{why}");
+        self.mark(outreach, Outcome::Sent).unwrap();
+    }
+
     /// Enter then S, a full send.
     fn send_next(&mut self) -> i64 {
         let id = self.started();
@@ -182,6 +220,18 @@ fn wait_verdict(step: &NextStep) -> Option<&PaceVerdict> {
     }
 }
 
+/// Waiting because six sends, the cap, fall in the last 24 hours.
+fn at_cap_of_six(step: &NextStep) -> bool {
+    matches!(
+        wait_verdict(step),
+        Some(PaceVerdict::Wait {
+            sent_last_24h: 6,
+            daily_cap: 6,
+            ..
+        })
+    )
+}
+
 const TWENTY_SECONDS: Pacing = Pacing {
     daily_cap: 50,
     min_spacing_s: 20,
@@ -189,22 +239,11 @@ const TWENTY_SECONDS: Pacing = Pacing {
 
 #[test]
 fn skip_then_undo_cannot_bring_a_second_contact_inside_the_spacing() {
-    let mut desk = Desk::new(5, TWENTY_SECONDS);
-    desk.send_next();
-    desk.advance(20 * SECOND);
+    let mut desk = Desk::one_sent();
 
     // Contact on screen → K (the next one comes up) → U (the first comes back) → S.
-    let first = desk.started();
-    desk.mark(first, Outcome::Skipped).unwrap();
-    let second = desk.started();
-    assert_ne!(second, first);
-    assert_eq!(desk.undo().unwrap(), first);
-    assert_eq!(
-        desk.started(),
-        first,
-        "the undone contact is back on screen"
-    );
-    desk.mark(first, Outcome::Sent).unwrap();
+    let (first, second) = desk.skip_then_undo();
+    desk.send_when_up(first, "the undone contact is back on screen");
 
     desk.advance(SECOND);
     let step = desk.start();
@@ -220,8 +259,7 @@ fn skip_then_undo_cannot_bring_a_second_contact_inside_the_spacing() {
     desk.assert_paced();
 
     desk.advance(19 * SECOND);
-    assert_eq!(desk.started(), second, "the spacing is over: it comes up");
-    desk.mark(second, Outcome::Sent).unwrap();
+    desk.send_when_up(second, "the spacing is over: it comes up");
     desk.assert_paced();
 }
 
@@ -237,29 +275,12 @@ fn renaming_the_operator_at_the_cap_does_not_reset_it() {
         desk.advance(20 * SECOND);
     }
     let before = desk.start();
-    assert!(
-        matches!(
-            wait_verdict(&before),
-            Some(PaceVerdict::Wait {
-                sent_last_24h: 6,
-                daily_cap: 6,
-                ..
-            })
-        ),
-        "{before:?}"
-    );
+    assert!(at_cap_of_six(&before), "{before:?}");
 
     desk.rename("ana-renamed");
     let after = desk.start();
     assert!(
-        matches!(
-            wait_verdict(&after),
-            Some(PaceVerdict::Wait {
-                sent_last_24h: 6,
-                daily_cap: 6,
-                ..
-            })
-        ),
+        at_cap_of_six(&after),
         "the cap counts this desktop's sends, whatever the operator is called now: {after:?}"
     );
     desk.assert_paced();
@@ -272,64 +293,37 @@ fn renaming_the_operator_at_the_cap_does_not_reset_it() {
 
 #[test]
 fn a_snoozed_contact_coming_back_waits_for_the_spacing() {
-    let mut desk = Desk::new(5, TWENTY_SECONDS);
-    desk.send_next();
-    desk.advance(20 * SECOND);
+    let mut desk = Desk::one_sent();
 
     // L: later, in a minute; the next contact comes up.
     let snoozed = desk.started();
-    desk.mark(
-        snoozed,
-        Outcome::Snoozed {
-            until: desk.now + 60 * SECOND,
-        },
-    )
-    .unwrap();
+    desk.snooze(snoozed, 60 * SECOND);
     let next = desk.started();
 
     // Back by undo, sent; the contact claimed meanwhile waits.
     assert_eq!(desk.undo().unwrap(), snoozed);
-    assert_eq!(desk.started(), snoozed);
-    desk.mark(snoozed, Outcome::Sent).unwrap();
+    desk.send_when_up(snoozed, "the undone contact is back on screen");
     desk.advance(SECOND);
-    assert!(
-        wait_verdict(&desk.start()).is_some(),
-        "spacing holds after the undo"
-    );
+    desk.assert_waits("spacing holds after the undo");
     assert!(desk.mark(next, Outcome::Sent).is_err());
     desk.advance(19 * SECOND);
     assert_eq!(desk.started(), next);
 
     // Back because it is due: snoozed again, due while the spacing still runs.
-    desk.mark(
-        next,
-        Outcome::Snoozed {
-            until: desk.now + 5 * SECOND,
-        },
-    )
-    .unwrap();
+    desk.snooze(next, 5 * SECOND);
     let third = desk.started();
     desk.mark(third, Outcome::Sent).unwrap();
     desk.advance(10 * SECOND);
-    assert!(
-        wait_verdict(&desk.start()).is_some(),
-        "a due snoozed contact waits like any other"
-    );
+    desk.assert_waits("a due snoozed contact waits like any other");
     desk.advance(10 * SECOND);
-    assert_eq!(desk.started(), next, "due and paced: it comes back");
-    desk.mark(next, Outcome::Sent).unwrap();
+    desk.send_when_up(next, "due and paced: it comes back");
     desk.assert_paced();
 }
 
 #[test]
 fn only_a_logged_override_sends_inside_the_spacing() {
-    let mut desk = Desk::new(5, TWENTY_SECONDS);
-    desk.send_next();
-    desk.advance(20 * SECOND);
-    let first = desk.started();
-    desk.mark(first, Outcome::Skipped).unwrap();
-    let second = desk.started();
-    desk.undo().unwrap();
+    let mut desk = Desk::one_sent();
+    let (first, second) = desk.skip_then_undo();
     desk.mark(first, Outcome::Sent).unwrap();
     desk.advance(SECOND);
 
@@ -356,7 +350,7 @@ fn only_a_logged_override_sends_inside_the_spacing() {
     assert_eq!(desk.sends().iter().filter(|(_, o)| *o).count(), 1);
     desk.assert_paced();
     // The override counts as a send: the next one waits for the spacing from it.
-    assert!(wait_verdict(&desk.start()).is_some());
+    desk.assert_waits("the next send waits for the spacing from the override");
 }
 
 /// What an operator (or a window, or the API) can do to the queue, one step at a time.

@@ -153,6 +153,16 @@ async fn sync_until_quiet(store: &StoreHandle, client: &ServerClient) {
     }
 }
 
+/// Registers the links, has the first link's recipient upload a video and syncs until quiet:
+/// that link's token and the video's id.
+async fn first_video_synced(w: &World) -> (String, String) {
+    sync::register_links(&w.store, &w.client).await.unwrap();
+    let (token, _) = links(&w.store).await.remove(0);
+    let video = recipient_uploads(&w.server, &w.client, &token).await;
+    sync_until_quiet(&w.store, &w.client).await;
+    (token, video)
+}
+
 #[tokio::test]
 async fn links_are_registered_in_batches_and_idempotently() {
     let w = world(1203).await;
@@ -188,10 +198,7 @@ async fn registration_waits_for_a_server_that_is_away_and_loses_nothing() {
 #[tokio::test]
 async fn an_open_and_an_upload_reach_the_desktop_and_a_second_reviewer_wins_the_race() {
     let w = world(2).await;
-    sync::register_links(&w.store, &w.client).await.unwrap();
-    let (token, _) = links(&w.store).await.remove(0);
-    let video = recipient_uploads(&w.server, &w.client, &token).await;
-    sync_until_quiet(&w.store, &w.client).await;
+    let (token, video) = first_video_synced(&w).await;
     let (opened, video_state): (Option<i64>, Option<String>) = w
         .store
         .call(move |c| {
@@ -278,10 +285,7 @@ async fn server_review(
 async fn decisions_carry_the_operator_named_in_settings_and_only_their_own_note() {
     // The desktop's token is "ana", as an embedded server names its token after the desktop.
     let w = world(1).await;
-    sync::register_links(&w.store, &w.client).await.unwrap();
-    let (token, _) = links(&w.store).await.remove(0);
-    let video = recipient_uploads(&w.server, &w.client, &token).await;
-    sync_until_quiet(&w.store, &w.client).await;
+    let (_, video) = first_video_synced(&w).await;
     let rename = |name: &'static str| {
         w.store.call(move |conn| {
             let mut s = settings::load(conn)?;

@@ -7,7 +7,6 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { By, until } from "selenium-webdriver";
-import { startDesktop } from "../lib/desktop.mjs";
 import {
   addAllContacts,
   copyAndOpen,
@@ -23,36 +22,33 @@ import {
   resizeWindow,
   sampleContacts,
   serverUrl,
-  standInOpener,
+  startWithOpener,
   uploadAsRecipient,
   waitForReviewVideo,
   waitForText,
 } from "../lib/flows.mjs";
-import { fixture, tempDir } from "../lib/tus.mjs";
+import { fixture } from "../lib/tus.mjs";
 
-/** @type {Awaited<ReturnType<typeof startDesktop>> | undefined} */
-let app;
-/** @type {string} */
-let dataDir;
-/** @type {Awaited<ReturnType<typeof standInOpener>>} */
-let opener;
+/** @type {Awaited<ReturnType<typeof startWithOpener>> | undefined} */
+let desk;
 
 before(async () => {
-  dataDir = await tempDir("desktop-layout-e2e");
-  opener = await standInOpener();
-  app = await startDesktop({ dataDir, env: opener.env });
+  desk = await startWithOpener("desktop-layout-e2e");
 });
 
 after(async () => {
-  await app?.stop();
-  await opener?.remove();
-  await fs.rm(dataDir, { recursive: true, force: true });
+  await desk?.stop();
 });
+
+/** The running app and its data folder; fails the test instead of a TypeError when it did not start. */
+function running() {
+  if (!desk) throw new Error("the app did not start");
+  return desk;
+}
 
 /** @returns {import("selenium-webdriver").WebDriver} */
 function driver() {
-  if (!app) throw new Error("the app did not start");
-  return app.driver;
+  return running().app.driver;
 }
 
 /**
@@ -77,7 +73,7 @@ test("every screen, with data, fits 900×600 without scrolling sideways", async 
   // Data in every screen: contacts, a campaign, a send, and a video back from the recipient.
   // The first contact has the longest handle TikTok allows (24): it is the one the video is
   // from, so the Review list's row is as full as it gets.
-  const csv = path.join(dataDir, "contacts.csv");
+  const csv = path.join(running().dataDir, "contacts.csv");
   const sample = await fs.readFile(sampleContacts, "utf8");
   const [header, ...rows] = sample.trimEnd().split("\n");
   const long = "@sourdough.collective_ld,7277192393706320001,The Sourdough Collective of London,food;baking;bread,long handle";
@@ -104,7 +100,7 @@ test("every screen, with data, fits 900×600 without scrolling sideways", async 
   const check = async (screen) => {
     const found = await horizontalOverflow(d);
     if (found.length) overflowing[screen] = found;
-    await app?.screenshot(`desktop-layout-900x600-${screen}`);
+    await desk?.app.screenshot(`desktop-layout-900x600-${screen}`);
   };
 
   await openQueueAndStart(d);
@@ -142,7 +138,7 @@ test("the Review list's state badge is whole at 1200 px", async () => {
   await resizeWindow(d, 1200, 800);
   await goTo(d, "review");
   await d.wait(until.elementLocated(By.css("[data-testid=review-list] li[data-video] .badge")), 10_000);
-  await app?.screenshot("desktop-layout-1200x800-review");
+  await desk?.app.screenshot("desktop-layout-1200x800-review");
   assert.deepEqual(await clippedBadges(), []);
   assert.deepEqual(await horizontalOverflow(d), []);
 });

@@ -7,6 +7,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { By, until } from "selenium-webdriver";
+import { startDesktop } from "./desktop.mjs";
 import { fixturesDir } from "./paths.mjs";
 import { tempDir, tusUpload } from "./tus.mjs";
 
@@ -86,6 +87,36 @@ export async function goTo(driver, screen) {
   const link = await driver.wait(until.elementLocated(By.css(`nav a[data-screen=${screen}]`)), 20_000);
   await link.click();
   await driver.wait(until.elementLocated(By.css(`main[data-screen=${screen}]`)), 10_000);
+}
+
+/**
+ * The app started on a fresh data folder (named after `name`) with a {@link standInOpener}.
+ * `stop` ends the app, then removes the opener and the folder.
+ * @param {string} name
+ */
+export async function startWithOpener(name) {
+  const dataDir = await tempDir(name);
+  const opener = await standInOpener();
+  const removeAll = async () => {
+    await opener.remove();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  };
+  const app = await startDesktop({ dataDir, env: opener.env }).catch(async (error) => {
+    await removeAll();
+    throw error;
+  });
+  return {
+    app,
+    dataDir,
+    opener,
+    async stop() {
+      try {
+        await app.stop();
+      } finally {
+        await removeAll();
+      }
+    },
+  };
 }
 
 /**

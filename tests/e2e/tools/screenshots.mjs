@@ -9,7 +9,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { By, until } from "selenium-webdriver";
-import { startDesktop } from "../lib/desktop.mjs";
 import {
   addAllContacts,
   clipboardText,
@@ -26,14 +25,14 @@ import {
   resizeWindow,
   selectReviewVideo,
   serverUrl,
-  standInOpener,
+  startWithOpener,
   uploadAsRecipient,
   waitForAttribute,
   waitForReviewVideo,
   waitForText,
 } from "../lib/flows.mjs";
 import { repoRoot } from "../lib/paths.mjs";
-import { fixture, tempDir } from "../lib/tus.mjs";
+import { fixture } from "../lib/tus.mjs";
 
 const outDir = path.resolve(process.argv[2] ?? path.join(repoRoot, "docs", "screenshots"));
 const extraSizes = (process.env.SCREENSHOT_SIZES ?? "900x600").split(",").filter(Boolean).map((size) => {
@@ -43,9 +42,7 @@ const extraSizes = (process.env.SCREENSHOT_SIZES ?? "900x600").split(",").filter
 });
 await fs.mkdir(outDir, { recursive: true });
 
-const dataDir = await tempDir("screenshots");
-const opener = await standInOpener();
-const app = await startDesktop({ dataDir, env: opener.env });
+const { app, dataDir, opener } = await startWithOpener("screenshots");
 const { driver } = app;
 const defaultRect = await driver.manage().window().getRect();
 /** @type {string[]} */

@@ -88,9 +88,10 @@ impl TestApp {
         self.client.get(self.url(path)).bearer_auth(&self.token)
     }
 
-    pub async fn put_campaign(&self, slug: &str, body: Value) -> reqwest::Response {
+    /// PUTs `body` as JSON to `path`, as the operator.
+    pub async fn put_json(&self, path: &str, body: Value) -> reqwest::Response {
         self.client
-            .put(self.url(&format!("/api/v1/campaigns/{slug}")))
+            .put(self.url(path))
             .bearer_auth(&self.token)
             .json(&body)
             .send()
@@ -98,14 +99,30 @@ impl TestApp {
             .expect("request sent")
     }
 
-    pub async fn campaign(&self, slug: &str) {
-        let response = self
-            .put_campaign(
-                slug,
-                json!({"title": "Spring reviews", "prompt": "Tell us what you baked", "max_duration_s": 60}),
-            )
-            .await;
+    pub async fn put_campaign(&self, slug: &str, body: Value) -> reqwest::Response {
+        self.put_json(&format!("/api/v1/campaigns/{slug}"), body)
+            .await
+    }
+
+    /// Saves campaign `slug` with `body` and its public page open (`"public_page": true`).
+    pub async fn open_page(&self, slug: &str, mut body: Value) -> Value {
+        body["public_page"] = Value::Bool(true);
+        self.save_campaign(slug, body).await
+    }
+
+    /// PUTs campaign `slug` with `body`, which must be taken; the campaign as saved.
+    pub async fn save_campaign(&self, slug: &str, body: Value) -> Value {
+        let response = self.put_campaign(slug, body).await;
         assert!(response.status().is_success(), "{}", response.status());
+        response.json().await.expect("campaign json")
+    }
+
+    pub async fn campaign(&self, slug: &str) {
+        self.save_campaign(
+            slug,
+            json!({"title": "Spring reviews", "prompt": "Tell us what you baked", "max_duration_s": 60}),
+        )
+        .await;
     }
 
     pub async fn post_links(&self, slug: &str, recipients: Value) -> reqwest::Response {

@@ -39,6 +39,11 @@ async fn campaign_fields_that_break_a_rule_are_named() {
             "expires_at",
         ),
         (json!({"title": "x", "colour": "red"}), "colour"),
+        // Longer than 200 characters.
+        (
+            json!({"title": "Spring", "organisation": "x".repeat(201)}),
+            "organisation",
+        ),
     ] {
         let response = app.put_campaign("spring", body).await;
         assert_refused(response, 422, ErrorCode::Invalid, field).await;

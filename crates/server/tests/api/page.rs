@@ -124,11 +124,8 @@ async fn a_compressed_answer_keeps_the_type_and_caching_of_the_file() {
 async fn every_page_answer_forbids_framing_and_everything_the_page_does_not_do() {
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
-    app.put_campaign(
-        "open",
-        serde_json::json!({"title": "Open call", "public_page": true}),
-    )
-    .await;
+    app.open_page("open", serde_json::json!({"title": "Open call"}))
+        .await;
     for (path, status) in [
         (format!("/r/{}", link.token), 200),
         ("/r/AAAAAAAAAAAAAAAAAAAAAA".to_owned(), 404),

@@ -18,13 +18,8 @@ async fn received_video(app: &TestApp) -> String {
 }
 
 async fn put_review(app: &TestApp, video: &str, body: Value) -> reqwest::Response {
-    app.client
-        .put(app.url(&format!("/api/v1/videos/{video}/review")))
-        .bearer_auth(&app.token)
-        .json(&body)
-        .send()
+    app.put_json(&format!("/api/v1/videos/{video}/review"), body)
         .await
-        .expect("request sent")
 }
 
 /// The detail of the newest `review_set` event.
