@@ -5,7 +5,6 @@
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
-use std::sync::OnceLock;
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -15,29 +14,34 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota};
 
+use crate::configuration::Config;
 use crate::error::ApiError;
 use crate::state::AppState;
 
 pub struct RateLimiter {
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    /// Self-reported links per client and hour, kept apart from the general limit. Made at the
-    /// first claim, from the setting the claim passes in (the config never changes while
-    /// running).
-    self_reported: OnceLock<Option<DefaultKeyedRateLimiter<IpAddr>>>,
+    /// Self-reported links per client and hour, kept apart from the general limit.
+    self_reported: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    self_reported_per_hour: u32,
     trust_forwarded_for: bool,
 }
 
 impl RateLimiter {
-    /// `per_minute` of 0 turns limiting off; bursts of up to a quarter minute's worth pass.
-    pub fn new(per_minute: u32, trust_forwarded_for: bool) -> Self {
+    /// The public routes' limit per minute (bursts of up to a quarter minute's worth pass) and
+    /// the self-reported links' per hour; 0 turns either off.
+    pub fn new(config: &Config) -> Self {
+        let per_minute = config.public_rate_per_minute;
         let limiter = NonZeroU32::new(per_minute).map(|rate| {
             let burst = NonZeroU32::new((per_minute / 4).max(1)).unwrap_or(rate);
             DefaultKeyedRateLimiter::keyed(Quota::per_minute(rate).allow_burst(burst))
         });
+        let per_hour = config.self_reported_links_per_hour;
         Self {
             limiter,
-            self_reported: OnceLock::new(),
-            trust_forwarded_for,
+            self_reported: NonZeroU32::new(per_hour)
+                .map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_hour(n))),
+            self_reported_per_hour: per_hour,
+            trust_forwarded_for: config.trust_forwarded_for,
         }
     }
 
@@ -56,13 +60,11 @@ impl RateLimiter {
             .map(|info| info.0.ip())
     }
 
-    /// Counts one self-reported link for `ip`: `per_hour` may come at once, then one more every
-    /// hour / `per_hour`; 0 turns the limit off.
-    pub fn claim_self_reported(&self, ip: Option<IpAddr>, per_hour: u32) -> Result<(), ApiError> {
-        let limiter = self.self_reported.get_or_init(|| {
-            NonZeroU32::new(per_hour).map(|n| DefaultKeyedRateLimiter::keyed(Quota::per_hour(n)))
-        });
-        let (Some(limiter), Some(ip)) = (limiter, ip) else {
+    /// Counts one self-reported link for `ip`: the hourly number may come at once, then one
+    /// more every hour / that number.
+    pub fn claim_self_reported(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        let per_hour = self.self_reported_per_hour;
+        let (Some(limiter), Some(ip)) = (&self.self_reported, ip) else {
             return Ok(());
         };
         limiter.check_key(&ip).map_err(|not_until| {
@@ -81,8 +83,7 @@ impl RateLimiter {
 
     /// Forgets idle clients so the tables do not grow with every visitor ever seen.
     pub fn shrink(&self) {
-        let self_reported = self.self_reported.get().and_then(Option::as_ref);
-        for limiter in self.limiter.iter().chain(self_reported) {
+        for limiter in self.limiter.iter().chain(&self.self_reported) {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }

@@ -75,10 +75,7 @@ impl Server {
             media_wake: Arc::new(tokio::sync::Notify::new()),
             signer: Arc::new(signer),
             feed: Feed::new(db)?,
-            limiter: Arc::new(RateLimiter::new(
-                config.public_rate_per_minute,
-                config.trust_forwarded_for,
-            )),
+            limiter: Arc::new(RateLimiter::new(&config)),
             busy_uploads: Arc::new(Mutex::new(HashSet::new())),
             public_url: public_url.clone().into(),
             config: Arc::new(config),

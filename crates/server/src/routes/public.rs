@@ -112,7 +112,6 @@ pub async fn self_reported_link(
     let handle =
         Handle::parse(&body.handle).map_err(|err| ApiError::invalid("handle", err.to_string()))?;
     let per_link = state.config.uploads_per_link;
-    let per_hour = state.config.self_reported_links_per_hour;
     let limiter = state.limiter.clone();
     let fallback = state.config.organisation.clone();
     let link = state
@@ -120,7 +119,7 @@ pub async fn self_reported_link(
         .transact(move |tx| {
             let campaign = campaigns::public_campaign(tx, slug.as_str())?;
             // Counted once the page is known open: a closed or mistyped campaign stays a 404.
-            limiter.claim_self_reported(ip, per_hour)?;
+            limiter.claim_self_reported(ip)?;
             let token = campaigns::add_self_reported_link(tx, &campaign, &handle)?;
             let link = links::usable(tx, token.as_str())?;
             // The visitor is on the page with a running script: that is the open.

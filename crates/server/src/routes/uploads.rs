@@ -95,10 +95,7 @@ async fn create_inner(
             state.config.max_upload_bytes
         )));
     }
-    let new = NewUpload {
-        length,
-        ..new_upload(&headers)?
-    };
+    let new = new_upload(&headers, length)?;
     let with_body = header_str(&headers, "content-type") == Some(OFFSET_OCTET_STREAM);
     let body = if with_body {
         Some((
@@ -118,8 +115,9 @@ async fn create_inner(
     Ok(response)
 }
 
-/// What `Upload-Metadata` carries: the link's token (required) and what the page tells us.
-fn new_upload(headers: &HeaderMap) -> Result<NewUpload, ApiError> {
+/// The upload asked for: its length, and what `Upload-Metadata` carries (the link's token,
+/// required, and what the page tells us).
+fn new_upload(headers: &HeaderMap, length: u64) -> Result<NewUpload, ApiError> {
     let metadata = header_str(headers, "upload-metadata")
         .unwrap_or_default()
         .to_owned();
@@ -141,7 +139,7 @@ fn new_upload(headers: &HeaderMap) -> Result<NewUpload, ApiError> {
     };
     Ok(NewUpload {
         link,
-        length: 0,
+        length,
         filename: text("filename", 255)?,
         filetype: text("filetype", 255)?,
         consent: text("consent", 4000)?,

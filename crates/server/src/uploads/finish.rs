@@ -291,21 +291,18 @@ fn record_in(
     })
 }
 
-/// Whether every byte of a receiving upload is here: its part file is full, or an earlier
-/// finishing run already moved it into `videos/`.
-pub(super) fn all_bytes_here(state: &AppState, upload: &Upload) -> Option<bool> {
-    match received(&state.config.uploads_dir(), &upload.id) {
-        Some(len) => Some(len >= upload.length),
-        None => {
-            let videos_dir = state.config.videos_dir();
-            let moved = upload
-                .video_id
-                .as_deref()
-                .and_then(|v| find_original(&videos_dir, v))
-                .or_else(|| find_original(&videos_dir, &upload.id));
-            moved.map(|_| true)
-        }
-    }
+/// Bytes of a receiving upload on the server: its part file's length, or all of them when an
+/// earlier finishing run already moved it into `videos/`; `None` when its bytes are lost.
+pub(super) fn bytes_here(state: &AppState, upload: &Upload) -> Option<u64> {
+    received(&state.config.uploads_dir(), &upload.id).or_else(|| {
+        let videos_dir = state.config.videos_dir();
+        upload
+            .video_id
+            .as_deref()
+            .and_then(|v| find_original(&videos_dir, v))
+            .or_else(|| find_original(&videos_dir, &upload.id))
+            .map(|_| upload.length)
+    })
 }
 
 /// Start-up repair, before any request is served:
@@ -316,19 +313,10 @@ pub(super) fn all_bytes_here(state: &AppState, upload: &Upload) -> Option<bool> 
 pub fn recover(state: &AppState) -> anyhow::Result<()> {
     let uploads_dir = state.config.uploads_dir();
     let videos_dir = state.config.videos_dir();
-    let receiving: Vec<Upload> = {
-        let conn = state.db().lock()?;
-        let mut stmt = conn.prepare("SELECT id FROM uploads WHERE state = 'receiving'")?;
-        let ids = stmt
-            .query_map([], |row| row.get::<_, String>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        ids.iter()
-            .filter_map(|id| load(&conn, id).transpose())
-            .collect::<rusqlite::Result<_>>()?
-    };
+    let receiving = super::receiving(&*state.db().lock()?)?;
     for upload in receiving {
-        match all_bytes_here(state, &upload) {
-            Some(true) => {
+        match bytes_here(state, &upload) {
+            Some(here) if here >= upload.length => {
                 tracing::info!(upload = %upload.id, "finishing an upload interrupted by a restart");
                 let id = upload.id.clone();
                 // One upload that cannot be finished now must not keep the server down; its
@@ -337,7 +325,7 @@ pub fn recover(state: &AppState) -> anyhow::Result<()> {
                     tracing::error!(upload = %id, error = %err, "could not finish an upload at start-up");
                 }
             }
-            Some(false) => {} // still resumable: the client HEADs and goes on
+            Some(_) => {} // still resumable: the client HEADs and goes on
             None => {
                 tracing::warn!(upload = %upload.id, "upload lost its file; it can be retried");
                 state
@@ -354,17 +342,12 @@ pub fn recover(state: &AppState) -> anyhow::Result<()> {
         };
         // A folder without a video or an upload: a forget or rejection whose file deletion a
         // crash cut short.
-        let owned: bool = state
-            .db()
-            .lock()?
-            .query_row(
-                "SELECT 1 FROM videos WHERE id = ?1
-                 UNION ALL SELECT 1 FROM uploads WHERE id = ?1 OR video_id = ?1",
-                [&name],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
+        let owned = knows(
+            state,
+            "SELECT 1 FROM videos WHERE id = ?1
+             UNION ALL SELECT 1 FROM uploads WHERE id = ?1 OR video_id = ?1",
+            &name,
+        )?;
         if !owned {
             tracing::warn!(folder = %name, "removing a video folder without a video");
             remove_quietly(&entry.path())?;
@@ -375,22 +358,26 @@ pub fn recover(state: &AppState) -> anyhow::Result<()> {
         let Some(name) = own_name(&entry, false) else {
             continue;
         };
-        let receiving: bool = state
-            .db()
-            .lock()?
-            .query_row(
-                "SELECT 1 FROM uploads WHERE id = ?1 AND state = 'receiving'",
-                [&name],
-                |_| Ok(true),
-            )
-            .optional()?
-            .unwrap_or(false);
+        let receiving = knows(
+            state,
+            "SELECT 1 FROM uploads WHERE id = ?1 AND state = 'receiving'",
+            &name,
+        )?;
         if !receiving {
             tracing::warn!(file = %name, "removing an upload file without an upload in progress");
             remove_quietly(&entry.path())?;
         }
     }
     Ok(())
+}
+
+/// Whether `sql` (with the name as ?1) finds a row.
+fn knows(state: &AppState, sql: &str, name: &str) -> anyhow::Result<bool> {
+    let conn = state.db().lock()?;
+    Ok(conn
+        .query_row(sql, [name], |_| Ok(()))
+        .optional()?
+        .is_some())
 }
 
 /// The entry's name when it is ours to manage: named like an id, and a folder in `videos/`
@@ -436,7 +423,7 @@ pub async fn sweep(state: &AppState) -> Result<usize, ApiError> {
         if upload.state != UploadState::Receiving {
             continue;
         }
-        if all_bytes_here(state, &upload) == Some(true) {
+        if bytes_here(state, &upload).is_some_and(|here| here >= upload.length) {
             if let Err(err) = finish(state, upload).await {
                 tracing::error!(upload = %id, error = %err, "could not finish an expired upload");
             }

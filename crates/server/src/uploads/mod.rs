@@ -79,29 +79,41 @@ pub struct Upload {
     pub expires_at: i64,
 }
 
+const COLUMNS: &str = "id, link, video_id, length, metadata, filename, filetype, consent, \
+                       state, reason, expires_at";
+
+fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Upload> {
+    Ok(Upload {
+        id: row.get(0)?,
+        link: row.get(1)?,
+        video_id: row.get(2)?,
+        length: row.get(3)?,
+        metadata: row.get(4)?,
+        filename: row.get(5)?,
+        filetype: row.get(6)?,
+        consent: row.get(7)?,
+        state: row.get(8)?,
+        reason: row.get(9)?,
+        expires_at: row.get(10)?,
+    })
+}
+
 pub fn load(conn: &rusqlite::Connection, id: &str) -> rusqlite::Result<Option<Upload>> {
     conn.query_row(
-        "SELECT id, link, video_id, length, metadata, filename, filetype, consent, state, reason,
-                expires_at
-         FROM uploads WHERE id = ?1",
+        &format!("SELECT {COLUMNS} FROM uploads WHERE id = ?1"),
         [id],
-        |row| {
-            Ok(Upload {
-                id: row.get(0)?,
-                link: row.get(1)?,
-                video_id: row.get(2)?,
-                length: row.get(3)?,
-                metadata: row.get(4)?,
-                filename: row.get(5)?,
-                filetype: row.get(6)?,
-                consent: row.get(7)?,
-                state: row.get(8)?,
-                reason: row.get(9)?,
-                expires_at: row.get(10)?,
-            })
-        },
+        from_row,
     )
     .optional()
+}
+
+/// Every upload still receiving, for start-up recovery.
+fn receiving(conn: &rusqlite::Connection) -> rusqlite::Result<Vec<Upload>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM uploads WHERE state = 'receiving'"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    rows.collect()
 }
 
 fn insert(conn: &rusqlite::Connection, upload: &Upload, now: i64) -> rusqlite::Result<()> {

@@ -7,9 +7,9 @@ use std::fs::{File, OpenOptions};
 use axum::body::Body;
 use clipdesk_protocol::api::EventKind;
 
-use super::finish::{Outcome, all_bytes_here, finish};
+use super::finish::{Outcome, bytes_here, finish};
 use super::receive::{Checksum, Received, receive};
-use super::storage::{self, part_path, received, remove_quietly_async};
+use super::storage::{self, part_path, remove_quietly_async};
 use super::{Upload, UploadLock, UploadState, insert, load, uploads_left};
 use crate::clock;
 use crate::domain::{LinkToken, UploadId};
@@ -199,20 +199,20 @@ pub async fn status(state: &AppState, id: &str) -> Result<Status, ApiError> {
     let upload = find(state, id).await?;
     let offset = match upload.state {
         UploadState::Complete => upload.length,
-        _ => match all_bytes_here(state, &upload) {
+        _ => match bytes_here(state, &upload) {
             None => {
                 return Err(ApiError::NotFound(
                     "this upload lost its bytes; start it again".into(),
                 ));
             }
-            Some(false) => received(&state.config.uploads_dir(), &upload.id).unwrap_or(0),
-            Some(true) => {
+            Some(here) if here < upload.length => here,
+            Some(_) => {
                 let lock = UploadLock::try_take(state, &upload.id).ok_or_else(|| {
                     ApiError::Locked("this upload is being finished; retry in a moment".into())
                 })?;
-                let upload = find(state, id).await?;
-                finished(state, lock, upload).await?;
-                find(state, id).await?.length
+                // Read again under the lock: a PATCH may have finished it in between.
+                finished(state, lock, find(state, id).await?).await?;
+                upload.length
             }
         },
     };
@@ -248,7 +248,7 @@ pub async fn resume(
         Ok(file) => file,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             // Moved into videos/ by a finishing run that failed after the move.
-            if claimed == upload.length && all_bytes_here(state, &upload) == Some(true) {
+            if claimed == upload.length && bytes_here(state, &upload) == Some(upload.length) {
                 let expires = upload.expires_at;
                 finished(state, lock, upload).await?;
                 return Ok((claimed, expires));
