@@ -146,13 +146,17 @@ test("a campaign's outcomes export to a CSV file, whole", async () => {
   await app.screenshot("desktop-campaign-export");
   const field = await driver.wait(until.elementLocated(By.css("[data-testid=campaign-export-path]")), 10_000);
   await field.sendKeys(path.join(dataDir, "no-such-folder", "spring.csv"));
-  await driver.findElement(By.css("[data-testid=campaign-export-run]")).click();
+  // Export is enabled once the typed path reached the form; a click before that does nothing.
+  const run = driver.findElement(By.css("[data-testid=campaign-export-run]"));
+  await driver.wait(until.elementIsEnabled(run), 10_000);
+  await run.click();
   await waitForText(app.driver, "[data-testid=campaign-export-result]", /^path: the folder .*no-such-folder does not exist/);
 
   const file = path.join(dataDir, "spring.csv");
   await field.clear();
   await field.sendKeys(file);
-  await driver.findElement(By.css("[data-testid=campaign-export-run]")).click();
+  await driver.wait(until.elementIsEnabled(run), 10_000);
+  await run.click();
   await waitForText(app.driver, "[data-testid=campaign-export-result]", /^Exported 10 rows to /);
   const lines = (await fs.readFile(file, "utf8")).trim().split(/\r?\n/);
   assert.equal(lines[0], "handle,display_name,state,cant_dm_reason,sent_at,link_opened_at,video_state,review,note");
