@@ -93,10 +93,17 @@ pub struct PublicLink {
     pub token: String,
     pub handle: String,
     pub display_name: Option<String>,
+    /// What the page greets the person by: [`crate::name::first_name`] of the display name,
+    /// the same word a DM's `{{first_name}}` gave; `None` when it has none (the page then
+    /// greets the @handle).
+    pub first_name: Option<String>,
     pub campaign_title: String,
     pub prompt: String,
     pub max_duration_s: u32,
     pub uploads_left: u32,
+    /// Videos this link already delivered (uploads that completed as videos and are still
+    /// kept), so a second visit can say "we have your video".
+    pub videos_received: u32,
     /// True for links made on the campaign page from a handle the visitor typed.
     pub self_reported: bool,
     pub language: Option<String>,

@@ -7,6 +7,7 @@ pub mod clock;
 mod error;
 mod handle;
 pub mod media;
+pub mod name;
 
 pub use error::{ErrorBody, ErrorCode, ErrorResponse};
 pub use handle::{Handle, HandleError};

@@ -7,7 +7,11 @@ import { chromium } from "playwright-core";
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-/** @param {{ fakeCamera?: boolean }} [options] */
+/**
+ * `cameras`: how many fake cameras the page sees (Chromium's `device-count`; one by default),
+ * so a phone's front and back camera can be played.
+ * @param {{ fakeCamera?: boolean, cameras?: number }} [options]
+ */
 export async function launchChromium(options = {}) {
   const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), "clipdesk-chromium-"));
   const args = [
@@ -20,7 +24,10 @@ export async function launchChromium(options = {}) {
     "--disable-component-update",
     "--disable-sync",
   ];
-  if (options.fakeCamera) args.push("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream");
+  if (options.fakeCamera) {
+    const devices = options.cameras && options.cameras > 1 ? `=device-count=${options.cameras}` : "";
+    args.push("--use-fake-ui-for-media-stream", `--use-fake-device-for-media-stream${devices}`);
+  }
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: chromiumPath,
     headless: true,

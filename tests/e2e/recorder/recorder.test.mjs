@@ -12,6 +12,7 @@ import { createOperatorToken, operatorApi } from "../lib/api.mjs";
 import { launchChromium } from "../lib/chromium.mjs";
 import { artifactsDir, fixturesDir } from "../lib/paths.mjs";
 import { startServer } from "../lib/server.mjs";
+import { createUpload, patchUpload } from "../lib/tus.mjs";
 
 const TIKTOK_UA =
   "Mozilla/5.0 (Linux; Android 13; SM-A536B Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) " +
@@ -34,7 +35,8 @@ let cspViolations = [];
 before(async () => {
   server = await startServer();
   api = operatorApi(server.url, await createOperatorToken(server.dataDir));
-  browser = await launchChromium({ fakeCamera: true });
+  // Two cameras, as a phone has a front and a back one.
+  browser = await launchChromium({ fakeCamera: true, cameras: 2 });
 });
 
 after(async () => {
@@ -56,7 +58,8 @@ afterEach(() => {
 async function mayasLink(fields = {}) {
   const slug = `e2e-${++campaigns}`;
   await api.putCampaign(slug, fields);
-  const link = await api.createLink(slug, { handle: "maya.bakes", display_name: "Maya Bakes", user_id: "6812345678901234567" });
+  // An emoji first, as TikTok names often have: the DM's {{first_name}} and the greeting say "Maya".
+  const link = await api.createLink(slug, { handle: "maya.bakes", display_name: "🍰 Maya Bakes", user_id: "6812345678901234567" });
   return { slug, token: link.token, url: `${server.url}/r/${link.token}` };
 }
 
@@ -153,7 +156,7 @@ test("a recipient records with the camera, agrees, sends, and the video reaches 
   const { page, requests, errors } = await openPage(link.url);
 
   await screen(page, "start");
-  assert.match(await page.innerText('[data-testid="greeting"]'), /Maya Bakes/);
+  assert.equal(await page.innerText('[data-testid="greeting"]'), "Hi Maya!", "the first name, as the DM said it");
   assert.equal(await page.textContent('[data-testid="campaign-title"]'), "Summer launch");
   assert.match(await page.innerText('[data-testid="prompt"]'), /favourite recipe/);
 
@@ -418,7 +421,7 @@ test("inside TikTok's browser the page shows how to open it in a real browser", 
   const { page } = await openPage(link.url, { userAgent: TIKTOK_UA, width: 360 });
   const steps = await screen(page, "open-in-browser");
   assert.equal(await steps.getAttribute("data-reason"), "in-app");
-  assert.match(await page.innerText('[data-testid="greeting"]'), /Maya Bakes/);
+  assert.equal(await page.innerText('[data-testid="greeting"]'), "Hi Maya!");
   assert.match(await page.innerText('[data-testid="open-in-browser-steps"]'), /Open in browser/);
   assert.equal(await page.inputValue('[data-testid="link-field"]'), link.url);
   assert.ok(await page.$('[data-testid="file-input"]'), "a camera-roll video can still be sent");
@@ -435,7 +438,7 @@ test("a Spanish campaign reads Spanish, with its own wording where it has some",
   const link = await mayasLink({ language: "es", strings: { chooseFile: "Subir un video del carrete", no_such_key: "x" } });
   const { page } = await openPage(link.url);
   await screen(page, "start");
-  assert.equal(await page.innerText('[data-testid="greeting"]'), "¡Hola, Maya Bakes!");
+  assert.equal(await page.innerText('[data-testid="greeting"]'), "¡Hola, Maya!");
   assert.equal(await page.innerText('[data-testid="start-camera"]'), "Grabar un video");
   assert.match(await page.innerText('[data-testid="choose-file"]'), /Subir un video del carrete/);
   assert.equal(await page.getAttribute("html", "lang"), "es");
@@ -507,5 +510,190 @@ test("a first load is at most 50 KB over the wire, brotli-compressed, from this 
   );
   for (const file of pageFiles) assert.equal(file.encoding, "br", `${file.type} ${file.url} arrives brotli-compressed`);
   assert.deepEqual(foreignRequests(all.map((l) => l.url)), [], "the page loads nothing from another host");
+  await page.close();
+});
+
+/**
+ * Fits 360 px without sideways scrolling; saved as `recorder-360-<name>.png` to look at.
+ * @param {import("playwright-core").Page} page
+ * @param {string} name
+ */
+async function phoneShot(page, name) {
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), `${name} fits 360 px`);
+  await fs.mkdir(artifactsDir, { recursive: true });
+  await page.screenshot({ path: path.join(artifactsDir, `recorder-360-${name}.png`), fullPage: true });
+}
+
+/**
+ * The camera the page's preview shows: its device and label, as the browser names them.
+ * @param {import("playwright-core").Page} page
+ */
+function previewCamera(page) {
+  return page.evaluate(() => {
+    const video = /** @type {HTMLVideoElement} */ (document.querySelector('[data-screen="camera"] video'));
+    const track = /** @type {MediaStream | null} */ (video.srcObject)?.getVideoTracks()[0];
+    return { deviceId: track?.getSettings().deviceId ?? "", label: track?.label ?? "", state: track?.readyState ?? "" };
+  });
+}
+
+test("a link opened again after its video arrived says so and offers to send another", { timeout: 90_000 }, async () => {
+  const link = await mayasLink();
+  const first = await openPage(link.url, { width: 360 });
+  await screen(first.page, "start");
+  await first.page.setInputFiles('[data-testid="file-input"]', WEBM_FIXTURE);
+  await consentAndSend(first.page);
+  await first.page.close();
+
+  const { page, errors } = await openPage(link.url, { width: 360 });
+  const received = await screen(page, "received");
+  assert.equal(await page.innerText('[data-testid="received"]'), "We have your video, thank you!");
+  assert.equal(await received.getAttribute("data-more"), "true", "the link takes 2 more of its 3");
+  assert.match(await page.innerText('[data-testid="received-next"]'), /send another/);
+  assert.equal(await page.$('[data-testid="start-camera"], [data-testid="file-input"], video'), null, "no recorder until asked for");
+  await phoneShot(page, "received");
+
+  await page.click('[data-testid="send-another"]');
+  await screen(page, "start");
+  assert.equal(await page.innerText('[data-testid="greeting"]'), "Hi Maya!");
+  await page.setInputFiles('[data-testid="file-input"]', WEBM_FIXTURE);
+  await consentAndSend(page);
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  const again = await openPage(link.url, { width: 360 });
+  await screen(again.page, "received");
+  assert.equal(await again.page.innerText('[data-testid="received"]'), "We have your 2 videos, thank you!");
+  await again.page.close();
+});
+
+test("a link that has taken all its videos only thanks", { timeout: 60_000 }, async () => {
+  const link = await mayasLink();
+  // The server's 3 uploads per link, sent with tus from outside the page.
+  const video = await fs.readFile(WEBM_FIXTURE);
+  for (const filename of ["a.webm", "b.webm", "c.webm"]) {
+    const upload = await createUpload(server.url, { length: video.length, token: link.token, filename });
+    const response = await patchUpload(upload, 0, video);
+    assert.equal(response.status, 204, `${filename} arrived`);
+  }
+  const { page, errors } = await openPage(link.url, { width: 360 });
+  const received = await screen(page, "received");
+  assert.equal(await page.innerText('[data-testid="received"]'), "We have your 3 videos, thank you!");
+  assert.equal(await received.getAttribute("data-more"), "false");
+  assert.match(await page.innerText('[data-testid="received-next"]'), /close this page/);
+  assert.equal(await page.$('[data-testid="send-another"]'), null, "nothing more to send");
+  assert.equal(await page.$('[data-testid="start-camera"], [data-testid="file-input"], video'), null, "no recorder");
+  await phoneShot(page, "received-all");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the recipient switches between two cameras before recording, and records with the other one", { timeout: 90_000 }, async () => {
+  const link = await mayasLink();
+  const { page, errors } = await openPage(link.url, { width: 360 });
+  await screen(page, "start");
+  await page.click('[data-testid="start-camera"]');
+  await screen(page, "camera");
+  await page.waitForSelector('[data-testid="record"]:not([disabled])');
+  await page.waitForSelector('[data-testid="switch-camera"]:not([hidden])');
+  const before = await previewCamera(page);
+  assert.equal(before.state, "live");
+  await page.evaluate(() => {
+    const video = /** @type {HTMLVideoElement} */ (document.querySelector('[data-screen="camera"] video'));
+    /** @type {any} */ (window).firstTrack = /** @type {MediaStream} */ (video.srcObject).getVideoTracks()[0];
+  });
+  await phoneShot(page, "camera-switch");
+
+  await page.click('[data-testid="switch-camera"]');
+  await page.waitForFunction(
+    (deviceId) => {
+      const video = /** @type {HTMLVideoElement | null} */ (document.querySelector('[data-screen="camera"] video'));
+      const track = /** @type {MediaStream | null} */ (video?.srcObject ?? null)?.getVideoTracks()[0];
+      return !!track && track.readyState === "live" && track.getSettings().deviceId !== deviceId;
+    },
+    before.deviceId,
+    { timeout: 10_000 },
+  );
+  const after = await previewCamera(page);
+  assert.notEqual(after.deviceId, before.deviceId, "another camera");
+  assert.notEqual(after.label, before.label, `another camera by name: ${before.label} → ${after.label}`);
+  assert.equal(
+    await page.evaluate(() => /** @type {MediaStreamTrack} */ (/** @type {any} */ (window).firstTrack).readyState),
+    "ended",
+    "the first camera was turned off",
+  );
+
+  // A take with the second camera; the switch is not offered while it runs.
+  await page.waitForSelector('[data-testid="record"]:not([disabled])');
+  await page.click('[data-testid="record"]');
+  await page.waitForSelector('[data-testid="stop"]');
+  assert.equal(await page.isVisible('[data-testid="switch-camera"]'), false, "no switch during a take");
+  await page.waitForTimeout(1500);
+  await page.click('[data-testid="stop"]');
+  await screen(page, "review");
+  await page.click('[data-testid="retake"]');
+  await screen(page, "camera");
+  await page.waitForSelector('[data-testid="switch-camera"]:not([hidden])');
+  assert.equal((await previewCamera(page)).deviceId, after.deviceId, "a retake keeps the camera switched to");
+  await page.click('[data-testid="switch-camera"]');
+  await page.waitForFunction(
+    (deviceId) => {
+      const video = /** @type {HTMLVideoElement | null} */ (document.querySelector('[data-screen="camera"] video'));
+      const track = /** @type {MediaStream | null} */ (video?.srcObject ?? null)?.getVideoTracks()[0];
+      return !!track && track.readyState === "live" && track.getSettings().deviceId === deviceId;
+    },
+    before.deviceId,
+    { timeout: 10_000 },
+  );
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("with one camera no switch is offered", { timeout: 60_000 }, async () => {
+  const single = await launchChromium({ fakeCamera: true });
+  try {
+    const link = await mayasLink();
+    const page = await single.context.newPage();
+    await page.goto(link.url);
+    await screen(page, "start");
+    await page.click('[data-testid="start-camera"]');
+    await page.waitForSelector('[data-testid="record"]:not([disabled])');
+    // The cameras are counted once the camera is open; give that its moment.
+    await page.waitForTimeout(1000);
+    assert.equal(await page.isVisible('[data-testid="switch-camera"]'), false);
+    await page.close();
+  } finally {
+    await single.close();
+  }
+});
+
+test("a text file or a PDF is refused as soon as it is picked, named, and nothing is uploaded", { timeout: 60_000 }, async () => {
+  const link = await mayasLink();
+  const { page, requests, errors } = await openPage(link.url, { width: 360 });
+  await screen(page, "start");
+  await page.setInputFiles('[data-testid="file-input"]', { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("my recipe") });
+  const refused = await page.waitForSelector('[data-testid="file-refused"]:not([hidden])', { timeout: 5_000 });
+  assert.equal(
+    await refused.innerText(),
+    "“notes.txt” can't be sent: it is a text file, not a video. Please choose a video.",
+  );
+  assert.equal(await page.getAttribute("#app", "data-screen"), "start", "still on the first screen");
+  assert.equal(await page.$('[data-testid="consent"], [data-testid="upload"]'), null, "no consent, no send");
+  await phoneShot(page, "file-refused");
+
+  // The same from the camera screen, with a PDF.
+  await page.click('[data-testid="start-camera"]');
+  await screen(page, "camera");
+  await page.waitForSelector('[data-testid="record"]:not([disabled])');
+  await page.setInputFiles('[data-testid="file-input"]', { name: "contract.pdf", mimeType: "application/pdf", buffer: Buffer.from("%PDF-1.4\n") });
+  await page.waitForSelector('[data-testid="file-refused"]:not([hidden])', { timeout: 5_000 });
+  assert.match(await page.innerText('[data-testid="file-refused"]'), /“contract\.pdf” can't be sent: it is a document, not a video/);
+  assert.equal(await page.getAttribute("#app", "data-screen"), "camera", "the camera stays ready");
+
+  // A video picked after that goes on to consent as usual.
+  await page.setInputFiles('[data-testid="file-input"]', WEBM_FIXTURE);
+  await screen(page, "review");
+  const uploads = requests.filter((r) => r.url().includes("/api/v1/uploads"));
+  assert.deepEqual(uploads.map((r) => `${r.method()} ${r.url()}`), [], "nothing was uploaded");
+  assert.deepEqual(errors, []);
   await page.close();
 });

@@ -1,5 +1,6 @@
 // The front camera and MediaRecorder: opening the preview, recording it, handing back a file.
 
+import type { CameraChoice, OpenCamera } from "./cameraSwitch";
 import { chooseFormat, extensionFor } from "./mime";
 
 /** Whether this browser can record at all; older in-app webviews have no MediaRecorder. */
@@ -7,12 +8,33 @@ export function canRecord(): boolean {
   return typeof MediaRecorder !== "undefined" && !!navigator.mediaDevices?.getUserMedia;
 }
 
-/** The user-facing camera and the microphone, portrait-sized when the phone allows. */
-export function openCamera(): Promise<MediaStream> {
+/**
+ * A camera and the microphone, portrait-sized when the phone allows: the user-facing one,
+ * or exactly `choice` (a switch must not quietly land on the same camera again).
+ */
+export function openCamera(choice?: CameraChoice): Promise<MediaStream> {
+  const which: MediaTrackConstraints = !choice
+    ? { facingMode: "user" }
+    : "deviceId" in choice
+      ? { deviceId: { exact: choice.deviceId } }
+      : { facingMode: { exact: choice.facingMode } };
   return navigator.mediaDevices.getUserMedia({
-    video: { facingMode: "user", width: { ideal: 720 }, height: { ideal: 1280 } },
+    video: { ...which, width: { ideal: 720 }, height: { ideal: 1280 } },
     audio: { echoCancellation: true, noiseSuppression: true },
   });
+}
+
+/** The device ids of the cameras; meaningful once the camera was allowed (ids are hidden before). */
+export async function cameraIds(): Promise<string[]> {
+  if (!navigator.mediaDevices?.enumerateDevices) return [];
+  const devices = await navigator.mediaDevices.enumerateDevices().catch(() => []);
+  return devices.filter((device) => device.kind === "videoinput" && device.deviceId).map((device) => device.deviceId);
+}
+
+/** Which camera `stream` shows. */
+export function openCameraOf(stream: MediaStream): OpenCamera {
+  const settings = stream.getVideoTracks()[0]?.getSettings() ?? {};
+  return { deviceId: settings.deviceId, facingMode: settings.facingMode };
 }
 
 /** Turns the camera off, so its light goes out as soon as the page no longer needs it. */

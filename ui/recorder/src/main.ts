@@ -32,7 +32,9 @@ async function openLink(token: string, fallbackLanguage: string): Promise<void> 
 
 function begin(link: PublicLink): void {
   const strings = useLanguage(link.language, link.strings);
-  if (link.uploads_left <= 0) {
+  // A link with videos it delivered thanks for them (the recorder's "received" screen), even
+  // when it takes no more.
+  if (link.uploads_left <= 0 && link.videos_received === 0) {
     showDeadEnd("limit_reached", strings);
     return;
   }

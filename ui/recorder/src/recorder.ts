@@ -1,21 +1,33 @@
-// The screens of a working link: greeting, camera, review with consent, upload, thank you — and
-// the way out of TikTok's in-app browser when the camera is blocked.
+// The screens of a working link: greeting (or "we have your video" on a link that delivered
+// one), camera, review with consent, upload, thank you — and the way out of TikTok's in-app
+// browser when the camera is blocked.
 
 import type { PublicLink } from "../../bindings/protocol";
 import { isTikTokInApp, outsideBrowserName } from "./browser";
-import { canRecord, closeCamera, openCamera, startRecording, type Recording } from "./camera";
+import { cameraIds, canRecord, closeCamera, openCamera, openCameraOf, startRecording, type Recording } from "./camera";
+import { mirrored, switchChoices, type CameraChoice } from "./cameraSwitch";
 import { copyLink } from "./clipboard";
 import { consentText } from "./consent";
 import { button, h, show } from "./dom";
 import { isDeadEnd, problemText, serverMessageIsSpecific, type Problem } from "./errors";
 import { recipientName } from "./greeting";
 import { showDeadEnd } from "./pages";
+import { refusalOf, type Refusal } from "./pick";
 import { percent, UploadRate } from "./progress";
-import { fill, type Strings } from "./strings";
+import { fill, type StringKey, type Strings } from "./strings";
 import { clock, duration, timeLeft } from "./time";
 import { startUpload } from "./upload";
 
 type Source = "camera" | "file";
+
+const REFUSAL_TEXT: Record<Refusal, StringKey> = {
+  empty: "fileIsEmpty",
+  text: "fileIsText",
+  image: "fileIsImage",
+  audio: "fileIsAudio",
+  document: "fileIsDocument",
+  other: "fileIsOther",
+};
 
 export function startRecorder(link: PublicLink, strings: Strings): void {
   const userAgent = navigator.userAgent;
@@ -28,6 +40,8 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
   let recording: Recording | null = null;
   let ticker: number | undefined;
   let previewUrl: string | null = null;
+  // The camera the recipient switched to: a retake opens it again, not the front one.
+  let chosenCamera: CameraChoice | undefined;
   // Bumped on every screen change, so a camera that opens late knows it is no longer wanted.
   let visit = 0;
 
@@ -54,13 +68,39 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
     ];
   }
 
-  function fileChooser(label: string, className = "button secondary"): HTMLLabelElement {
+  /** The file picker, and the place where a file that is no video is refused, named, at once. */
+  function fileChooser(label: string, className = "button secondary"): HTMLElement {
     const input = h("input", { type: "file", accept: "video/*", class: "visually-hidden", "data-testid": "file-input" });
+    const refused = h("p", { class: "error", role: "alert", "data-testid": "file-refused", hidden: true });
     input.addEventListener("change", () => {
       const file = input.files?.[0];
-      if (file) review(file, "file");
+      if (!file) return;
+      const refusal = refusalOf(file);
+      if (!refusal) {
+        review(file, "file");
+        return;
+      }
+      refused.textContent = fill(strings.fileRefused, { file: file.name, reason: strings[REFUSAL_TEXT[refusal]] });
+      refused.dataset.reason = refusal;
+      refused.hidden = false;
+      // Picking the same file again is then a change too, and is refused again, not ignored.
+      input.value = "";
     });
-    return h("label", { class: className, "data-testid": "choose-file" }, label, input);
+    return h("div", { class: "file-choice" }, h("label", { class: className, "data-testid": "choose-file" }, label, input), refused);
+  }
+
+  /** A link that already delivered: say so, and offer another only while the link takes more. */
+  function received(): void {
+    const count = link.videos_received;
+    const more = link.uploads_left > 0;
+    const page = screen(
+      "received",
+      h("p", { class: "kicker", "data-testid": "campaign-title" }, link.campaign_title),
+      h("h1", { "data-testid": "received" }, count > 1 ? fill(strings.receivedTitleMany, { n: String(count) }) : strings.receivedTitle),
+      h("p", { "data-testid": "received-next" }, more ? strings.receivedMore : strings.receivedClose),
+      more ? button(strings.sendAnother, "send-another", home, "secondary") : null,
+    );
+    page.dataset.more = String(more);
   }
 
   function home(): void {
@@ -127,35 +167,96 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
     // The attribute alone does not mute for autoplay in every WebKit; the property does.
     video.muted = true;
     const countdown = h("p", { class: "countdown", "data-testid": "countdown" }, clock(link.max_duration_s));
+    // Offered only with two cameras or more, and not during a take: MediaRecorder stops
+    // when the tracks of the stream it records change.
+    const switcher = button(strings.switchCamera, "switch-camera", () => void switchCamera(), "switch");
+    switcher.hidden = true;
     const status = h("p", { class: "muted", "aria-live": "polite" }, strings.cameraStarting);
     const action = button(strings.record, "record", () => (recording ? finish() : begin()), "record");
     action.disabled = true;
     const page = screen(
       "camera",
       link.prompt ? h("p", { class: "prompt", "data-testid": "prompt" }, link.prompt) : null,
-      h("div", { class: "stage" }, video, countdown),
+      h("div", { class: "stage" }, video, countdown, switcher),
       status,
       action,
       fileChooser(strings.chooseFile, "link"),
     );
     const thisVisit = visit;
+    let cameras = 0;
+    let switching = false;
 
-    openCamera().then(
-      (opened) => {
+    function showSwitcher(): void {
+      switcher.hidden = cameras < 2 || !!recording;
+      switcher.disabled = switching;
+    }
+
+    function attach(opened: MediaStream, switched = false): void {
+      stream = opened;
+      video.srcObject = opened;
+      const open = openCameraOf(opened);
+      if (switched) chosenCamera = open.deviceId ? { deviceId: open.deviceId } : undefined;
+      video.classList.toggle("mirror", mirrored(open));
+      void video.play().catch(() => undefined);
+      status.textContent = "";
+      action.disabled = false;
+      // Device ids are listed only once the camera is allowed, so count them now.
+      void cameraIds().then((ids) => {
+        if (thisVisit !== visit) return;
+        cameras = ids.length;
+        showSwitcher();
+      });
+    }
+
+    // The chosen camera may be gone (unplugged, taken by another app): then the usual one.
+    openCamera(chosenCamera)
+      .catch((error: unknown) => (chosenCamera ? openCamera() : Promise.reject(error)))
+      .then(
+        (opened) => {
+          if (thisVisit !== visit) {
+            closeCamera(opened);
+            return;
+          }
+          attach(opened);
+        },
+        () => {
+          if (thisVisit === visit) openInBrowser("camera-failed");
+        },
+      );
+
+    /** The other camera; the one before it again if none opens, and the way out if not even that. */
+    async function switchCamera(): Promise<void> {
+      if (!stream || recording || switching) return;
+      const open = openCameraOf(stream);
+      const choices: Array<CameraChoice | undefined> = switchChoices(await cameraIds(), open);
+      if (choices.length === 0 || thisVisit !== visit || !stream) return;
+      switching = true;
+      showSwitcher();
+      action.disabled = true;
+      status.textContent = strings.cameraStarting;
+      // Phones open one camera at a time: the current one closes first.
+      closeCamera(stream);
+      stream = null;
+      video.srcObject = null;
+      choices.push(open.deviceId ? { deviceId: open.deviceId } : undefined);
+      for (const choice of choices) {
+        let opened: MediaStream;
+        try {
+          opened = await openCamera(choice);
+        } catch {
+          continue;
+        }
         if (thisVisit !== visit) {
           closeCamera(opened);
           return;
         }
-        stream = opened;
-        video.srcObject = opened;
-        void video.play().catch(() => undefined);
-        status.textContent = "";
-        action.disabled = false;
-      },
-      () => {
-        if (thisVisit === visit) openInBrowser("camera-failed");
-      },
-    );
+        switching = false;
+        attach(opened, true);
+        return;
+      }
+      switching = false;
+      if (thisVisit === visit) openInBrowser("camera-failed");
+    }
 
     function begin(): void {
       if (!stream) return;
@@ -167,6 +268,7 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
       }
       const startedAt = Date.now();
       page.dataset.recording = "true";
+      showSwitcher();
       action.textContent = strings.stop;
       action.dataset.testid = "stop";
       action.className = "stop";
@@ -194,6 +296,7 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
           action.className = "record";
           action.disabled = false;
           page.dataset.recording = "false";
+          showSwitcher();
           return;
         }
         review(file, "camera");
@@ -293,5 +396,6 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
     screen("done", h("h1", {}, strings.doneTitle), h("p", {}, strings.doneBody));
   }
 
-  home();
+  if (link.videos_received > 0) received();
+  else home();
 }

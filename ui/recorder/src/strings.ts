@@ -32,6 +32,21 @@ const en = {
   tryAgain: "Try again",
   doneTitle: "Thank you!",
   doneBody: "Your video has arrived. You can close this page now.",
+  // A link opened again after it delivered a video: {n} is how many arrived.
+  receivedTitle: "We have your video, thank you!",
+  receivedTitleMany: "We have your {n} videos, thank you!",
+  receivedMore: "You can send another one if you like.",
+  receivedClose: "There is nothing more to do: you can close this page.",
+  sendAnother: "Send another video",
+  switchCamera: "Switch camera",
+  // A picked file that is no video, refused before consent: {file} is its name, {reason} one of fileIs….
+  fileRefused: "“{file}” can't be sent: {reason} Please choose a video.",
+  fileIsEmpty: "the file is empty.",
+  fileIsText: "it is a text file, not a video.",
+  fileIsImage: "it is a photo, not a video.",
+  fileIsAudio: "it is a sound recording, not a video.",
+  fileIsDocument: "it is a document, not a video.",
+  fileIsOther: "it is not a video file.",
   inAppTitle: "Open this page in your browser",
   inAppBody: "TikTok's built-in browser can't use your camera. Open this link in {browser} to record:",
   cameraFailedTitle: "We can't reach your camera",
@@ -101,6 +116,19 @@ const es: Strings = {
   tryAgain: "Intentar de nuevo",
   doneTitle: "¡Gracias!",
   doneBody: "Tu video llegó. Ya puedes cerrar esta página.",
+  receivedTitle: "Ya tenemos tu video, ¡gracias!",
+  receivedTitleMany: "Ya tenemos tus {n} videos, ¡gracias!",
+  receivedMore: "Si quieres, puedes enviar otro.",
+  receivedClose: "No hace falta nada más: ya puedes cerrar esta página.",
+  sendAnother: "Enviar otro video",
+  switchCamera: "Cambiar de cámara",
+  fileRefused: "No se puede enviar «{file}»: {reason} Elige un video, por favor.",
+  fileIsEmpty: "el archivo está vacío.",
+  fileIsText: "es un archivo de texto, no un video.",
+  fileIsImage: "es una foto, no un video.",
+  fileIsAudio: "es una grabación de sonido, no un video.",
+  fileIsDocument: "es un documento, no un video.",
+  fileIsOther: "no es un archivo de video.",
   inAppTitle: "Abre esta página en tu navegador",
   inAppBody: "El navegador de TikTok no puede usar tu cámara. Abre este enlace en {browser} para grabar:",
   cameraFailedTitle: "No podemos usar tu cámara",
@@ -139,6 +167,9 @@ const es: Strings = {
 };
 
 const tables: Record<string, Strings> = { en, es };
+
+/** The languages the page speaks, by primary tag; the desktop's campaign editor offers these. */
+export const pageLanguages: readonly string[] = Object.keys(tables);
 
 /** The primary subtag of a language tag, lower-cased: `es-MX` → `es`. */
 function primaryLanguage(tag: string): string {

@@ -2,7 +2,8 @@
 //! when a campaign is saved and rendered per contact with a variant chosen stably from the
 //! handle.
 //!
-//! Variables: `handle`, `display_name`, `first_name` (the first word of the display name),
+//! Variables: `handle`, `display_name`, `first_name` (the display name's first word with a
+//! letter, by `clipdesk_protocol::name::first_name`),
 //! `tags` (the contact's tags joined with ", "), `campaign` and `link`. `{{name|fallback}}`
 //! renders the fallback when the value is empty; without one an empty value renders as
 //! nothing. `link` is the exception: a message without its link is useless, so a missing
@@ -10,6 +11,7 @@
 
 use std::borrow::Cow;
 
+use clipdesk_protocol::name::first_name;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -372,7 +374,8 @@ fn value_of(variable: Variable, ctx: &RenderContext) -> Cow<'_, str> {
     match variable {
         Variable::Handle => Cow::Borrowed(ctx.handle.as_str()),
         Variable::DisplayName => Cow::Borrowed(name),
-        Variable::FirstName => Cow::Borrowed(name.split_whitespace().next().unwrap_or("")),
+        // The recorder page greets by the same rule (the server sends it `first_name`).
+        Variable::FirstName => Cow::Borrowed(first_name(name).unwrap_or("")),
         Variable::Tags => Cow::Owned(ctx.tags.join(", ")),
         Variable::Campaign => Cow::Borrowed(ctx.campaign_name.trim()),
         Variable::Link => Cow::Borrowed(ctx.link.as_deref().unwrap_or("").trim()),

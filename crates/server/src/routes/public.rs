@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use clipdesk_protocol::Handle;
 use clipdesk_protocol::api::{EventKind, PublicCampaign, PublicLink, SelfReportedHandle};
+use clipdesk_protocol::name::first_name;
 use rusqlite::{Connection, params};
 
 use crate::campaigns::{self, parse_strings};
@@ -64,10 +65,18 @@ fn public_view(
     fallback_organisation: Option<&str>,
 ) -> Result<PublicLink, ApiError> {
     let uploads_left = links::uploads_left(conn, &link.token, per_link)?;
+    let videos_received = videos_received(conn, &link.token)?;
     let organisation = campaigns::organisation(conn, &link.campaign, fallback_organisation)?;
+    let first_name = link
+        .display_name
+        .as_deref()
+        .and_then(first_name)
+        .map(str::to_owned);
     Ok(PublicLink {
         organisation,
         uploads_left,
+        videos_received,
+        first_name,
         strings: parse_strings(&link.strings),
         token: link.token,
         handle: link.handle,
@@ -78,6 +87,18 @@ fn public_view(
         self_reported: link.self_reported,
         language: link.language,
     })
+}
+
+/// Videos that arrived on this link: its rows in `videos`, made only when an upload completed
+/// and its bytes were a video. Uploads still receiving or refused as no video (`rejected`) are
+/// not videos, and a forgotten person's rows are deleted; a video whose conversion failed, or
+/// that a reviewer rejected, still arrived, so it counts: the page thanks for what was sent.
+fn videos_received(conn: &Connection, token: &str) -> rusqlite::Result<u32> {
+    conn.query_row(
+        "SELECT count(*) FROM videos WHERE link = ?1",
+        [token],
+        |row| row.get(0),
+    )
 }
 
 /// `GET /api/v1/public/campaigns/{slug}`.

@@ -1,5 +1,5 @@
 use clipdesk_protocol::ErrorCode;
-use clipdesk_protocol::api::{EventKind, PublicLink};
+use clipdesk_protocol::api::{CreatedLinks, EventKind, PublicLink};
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_refused, error_code, fixture, spawn_app, spawn_app_with};
@@ -22,6 +22,102 @@ async fn the_page_reads_its_link_and_the_first_read_is_the_open() {
         .filter(|k| *k == "link_opened")
         .count();
     assert_eq!(opened, 1, "only the first read counts as the open");
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_link_that_delivered_a_video_tells_the_page_how_many_arrived() {
+    let app = spawn_app().await;
+    let link = app.link("maya.bakes").await;
+    let fresh = app.public_link(&link.token).await;
+    assert_eq!((fresh.videos_received, fresh.uploads_left), (0, 3));
+
+    // A real tus upload: created, then its bytes in two PATCHes.
+    let video = fixture("android-vp8-opus.webm");
+    let location = app.tus_create(&link.token, video.len()).await;
+    let half = video.len() / 2;
+    assert_eq!(
+        app.tus_patch(&location, 0, video[..half].to_vec())
+            .await
+            .status(),
+        204
+    );
+    let receiving = app.public_link(&link.token).await;
+    assert_eq!(
+        (receiving.videos_received, receiving.uploads_left),
+        (0, 2),
+        "an upload still receiving holds a place but is no video yet"
+    );
+    assert_eq!(
+        app.tus_patch(&location, half, video[half..].to_vec())
+            .await
+            .status(),
+        204
+    );
+    let delivered = app.public_link(&link.token).await;
+    assert_eq!((delivered.videos_received, delivered.uploads_left), (1, 2));
+
+    let png = fixture("not-a-video.mp4");
+    let refused = app.tus_create(&link.token, png.len()).await;
+    assert_eq!(app.tus_patch(&refused, 0, png).await.status(), 422);
+    let after_refusal = app.public_link(&link.token).await;
+    assert_eq!(
+        (after_refusal.videos_received, after_refusal.uploads_left),
+        (1, 2),
+        "a file refused as no video is not counted as received, nor against the link"
+    );
+
+    let (status, _) = app.upload(&link.token, video.clone(), "b.webm").await;
+    assert_eq!(status, 201);
+    let (status, _) = app.upload(&link.token, video, "c.webm").await;
+    assert_eq!(status, 201);
+    let used_up = app.public_link(&link.token).await;
+    assert_eq!(
+        (used_up.videos_received, used_up.uploads_left),
+        (3, 0),
+        "a used-up link still answers, so the page can thank instead of refusing"
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_page_is_told_the_first_name_the_dm_used_or_none() {
+    let app = spawn_app().await;
+    app.campaign("spring").await;
+    let response = app
+        .post_links(
+            "spring",
+            json!([
+                { "handle": "maya.bakes", "display_name": "🍰 Maya Bakes" },
+                { "handle": "zoe", "display_name": "  Zoë✨ Müller " },
+                { "handle": "cake.fan", "display_name": "🍰🍰 ✨" },
+                { "handle": "no.name" },
+            ]),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let links: CreatedLinks = response.json().await.unwrap();
+    let mut named = Vec::new();
+    for link in &links.links {
+        let public = app.public_link(&link.token).await;
+        named.push((public.handle, public.first_name));
+    }
+    assert_eq!(
+        named,
+        [
+            ("maya.bakes".to_owned(), Some("Maya".to_owned())),
+            ("zoe".to_owned(), Some("Zoë".to_owned())),
+            ("cake.fan".to_owned(), None),
+            ("no.name".to_owned(), None),
+        ],
+        "emoji are no name; without one the page greets the handle"
+    );
+    let public = app.public_link(&links.links[0].token).await;
+    assert_eq!(
+        public.display_name.as_deref(),
+        Some("🍰 Maya Bakes"),
+        "the display name itself is unchanged"
+    );
     app.server.stop().await.unwrap();
 }
 

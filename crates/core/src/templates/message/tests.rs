@@ -113,6 +113,24 @@ fn the_first_name_is_the_first_word_of_the_display_name() {
 }
 
 #[test]
+fn the_first_name_skips_emoji_as_the_recorder_page_greeting_does() {
+    let t = checked("Hi {{first_name|there}}! {{link}}");
+    let named = |display_name: &str| RenderContext {
+        display_name: Some(display_name.into()),
+        ..maya()
+    };
+    assert_eq!(
+        text_of(&t, &named("🍰 Maya Bakes")),
+        "Hi Maya! https://clips.example/r/AbC"
+    );
+    assert_eq!(
+        text_of(&t, &named("✨🍰✨")),
+        "Hi there! https://clips.example/r/AbC",
+        "an emoji-only name has no first name: the fallback is used"
+    );
+}
+
+#[test]
 fn a_missing_link_is_an_error_at_render_time() {
     let t = checked("Hi {{first_name}}, record here: {{link}}");
     let unlinked = RenderContext {
