@@ -15,7 +15,12 @@ export type ErrorResponse = { error: ErrorBody, };
 /**
  * What `GET /healthz` answers.
  */
-export type Health = { status: string, version: string, };
+export type Health = { status: string, version: string, 
+/**
+ * Made once per data folder (a restored backup gets its own): tells whether a URL
+ * reaches *this* server or another one.
+ */
+instance_id: string, };
 
 /**
  * `PUT /api/v1/campaigns/{slug}`: create or update a campaign.
@@ -78,7 +83,18 @@ export type CreatedLinks = { links: Array<IssuedLink>, };
 /**
  * `GET /api/v1/public/links/{token}`: what the recorder page needs, nothing more.
  */
-export type PublicLink = { token: string, handle: string, display_name: string | null, campaign_title: string, prompt: string, max_duration_s: number, uploads_left: number, 
+export type PublicLink = { token: string, handle: string, display_name: string | null, 
+/**
+ * What the page greets the person by: [`crate::name::first_name`] of the display name,
+ * the same word a DM's `{{first_name}}` gave; `None` when it has none (the page then
+ * greets the @handle).
+ */
+first_name: string | null, campaign_title: string, prompt: string, max_duration_s: number, uploads_left: number, 
+/**
+ * Videos this link already delivered (uploads that completed as videos and are still
+ * kept), so a second visit can say "we have your video".
+ */
+videos_received: number, 
 /**
  * True for links made on the campaign page from a handle the visitor typed.
  */

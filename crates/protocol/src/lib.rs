@@ -17,4 +17,7 @@ pub use handle::{Handle, HandleError};
 pub struct Health {
     pub status: String,
     pub version: String,
+    /// Made once per data folder (a restored backup gets its own): tells whether a URL
+    /// reaches *this* server or another one.
+    pub instance_id: String,
 }

@@ -219,6 +219,11 @@ impl Db {
     }
 }
 
+/// The schema version this code migrates to (`PRAGMA user_version` once migrated).
+pub fn schema_version() -> usize {
+    MIGRATIONS.len()
+}
+
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     let current: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if current > MIGRATIONS.len() {

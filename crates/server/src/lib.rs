@@ -2,13 +2,16 @@
 //! app embeds the same server through [`startup::Server`].
 
 mod auth;
+pub mod backup;
 mod campaigns;
 mod clock;
 pub mod configuration;
 pub mod db;
+pub mod doctor;
 pub mod domain;
 pub mod error;
 mod events;
+pub mod instance;
 mod links;
 pub mod media;
 mod rate_limit;

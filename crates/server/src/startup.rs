@@ -20,7 +20,7 @@ use crate::events::Feed;
 use crate::rate_limit::RateLimiter;
 use crate::signing::Signer;
 use crate::state::AppState;
-use crate::{media, routes, uploads};
+use crate::{instance, media, routes, uploads};
 use connections::{Connections, Limits, TrackedBody};
 
 pub struct Server;
@@ -30,6 +30,7 @@ pub struct Server;
 pub struct RunningServer {
     addr: SocketAddr,
     public_url: String,
+    instance_id: instance::InstanceId,
     stop: watch::Sender<bool>,
     task: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
@@ -70,10 +71,15 @@ impl Server {
         let signer = tokio::task::spawn_blocking(move || Signer::load_or_create(&data_dir))
             .await
             .context("secret task failed")??;
+        let data_dir = config.data_dir.clone();
+        let instance_id = tokio::task::spawn_blocking(move || instance::load_or_create(&data_dir))
+            .await
+            .context("instance id task failed")??;
         let (stop, stopping) = watch::channel(false);
         let state = AppState {
             media_wake: Arc::new(tokio::sync::Notify::new()),
             signer: Arc::new(signer),
+            instance_id: instance_id.as_str().into(),
             feed: Feed::new(db)?,
             limiter: Arc::new(RateLimiter::new(&config)),
             busy_uploads: Arc::new(Mutex::new(HashSet::new())),
@@ -122,6 +128,7 @@ impl Server {
         Ok(RunningServer {
             addr,
             public_url,
+            instance_id,
             stop,
             task,
             background,
@@ -263,6 +270,11 @@ impl RunningServer {
     /// The base links are built on.
     pub fn public_url(&self) -> &str {
         &self.public_url
+    }
+
+    /// This data folder's instance id, as `/healthz` answers it.
+    pub fn instance_id(&self) -> &str {
+        self.instance_id.as_str()
     }
 
     /// Stops accepting connections, wakes long-polls, and waits for requests in flight, for

@@ -23,6 +23,8 @@ pub struct AppState {
     /// Wakes an idle media worker when a video arrives.
     pub media_wake: Arc<tokio::sync::Notify>,
     pub signer: Arc<Signer>,
+    /// This data folder's id, answered by `/healthz`.
+    pub instance_id: Arc<str>,
 }
 
 impl AppState {

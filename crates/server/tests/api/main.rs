@@ -3,9 +3,11 @@
 // Test helpers outside #[test] fns panic on failure by design, as the tests do.
 #![allow(clippy::unwrap_used)]
 
+mod backup;
 mod cli;
 mod connections;
 mod consent;
+mod doctor;
 mod events;
 mod health;
 mod helpers;
