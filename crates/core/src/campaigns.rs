@@ -1,14 +1,29 @@
 //! Campaigns: what an operator sends (the message template, its DM URL templates and pacing)
-//! and what the recipient sees (landing title, prompt, max video length, link expiry).
+//! and what the recipient sees (landing title, prompt, max video length, link expiry, the
+//! page's language and texts, the organisation the consent names, the public campaign page).
 
+use std::collections::BTreeMap;
+
+use clipdesk_protocol::api::CampaignUpsert;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::clock;
 use crate::error::{CoreError, CoreResult};
-use crate::pacing::Pacing;
+use crate::pacing::{DAY_MS, Pacing};
 use crate::templates::{self, MessagePreview, RenderContext, Template};
+
+/// The server's limits (crates/server/src/campaigns.rs), checked here so the editor says what
+/// is wrong when saving instead of the sync failing later.
+const MAX_TITLE_CHARS: usize = 200;
+const MAX_PROMPT_CHARS: usize = 2000;
+const MAX_ORGANISATION_CHARS: usize = 200;
+const MAX_OVERRIDES: usize = 200;
+const MAX_OVERRIDE_KEY_LEN: usize = 64;
+const MAX_OVERRIDE_CHARS: usize = 1000;
+/// Ten years: any longer is "none", and keeps the expiry a valid RFC 3339 time.
+const MAX_LINK_EXPIRY_DAYS: u32 = 3650;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Campaign {
@@ -19,10 +34,21 @@ pub struct Campaign {
     pub landing_title: String,
     pub prompt: String,
     pub max_duration_s: u32,
+    /// Links stop working this many days after the campaign was created (`created_at`).
     pub link_expiry_days: Option<u32>,
     pub dm_url_with_id: String,
     pub dm_url_without_id: String,
     pub pacing: Pacing,
+    /// The recorder page's language (`en`, `es`…); `None` is the page's default, English.
+    pub language: Option<String>,
+    /// Whether the server serves `/c/{slug}`, where anyone can enter their handle.
+    pub public_page: bool,
+    /// The recorder page's texts replaced for this campaign, by key; never an empty one.
+    pub strings: BTreeMap<String, String>,
+    /// Who the consent sentence names; `None`: the server's organisation setting.
+    pub organisation: Option<String>,
+    /// RFC 3339; link expiry counts from it.
+    pub created_at: String,
 }
 
 /// What the campaign editor saves; `slug` is made from the name when a campaign is new.
@@ -37,6 +63,20 @@ pub struct CampaignInput {
     pub dm_url_with_id: String,
     pub dm_url_without_id: String,
     pub pacing: Pacing,
+    pub language: Option<String>,
+    pub public_page: bool,
+    /// Blank texts are dropped: the page's own text stays.
+    pub strings: BTreeMap<String, String>,
+    /// Blank is none.
+    pub organisation: Option<String>,
+}
+
+/// A [`CampaignInput`] whose every rule holds, in the form it is stored.
+struct Checked {
+    template: String,
+    language: Option<String>,
+    strings: String,
+    organisation: Option<String>,
 }
 
 impl CampaignInput {
@@ -52,14 +92,30 @@ impl CampaignInput {
             dm_url_with_id: templates::DM_URL_WITH_ID.to_owned(),
             dm_url_without_id: templates::DM_URL_WITHOUT_ID.to_owned(),
             pacing: Pacing::default(),
+            language: None,
+            public_page: false,
+            strings: BTreeMap::new(),
+            organisation: None,
         }
     }
 
-    /// Every rule, checked before anything is written; returns the template as stored.
-    fn check(&self) -> CoreResult<String> {
+    /// Every rule, checked before anything is written.
+    fn check(&self) -> CoreResult<Checked> {
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(CoreError::invalid("name", "must be 1 to 100 characters"));
+        }
+        if self.landing_title.trim().chars().count() > MAX_TITLE_CHARS {
+            return Err(CoreError::invalid(
+                "landing_title",
+                format!("must be at most {MAX_TITLE_CHARS} characters"),
+            ));
+        }
+        if self.prompt.trim().chars().count() > MAX_PROMPT_CHARS {
+            return Err(CoreError::invalid(
+                "prompt",
+                format!("must be at most {MAX_PROMPT_CHARS} characters"),
+            ));
         }
         if self.max_duration_s == 0 || self.max_duration_s > 600 {
             return Err(CoreError::invalid(
@@ -76,15 +132,90 @@ impl CampaignInput {
                 "must be at most an hour",
             ));
         }
-        if self.link_expiry_days == Some(0) {
+        if self
+            .link_expiry_days
+            .is_some_and(|days| days == 0 || days > MAX_LINK_EXPIRY_DAYS)
+        {
             return Err(CoreError::invalid(
                 "link_expiry_days",
-                "must be at least one day, or none",
+                format!("must be 1 to {MAX_LINK_EXPIRY_DAYS} days, or none"),
+            ));
+        }
+        let language = blank_is_none(self.language.as_deref());
+        if let Some(tag) = &language {
+            let ok = (2..=16).contains(&tag.len())
+                && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !ok {
+                return Err(CoreError::invalid(
+                    "language",
+                    "must be a language tag such as 'en' or 'es-MX'",
+                ));
+            }
+        }
+        let strings = check_strings(&self.strings)?;
+        let organisation = blank_is_none(self.organisation.as_deref());
+        if organisation
+            .as_ref()
+            .is_some_and(|name| name.chars().count() > MAX_ORGANISATION_CHARS)
+        {
+            return Err(CoreError::invalid(
+                "organisation",
+                format!("must be at most {MAX_ORGANISATION_CHARS} characters"),
             ));
         }
         templates::check_dm_urls(&self.dm_url_with_id, &self.dm_url_without_id)?;
-        Ok(templates::parse(&self.template)?.to_json())
+        Ok(Checked {
+            template: templates::parse(&self.template)?.to_json(),
+            language,
+            strings: serde_json::to_string(&strings).map_err(anyhow::Error::from)?,
+            organisation,
+        })
     }
+}
+
+fn blank_is_none(text: Option<&str>) -> Option<String> {
+    text.map(str::trim)
+        .filter(|text| !text.is_empty())
+        .map(str::to_owned)
+}
+
+/// The overrides as stored: trimmed, blank ones dropped; a key is a name the page uses
+/// (`doneTitle`), never free text.
+fn check_strings(strings: &BTreeMap<String, String>) -> CoreResult<BTreeMap<String, String>> {
+    let kept: BTreeMap<String, String> = strings
+        .iter()
+        .map(|(key, text)| (key.clone(), text.trim().to_owned()))
+        .filter(|(_, text)| !text.is_empty())
+        .collect();
+    if kept.len() > MAX_OVERRIDES {
+        return Err(CoreError::invalid(
+            "strings",
+            format!("at most {MAX_OVERRIDES} texts may be replaced"),
+        ));
+    }
+    for (key, text) in &kept {
+        let key_ok = !key.is_empty()
+            && key.len() <= MAX_OVERRIDE_KEY_LEN
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !key_ok {
+            return Err(CoreError::invalid(
+                format!("strings.{key}"),
+                "is not a text of the recorder page",
+            ));
+        }
+        if text.chars().count() > MAX_OVERRIDE_CHARS {
+            return Err(CoreError::invalid(
+                format!("strings.{key}"),
+                format!("must be at most {MAX_OVERRIDE_CHARS} characters"),
+            ));
+        }
+    }
+    Ok(kept)
+}
+
+/// When a campaign's links stop working: `days` after it was created (Unix ms).
+pub fn links_expire_at(created_at: i64, days: Option<u32>) -> Option<i64> {
+    days.map(|days| created_at + i64::from(days) * DAY_MS)
 }
 
 /// `Spring Bakes 2026!` → `spring-bakes-2026`.
@@ -108,10 +239,11 @@ pub fn slugify(name: &str) -> String {
 
 const COLUMNS: &str =
     "id, slug, name, template, landing_title, prompt, max_duration_s, link_expiry_days,
-                       dm_url_with_id, dm_url_without_id, daily_cap, min_spacing_s";
+     dm_url_with_id, dm_url_without_id, daily_cap, min_spacing_s, language, public_page,
+     strings, organisation, created_at";
 
-fn read(row: &Row<'_>) -> rusqlite::Result<(Campaign, String)> {
-    let template_json: String = row.get(3)?;
+/// A row, with its template and overrides still as stored JSON.
+fn read(row: &Row<'_>) -> rusqlite::Result<(Campaign, String, String)> {
     Ok((
         Campaign {
             id: row.get(0)?,
@@ -128,13 +260,20 @@ fn read(row: &Row<'_>) -> rusqlite::Result<(Campaign, String)> {
                 daily_cap: row.get(10)?,
                 min_spacing_s: row.get(11)?,
             },
+            language: row.get(12)?,
+            public_page: row.get(13)?,
+            strings: BTreeMap::new(),
+            organisation: row.get(15)?,
+            created_at: clock::to_rfc3339(row.get(16)?),
         },
-        template_json,
+        row.get(3)?,
+        row.get(14)?,
     ))
 }
 
-fn finish((mut campaign, json): (Campaign, String)) -> CoreResult<Campaign> {
-    campaign.template = templates::parse_json(&json)?.template().clone();
+fn finish((mut campaign, template, strings): (Campaign, String, String)) -> CoreResult<Campaign> {
+    campaign.template = templates::parse_json(&template)?.template().clone();
+    campaign.strings = serde_json::from_str(&strings).map_err(anyhow::Error::from)?;
     Ok(campaign)
 }
 
@@ -160,7 +299,7 @@ pub fn list(conn: &Connection) -> CoreResult<Vec<Campaign>> {
 
 /// Creates a campaign with a slug made unique from its name.
 pub fn create(conn: &mut Connection, input: &CampaignInput) -> CoreResult<Campaign> {
-    let template = input.check()?;
+    let checked = input.check()?;
     let tx = conn.transaction()?;
     let base = slugify(&input.name);
     let mut slug = base.clone();
@@ -179,12 +318,13 @@ pub fn create(conn: &mut Connection, input: &CampaignInput) -> CoreResult<Campai
     tx.execute(
         "INSERT INTO campaigns (slug, name, template, landing_title, prompt, max_duration_s,
                                 link_expiry_days, dm_url_with_id, dm_url_without_id, daily_cap,
-                                min_spacing_s, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+                                min_spacing_s, created_at, updated_at, language, public_page,
+                                strings, organisation)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16)",
         params![
             slug,
             input.name.trim(),
-            template,
+            checked.template,
             input.landing_title.trim(),
             input.prompt.trim(),
             input.max_duration_s,
@@ -193,7 +333,11 @@ pub fn create(conn: &mut Connection, input: &CampaignInput) -> CoreResult<Campai
             input.dm_url_without_id,
             input.pacing.daily_cap,
             input.pacing.min_spacing_s,
-            now
+            now,
+            checked.language,
+            input.public_page,
+            checked.strings,
+            checked.organisation,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -201,18 +345,21 @@ pub fn create(conn: &mut Connection, input: &CampaignInput) -> CoreResult<Campai
     get(conn, id)
 }
 
-/// Replaces a campaign's settings; its slug (part of every link) never changes.
+/// Replaces a campaign's settings; its slug (part of every link) never changes. The new
+/// revision is what the sync sends the server next.
 pub fn update(conn: &Connection, id: i64, input: &CampaignInput) -> CoreResult<Campaign> {
-    let template = input.check()?;
+    let checked = input.check()?;
     let changed = conn.execute(
         "UPDATE campaigns SET name = ?2, template = ?3, landing_title = ?4, prompt = ?5,
                 max_duration_s = ?6, link_expiry_days = ?7, dm_url_with_id = ?8,
-                dm_url_without_id = ?9, daily_cap = ?10, min_spacing_s = ?11, updated_at = ?12
+                dm_url_without_id = ?9, daily_cap = ?10, min_spacing_s = ?11, updated_at = ?12,
+                language = ?13, public_page = ?14, strings = ?15, organisation = ?16,
+                revision = revision + 1
          WHERE id = ?1",
         params![
             id,
             input.name.trim(),
-            template,
+            checked.template,
             input.landing_title.trim(),
             input.prompt.trim(),
             input.max_duration_s,
@@ -221,13 +368,77 @@ pub fn update(conn: &Connection, id: i64, input: &CampaignInput) -> CoreResult<C
             input.dm_url_without_id,
             input.pacing.daily_cap,
             input.pacing.min_spacing_s,
-            clock::now_ms()
+            clock::now_ms(),
+            checked.language,
+            input.public_page,
+            checked.strings,
+            checked.organisation,
         ],
     )?;
     if changed == 0 {
         return Err(CoreError::NotFound(format!("no campaign #{id}")));
     }
     get(conn, id)
+}
+
+/// What the server is sent for campaign `slug` (`PUT /api/v1/campaigns/{slug}`), with the
+/// revision it is of.
+pub fn upsert_of(conn: &Connection, slug: &str) -> CoreResult<(i64, CampaignUpsert)> {
+    let row = conn
+        .query_row(
+            "SELECT revision, name, landing_title, prompt, max_duration_s, link_expiry_days,
+                    created_at, public_page, language, strings, organisation
+             FROM campaigns WHERE slug = ?1",
+            [slug],
+            |row| {
+                let name: String = row.get(1)?;
+                let title: String = row.get(2)?;
+                let strings: String = row.get(9)?;
+                Ok((
+                    row.get(0)?,
+                    CampaignUpsert {
+                        title: if title.trim().is_empty() { name } else { title },
+                        prompt: row.get(3)?,
+                        max_duration_s: row.get(4)?,
+                        expires_at: links_expire_at(row.get(6)?, row.get(5)?)
+                            .map(clock::to_rfc3339),
+                        public_page: row.get(7)?,
+                        language: row.get(8)?,
+                        strings: BTreeMap::new(),
+                        organisation: row.get(10)?,
+                    },
+                    strings,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound(format!("no campaign /{slug}")))?;
+    let (revision, mut upsert, strings) = row;
+    upsert.strings = serde_json::from_str(&strings).map_err(anyhow::Error::from)?;
+    Ok((revision, upsert))
+}
+
+/// Slugs of the campaigns changed since the server last got them.
+pub fn unpushed(conn: &Connection) -> CoreResult<Vec<String>> {
+    let mut stmt =
+        conn.prepare("SELECT slug FROM campaigns WHERE pushed_revision < revision ORDER BY id")?;
+    let rows = stmt.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Notes that the server has campaign `slug` as of `revision` (a later edit stays unpushed).
+pub fn mark_pushed(conn: &Connection, slug: &str, revision: i64) -> CoreResult<()> {
+    conn.execute(
+        "UPDATE campaigns SET pushed_revision = ?2 WHERE slug = ?1 AND pushed_revision < ?2",
+        params![slug, revision],
+    )?;
+    Ok(())
+}
+
+/// Every campaign is to be sent again: the server may be a different one, or have lost them.
+pub fn forget_pushed(conn: &Connection) -> CoreResult<()> {
+    conn.execute("UPDATE campaigns SET pushed_revision = 0", [])?;
+    Ok(())
 }
 
 /// The campaign's message as `contact` would get it, from the editor's unsaved template:
@@ -365,5 +576,199 @@ mod tests {
         };
         let err = preview_for(&conn, None, "Spring", &bad, maya).unwrap_err();
         assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    /// The editor filled in for a Spanish page: every field the recipient's page uses.
+    fn spanish_page() -> CampaignInput {
+        let mut input = CampaignInput::new("Verano", template());
+        input.landing_title = "¡Muéstranos tu pan de verano!".into();
+        input.link_expiry_days = Some(30);
+        input.language = Some(" es ".into());
+        input.public_page = true;
+        input.strings = BTreeMap::from([
+            ("doneTitle".to_owned(), "  ¡Mil gracias!  ".to_owned()),
+            ("retake".to_owned(), "   ".to_owned()),
+        ]);
+        input.organisation = Some("  Crumb & Co. Panadería ".into());
+        input
+    }
+
+    #[test]
+    fn the_recipients_page_settings_round_trip_trimmed_and_blank_texts_are_dropped() {
+        let mut conn = open_in_memory().unwrap();
+        let saved = create(&mut conn, &spanish_page()).unwrap();
+        assert_eq!(saved.language.as_deref(), Some("es"));
+        assert!(saved.public_page);
+        assert_eq!(saved.link_expiry_days, Some(30));
+        assert_eq!(
+            saved.strings,
+            BTreeMap::from([("doneTitle".to_owned(), "¡Mil gracias!".to_owned())]),
+            "a blank override is not sent: the page keeps its own text"
+        );
+        assert_eq!(saved.organisation.as_deref(), Some("Crumb & Co. Panadería"));
+        assert_eq!(list(&conn).unwrap(), vec![saved.clone()]);
+
+        let mut input = spanish_page();
+        input.language = Some(String::new());
+        input.organisation = Some("  ".into());
+        input.public_page = false;
+        input.strings.clear();
+        input.link_expiry_days = None;
+        let updated = update(&conn, saved.id, &input).unwrap();
+        assert_eq!(
+            (
+                updated.language,
+                updated.organisation,
+                updated.public_page,
+                updated.strings.len(),
+                updated.link_expiry_days
+            ),
+            (None, None, false, 0, None),
+            "blank is none: the page's default language and the server's organisation"
+        );
+        assert_eq!(updated.created_at, saved.created_at);
+    }
+
+    #[test]
+    fn page_settings_the_server_would_refuse_are_named_before_anything_is_saved() {
+        let mut conn = open_in_memory().unwrap();
+        type Spoil = Box<dyn Fn(&mut CampaignInput)>;
+        let cases: Vec<(&str, Spoil)> = vec![
+            ("language", Box::new(|i| i.language = Some("e".into()))),
+            (
+                "language",
+                Box::new(|i| i.language = Some("español".into())),
+            ),
+            (
+                "strings.done title",
+                Box::new(|i| {
+                    i.strings.insert("done title".into(), "x".into());
+                }),
+            ),
+            (
+                "strings.doneTitle",
+                Box::new(|i| {
+                    i.strings.insert("doneTitle".into(), "x".repeat(1001));
+                }),
+            ),
+            (
+                "strings",
+                Box::new(|i| {
+                    i.strings = (0..201)
+                        .map(|n| (format!("k{n}"), "x".to_owned()))
+                        .collect();
+                }),
+            ),
+            (
+                "organisation",
+                Box::new(|i| i.organisation = Some("o".repeat(201))),
+            ),
+            (
+                "landing_title",
+                Box::new(|i| i.landing_title = "t".repeat(201)),
+            ),
+            ("prompt", Box::new(|i| i.prompt = "p".repeat(2001))),
+            (
+                "link_expiry_days",
+                Box::new(|i| i.link_expiry_days = Some(0)),
+            ),
+            (
+                "link_expiry_days",
+                Box::new(|i| i.link_expiry_days = Some(3651)),
+            ),
+        ];
+        for (field, spoil) in cases {
+            let mut input = spanish_page();
+            spoil(&mut input);
+            match create(&mut conn, &input).unwrap_err() {
+                CoreError::Invalid { field: named, .. } => assert_eq!(named, field),
+                other => panic!("{field}: {other}"),
+            }
+        }
+        assert!(list(&conn).unwrap().is_empty(), "nothing was saved");
+        // At the limits, the server takes it too.
+        let mut input = spanish_page();
+        input.organisation = Some("o".repeat(200));
+        input.language = Some("es-MX".into());
+        input.link_expiry_days = Some(3650);
+        create(&mut conn, &input).unwrap();
+    }
+
+    #[test]
+    fn the_server_gets_what_the_editor_saved_and_links_expire_days_after_creation() {
+        let mut conn = open_in_memory().unwrap();
+        let saved = create(&mut conn, &spanish_page()).unwrap();
+        let (revision, sent) = upsert_of(&conn, &saved.slug).unwrap();
+        let created = clock::parse_rfc3339(&saved.created_at).unwrap();
+        assert_eq!(
+            sent,
+            CampaignUpsert {
+                title: "¡Muéstranos tu pan de verano!".into(),
+                prompt: String::new(),
+                max_duration_s: 60,
+                expires_at: Some(clock::to_rfc3339(created + 30 * DAY_MS)),
+                public_page: true,
+                language: Some("es".into()),
+                strings: BTreeMap::from([("doneTitle".to_owned(), "¡Mil gracias!".to_owned())]),
+                organisation: Some("Crumb & Co. Panadería".into()),
+            }
+        );
+        assert_eq!(unpushed(&conn).unwrap(), vec![saved.slug.clone()]);
+        mark_pushed(&conn, &saved.slug, revision).unwrap();
+        assert!(unpushed(&conn).unwrap().is_empty());
+
+        let mut input = spanish_page();
+        input.landing_title = String::new();
+        input.link_expiry_days = None;
+        update(&conn, saved.id, &input).unwrap();
+        assert_eq!(
+            unpushed(&conn).unwrap(),
+            vec![saved.slug.clone()],
+            "an edit is sent again"
+        );
+        // A push of the older revision finishing late does not hide the edit.
+        mark_pushed(&conn, &saved.slug, revision).unwrap();
+        assert_eq!(unpushed(&conn).unwrap().len(), 1);
+        let (_, sent) = upsert_of(&conn, &saved.slug).unwrap();
+        assert_eq!(sent.title, "Verano", "no landing title: the name");
+        assert_eq!(sent.expires_at, None);
+    }
+
+    #[test]
+    fn a_campaign_from_before_the_page_settings_keeps_working_and_is_sent_once() {
+        let mut conn = crate::store::open_in_memory_before("ADD COLUMN public_page").unwrap();
+        conn.execute(
+            "INSERT INTO campaigns (slug, name, template, landing_title, prompt, link_expiry_days,
+                                    dm_url_with_id, dm_url_without_id, created_at, updated_at)
+             VALUES ('spring', 'Spring', ?1, 'Spring bakes', 'Show us', 7, ?2, ?3, 1000, 1000)",
+            params![
+                templates::parse(&template()).unwrap().to_json(),
+                templates::DM_URL_WITH_ID,
+                templates::DM_URL_WITHOUT_ID
+            ],
+        )
+        .unwrap();
+        crate::store::migrate(&mut conn).unwrap();
+        let old = list(&conn).unwrap().remove(0);
+        assert_eq!(
+            (
+                old.language,
+                old.public_page,
+                old.strings.len(),
+                old.organisation,
+                old.link_expiry_days
+            ),
+            (None, false, 0, None, Some(7))
+        );
+        assert_eq!(old.template, template());
+        assert_eq!(old.created_at, clock::to_rfc3339(1000));
+        assert_eq!(
+            unpushed(&conn).unwrap(),
+            vec!["spring".to_owned()],
+            "sent once after the upgrade"
+        );
+        let (_, sent) = upsert_of(&conn, "spring").unwrap();
+        assert_eq!(sent.expires_at, Some(clock::to_rfc3339(1000 + 7 * DAY_MS)));
+        assert!(!sent.public_page);
     }
 }

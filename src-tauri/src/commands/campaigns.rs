@@ -37,11 +37,14 @@ pub async fn campaign_save(
     id: Option<i64>,
     input: CampaignInput,
 ) -> Result<Campaign, UserError> {
-    in_store(&desktop, move |conn| match id {
+    let saved = in_store(&desktop, move |conn| match id {
         Some(id) => campaigns::update(conn, id, &input),
         None => campaigns::create(conn, &input),
     })
-    .await
+    .await?;
+    // The server gets the new settings (the page's language, texts, public page) now.
+    desktop.nudge();
+    Ok(saved)
 }
 
 /// The editor's unsaved message as one contact would get it.

@@ -1,6 +1,23 @@
 import { describe, expect, it } from "vitest";
 import type { Template } from "../../bindings/core";
-import { addPart, errorByField, movePart, placeholder, removePart, withKind } from "./campaignForm";
+import { stringsFor } from "../../recorder/src/strings";
+import {
+  addPart,
+  consentPreview,
+  errorByField,
+  hasItsPlace,
+  inputOf,
+  isPageText,
+  languageChoices,
+  linksExpireAt,
+  movePart,
+  overridesToSave,
+  pageTexts,
+  placeholder,
+  publicPageUrl,
+  removePart,
+  withKind,
+} from "./campaignForm";
 
 const template: Template = {
   parts: [
@@ -50,5 +67,79 @@ describe("errorByField", () => {
   it("puts anything else on the form", () => {
     expect(errorByField({ code: "internal", message: "something went wrong", field: null }).field).toBe("form");
     expect(errorByField(new Error("boom"))).toEqual({ field: "form", message: "boom" });
+  });
+});
+
+describe("the recipient's page in the editor", () => {
+  it("offers the languages the recorder page speaks, named for the operator", () => {
+    const choices = languageChoices();
+    expect(choices.map((c) => c.tag)).toEqual(["en", "es"]);
+    expect(choices.find((c) => c.tag === "es")?.label).toBe("Spanish (español)");
+    expect(choices.find((c) => c.tag === "en")?.label).toBe("English");
+  });
+
+  it("lists every text of the page with its default in the chosen language", () => {
+    const english = pageTexts(null);
+    expect(english.map((t) => t.key)).toEqual(Object.keys(stringsFor(null)));
+    expect(english.find((t) => t.key === "doneTitle")?.text).toBe("Thank you!");
+    expect(pageTexts("es").find((t) => t.key === "doneTitle")?.text).toBe("¡Gracias!");
+  });
+
+  it("saves only non-empty overrides of texts the page has", () => {
+    expect(overridesToSave({ doneTitle: "¡Mil gracias!", retake: "  ", upload: "", notAKey: "x" })).toEqual({
+      doneTitle: "¡Mil gracias!",
+    });
+    expect(isPageText("consent")).toBe(true);
+    expect(isPageText("toString")).toBe(false);
+  });
+
+  it("previews the consent in the page's language, with an override and the organisation", () => {
+    expect(consentPreview("es", {}, " Crumb & Co. ")).toBe("Acepto que Crumb & Co. guarde este video y lo use en su contenido.");
+    expect(consentPreview(null, {}, "")).toBe(
+      "I agree that the team that sent me this link may keep this video and use it in its content.",
+    );
+    expect(consentPreview("en", { consent: "{organisation} may use my video." }, "Crumb")).toBe("Crumb may use my video.");
+  });
+
+  it("says links stop working days after the campaign was created, or after saving a new one", () => {
+    const created = "2026-03-01T10:00:00Z";
+    expect(linksExpireAt(created, 30)?.toISOString()).toBe("2026-03-31T10:00:00.000Z");
+    expect(linksExpireAt(null, 1, Date.parse("2026-05-05T00:00:00Z"))?.toISOString()).toBe("2026-05-06T00:00:00.000Z");
+    expect(linksExpireAt(created, null)).toBeNull();
+    expect(linksExpireAt(created, 0)).toBeNull();
+  });
+
+  it("puts the public page at <server>/c/<slug>", () => {
+    expect(publicPageUrl("http://127.0.0.1:8750/", "spring")).toBe("http://127.0.0.1:8750/c/spring");
+  });
+
+  it("shows an override's error beside that text, and unknown fields on the form", () => {
+    expect(hasItsPlace("strings.doneTitle")).toBe(true);
+    expect(hasItsPlace("organisation")).toBe(true);
+    expect(hasItsPlace("language")).toBe(true);
+    expect(hasItsPlace("server")).toBe(false);
+  });
+
+  it("edits a copy of a campaign without its id, slug or creation time", () => {
+    const input = inputOf({
+      id: 3,
+      slug: "spring",
+      created_at: "2026-03-01T10:00:00Z",
+      name: "Spring",
+      template: { parts: [{ kind: "text", variants: ["Hi {{link}}"] }] },
+      landing_title: "",
+      prompt: "",
+      max_duration_s: 60,
+      link_expiry_days: 7,
+      dm_url_with_id: "https://www.tiktok.com/messages?u={user_id}",
+      dm_url_without_id: "https://www.tiktok.com/@{handle}",
+      pacing: { daily_cap: 50, min_spacing_s: 90 },
+      language: "es",
+      public_page: true,
+      strings: { doneTitle: "¡Mil gracias!" },
+      organisation: "Crumb",
+    });
+    expect(Object.keys(input)).not.toContain("created_at");
+    expect(input.strings).toEqual({ doneTitle: "¡Mil gracias!" });
   });
 });

@@ -1,7 +1,12 @@
 // The campaign editor's model: a campaign as the form edits it, the message's parts (added,
-// removed, moved, turned into a video link), and a save error placed beside its field.
+// removed, moved, turned into a video link), the recipient's page (its language, texts,
+// consent sentence, link expiry, public address), and a save error placed beside its field.
+//
+// The page's languages and texts come from the recorder's own table (ui/recorder/src/
+// strings.ts), imported at build time: one list, so a text added to the page is offered here.
 
 import type { Campaign, CampaignInput, Part, PartKind, Template } from "../../bindings/core";
+import { fill, pageLanguages, stringsFor, type StringKey } from "../../recorder/src/strings";
 import { isUserError } from "./errors";
 
 /**
@@ -9,7 +14,7 @@ import { isUserError } from "./errors";
  * proxy, which it refuses; the JSON round trip copies the plain data a campaign is.
  */
 export function inputOf(campaign: Campaign): CampaignInput {
-  const { id: _id, slug: _slug, ...input } = campaign;
+  const { id: _id, slug: _slug, created_at: _created, ...input } = campaign;
   return JSON.parse(JSON.stringify(input)) as CampaignInput;
 }
 
@@ -58,4 +63,83 @@ export function placeholder(variable: string): string {
 export function errorByField(reason: unknown): { field: string; message: string } {
   if (isUserError(reason)) return { field: reason.field ?? "form", message: reason.message };
   return { field: "form", message: reason instanceof Error ? reason.message : String(reason) };
+}
+
+/** Fields the editor shows an error beside; any other error goes at the top of the form. */
+const FIELDS_WITH_A_PLACE = new Set([
+  "name",
+  "template",
+  "landing_title",
+  "prompt",
+  "max_duration_s",
+  "link_expiry_days",
+  "daily_cap",
+  "min_spacing_s",
+  "dm_url_with_id",
+  "dm_url_without_id",
+  "language",
+  "organisation",
+  "strings",
+]);
+
+/** Whether an error about `field` is shown beside it (an override's `strings.<key>` too). */
+export function hasItsPlace(field: string): boolean {
+  return FIELDS_WITH_A_PLACE.has(field) || field.startsWith("strings.");
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/**
+ * When the campaign's links stop working: `days` after the campaign was created (the server
+ * gets this one time for every link), counted from `now` for a campaign not saved yet. Null
+ * when they never do.
+ */
+export function linksExpireAt(createdAt: string | null, days: number | null | undefined, now: number = Date.now()): Date | null {
+  if (days == null || !Number.isInteger(days) || days < 1) return null;
+  const start = createdAt === null ? now : Date.parse(createdAt);
+  return new Date(start + days * DAY_MS);
+}
+
+/** The page's languages to pick from, named in English and in themselves: `Spanish (español)`. */
+export function languageChoices(): { tag: string; label: string }[] {
+  return pageLanguages.map((tag) => {
+    const english = new Intl.DisplayNames(["en"], { type: "language" }).of(tag) ?? tag;
+    const own = new Intl.DisplayNames([tag], { type: "language" }).of(tag) ?? tag;
+    return { tag, label: own.toLowerCase() === english.toLowerCase() ? english : `${english} (${own})` };
+  });
+}
+
+/** Every text of the recorder page, with its default in `language` (English when none). */
+export function pageTexts(language: string | null): { key: StringKey; text: string }[] {
+  const strings = stringsFor(language);
+  return (Object.keys(strings) as StringKey[]).map((key) => ({ key, text: strings[key] }));
+}
+
+/** Whether the recorder page has a text `key` (an override of any other key does nothing). */
+export function isPageText(key: string): key is StringKey {
+  return Object.prototype.hasOwnProperty.call(stringsFor(null), key);
+}
+
+/** The overrides as saved: only non-empty texts of keys the page has. */
+export function overridesToSave(strings: Partial<Record<string, string>>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [key, text] of Object.entries(strings)) {
+    if (typeof text === "string" && text.trim() !== "" && isPageText(key)) kept[key] = text;
+  }
+  return kept;
+}
+
+/**
+ * The consent sentence the page will show, in its language with the campaign's overrides;
+ * with no organisation given, what the page says when the server names none either.
+ */
+export function consentPreview(language: string | null, strings: Partial<Record<string, string>>, organisation: string | null): string {
+  const texts = stringsFor(language, overridesToSave(strings));
+  const named = organisation?.trim() || texts.consentUnnamedParty;
+  return fill(texts.consent, { organisation: named });
+}
+
+/** The campaign's public page on `server`: `<server>/c/<slug>`. */
+export function publicPageUrl(server: string, slug: string): string {
+  return `${server.replace(/\/+$/, "")}/c/${slug}`;
 }

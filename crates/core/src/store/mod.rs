@@ -31,6 +31,23 @@ pub fn open_in_memory() -> CoreResult<Connection> {
     Ok(conn)
 }
 
+/// An in-memory database as an older build left it: migrated up to the first migration that
+/// contains `marker`, not including it; [`migrate`] brings it up to date.
+#[cfg(test)]
+pub(crate) fn open_in_memory_before(marker: &str) -> CoreResult<Connection> {
+    let conn = Connection::open_in_memory().context("cannot open an in-memory database")?;
+    configure(&conn)?;
+    let until = schema::MIGRATIONS
+        .iter()
+        .position(|sql| sql.contains(marker))
+        .ok_or_else(|| anyhow::anyhow!("no migration contains {marker:?}"))?;
+    for (index, sql) in schema::MIGRATIONS.iter().enumerate().take(until) {
+        conn.execute_batch(sql)?;
+        conn.pragma_update(None, "user_version", index as u32 + 1)?;
+    }
+    Ok(conn)
+}
+
 fn configure(conn: &Connection) -> CoreResult<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -44,7 +61,7 @@ pub fn schema_version() -> u32 {
     schema::MIGRATIONS.len() as u32
 }
 
-fn migrate(conn: &mut Connection) -> CoreResult<()> {
+pub(crate) fn migrate(conn: &mut Connection) -> CoreResult<()> {
     let current: u32 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if current > schema_version() {
         return Err(CoreError::Conflict(format!(
