@@ -93,6 +93,35 @@ impl ServerClient {
         read(response, "registering links").await
     }
 
+    /// `DELETE /api/v1/links/{token}`: the recipient's page refuses the link from now on
+    /// (an upload in flight is stopped at its next PATCH). Revoking twice is no error.
+    pub async fn revoke_link(&self, token: &str) -> CoreResult<()> {
+        let response = self
+            .http
+            .delete(self.url(&format!("/api/v1/links/{token}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        no_content(response, "revoking a link").await
+    }
+
+    /// `DELETE /api/v1/links/{token}?forget=true`: the server deletes the person's videos,
+    /// uploads and link. A link the server no longer has counts as forgotten (a retry after a
+    /// failure half way, or another desktop was first).
+    pub async fn forget_link(&self, token: &str) -> CoreResult<()> {
+        let response = self
+            .http
+            .delete(self.url(&format!("/api/v1/links/{token}")))
+            .query(&[("forget", "true")])
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        match no_content(response, "forgetting a person").await {
+            Err(CoreError::NotFound(_)) => Ok(()),
+            other => other,
+        }
+    }
+
     pub async fn events(&self, after: i64, limit: u32, wait_s: u32) -> CoreResult<EventsPage> {
         let response = self
             .http
@@ -146,6 +175,20 @@ impl ServerClient {
 
 fn away(err: &reqwest::Error, doing: &str) -> CoreError {
     CoreError::Unavailable(format!("the server cannot be reached while {doing}: {err}"))
+}
+
+/// Reads an answer without a body (204), turning the server's error body into a [`CoreError`].
+async fn no_content(
+    response: Result<reqwest::Response, reqwest::Error>,
+    doing: &str,
+) -> CoreResult<()> {
+    let response = response.map_err(|e| away(&e, doing))?;
+    if response.status().is_success() {
+        return Ok(());
+    }
+    read::<serde_json::Value>(Ok(response), doing)
+        .await
+        .map(|_| ())
 }
 
 /// Reads a JSON answer, turning the server's error body into a [`CoreError`].

@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod pacing;
+pub mod people;
 pub mod queue;
 pub mod reviews;
 pub mod settings;

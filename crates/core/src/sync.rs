@@ -14,10 +14,10 @@ use serde::Serialize;
 use tokio::sync::{Notify, watch};
 use ts_rs::TS;
 
+use crate::campaigns;
 use crate::client::{ReviewOutcome, ServerClient};
 use crate::clock;
 use crate::error::{CoreError, CoreResult};
-use crate::pacing::DAY_MS;
 use crate::settings;
 use crate::store::StoreHandle;
 
@@ -102,7 +102,11 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
     let link = event.link.as_deref();
     let at = clock::parse_rfc3339(&event.at).unwrap_or_else(clock::now_ms);
     match event.kind {
-        EventKind::LinkCreated | EventKind::UploadStarted | EventKind::LinkRevoked => {}
+        EventKind::LinkCreated | EventKind::UploadStarted => {}
+        EventKind::LinkRevoked => {
+            let by = event.detail["revoked_by"].as_str().unwrap_or("server");
+            crate::people::revoked_on_server(conn, link, at, by)?;
+        }
         EventKind::LinkOpened => {
             conn.execute(
                 "UPDATE outreach SET link_opened_at = coalesce(link_opened_at, ?2), updated_at = ?2
@@ -167,12 +171,8 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
         EventKind::LinkForgotten => {
             // The person asked to be forgotten: every local trace of them goes.
             // The event names nobody; the link token leads to the contact.
-            conn.execute("DELETE FROM videos WHERE link_token = ?1", [link])?;
-            conn.execute(
-                "DELETE FROM contacts WHERE id IN (SELECT contact_id FROM outreach WHERE link_token = ?1)",
-                [link],
-            )?;
-            conn.execute("DELETE FROM outreach WHERE link_token = ?1", [link])?;
+            let by = event.detail["forgotten_by"].as_str().unwrap_or("server");
+            crate::people::forgotten_on_server(conn, link, by)?;
         }
         EventKind::Unknown => {
             conn.execute(
@@ -206,6 +206,8 @@ fn set_outreach_video(
 /// One campaign's outreach items that still need a link.
 struct LinkBatch {
     slug: String,
+    /// The campaign's revision `campaign` is of.
+    revision: i64,
     campaign: CampaignUpsert,
     items: Vec<(i64, LinkRecipient)>,
 }
@@ -223,27 +225,7 @@ fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
     let Some(slug) = slug else {
         return Ok(None);
     };
-    let campaign = conn.query_row(
-        "SELECT name, landing_title, prompt, max_duration_s, link_expiry_days, created_at
-         FROM campaigns WHERE slug = ?1",
-        [&slug],
-        |row| {
-            let name: String = row.get(0)?;
-            let title: String = row.get(1)?;
-            let expiry_days: Option<i64> = row.get(4)?;
-            let created: i64 = row.get(5)?;
-            Ok(CampaignUpsert {
-                title: if title.trim().is_empty() { name } else { title },
-                prompt: row.get(2)?,
-                max_duration_s: row.get(3)?,
-                expires_at: expiry_days.map(|days| clock::to_rfc3339(created + days * DAY_MS)),
-                public_page: false,
-                language: None,
-                strings: Default::default(),
-                organisation: None,
-            })
-        },
-    )?;
+    let (revision, campaign) = campaigns::upsert_of(conn, &slug)?;
     let mut stmt = conn.prepare_cached(
         "SELECT o.id, k.handle, k.user_id, k.display_name
          FROM outreach o JOIN campaigns c ON c.id = o.campaign_id JOIN contacts k ON k.id = o.contact_id
@@ -262,9 +244,28 @@ fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
     let items = rows.collect::<rusqlite::Result<_>>()?;
     Ok(Some(LinkBatch {
         slug,
+        revision,
         campaign,
         items,
     }))
+}
+
+/// Sends the server every campaign changed since it last got it (a saved edit: the page's
+/// language, texts, public page…), links or not. Returns how many were sent.
+pub async fn push_campaigns(store: &StoreHandle, client: &ServerClient) -> CoreResult<usize> {
+    let slugs = store.call(|conn| campaigns::unpushed(conn)).await?;
+    for slug in &slugs {
+        let wanted = slug.clone();
+        let (revision, campaign) = store
+            .call(move |conn| campaigns::upsert_of(conn, &wanted))
+            .await?;
+        client.put_campaign(slug, &campaign).await?;
+        let pushed = slug.clone();
+        store
+            .call(move |conn| campaigns::mark_pushed(conn, &pushed, revision))
+            .await?;
+    }
+    Ok(slugs.len())
 }
 
 /// Registers every missing link with the server, a batch at a time; stops at the first
@@ -277,6 +278,10 @@ pub async fn register_links(store: &StoreHandle, client: &ServerClient) -> CoreR
         };
         // The server must know the campaign (and its current landing text) before its links.
         client.put_campaign(&batch.slug, &batch.campaign).await?;
+        let (slug, revision) = (batch.slug.clone(), batch.revision);
+        store
+            .call(move |conn| campaigns::mark_pushed(conn, &slug, revision))
+            .await?;
         let body = CreateLinks {
             recipients: batch.items.iter().map(|(_, r)| r.clone()).collect(),
         };
@@ -426,6 +431,10 @@ pub fn spawn(
     on_applied: impl Fn(Applied) + Send + Sync + 'static,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        // This connection's server (maybe a new one) gets every campaign once.
+        if let Err(err) = store.call(|conn| campaigns::forget_pushed(conn)).await {
+            tracing::warn!(error = %err, "cannot mark the campaigns to send again");
+        }
         let mut backoff = Duration::from_secs(1);
         // The first exchange (and the first after an outage) does not wait, so the status
         // says "connected" at once instead of after a whole long-poll.
@@ -477,6 +486,7 @@ async fn round(
     on_applied: &impl Fn(Applied),
     wait_s: u32,
 ) -> CoreResult<(bool, i64)> {
+    push_campaigns(store, client).await?;
     register_links(store, client).await?;
     sync_outbox(store, client).await?;
     let after = store.call(|conn| cursor(conn)).await?;

@@ -159,4 +159,52 @@ CREATE INDEX outreach_next_snoozed ON outreach (campaign_id, snoozed_until, id) 
 -- otherwise name the API token, which on the embedded server is the desktop.
 ALTER TABLE review_outbox ADD COLUMN reviewer TEXT;
 "#,
+    r#"
+-- People controls (crates/core/src/people.rs). The audit log names the contact, so a contact's
+-- history outlives its campaign items; rows written with only an outreach item get the
+-- contact from it. Deleting a contact keeps its rows (pacing counts sends from them).
+ALTER TABLE audit_log ADD COLUMN contact_id INTEGER REFERENCES contacts(id) ON DELETE SET NULL;
+UPDATE audit_log SET contact_id = (SELECT contact_id FROM outreach WHERE outreach.id = audit_log.outreach_id);
+CREATE INDEX audit_by_contact ON audit_log (contact_id);
+CREATE TRIGGER audit_log_contact AFTER INSERT ON audit_log
+WHEN new.contact_id IS NULL AND new.outreach_id IS NOT NULL BEGIN
+    UPDATE audit_log SET contact_id = (SELECT contact_id FROM outreach WHERE id = new.outreach_id)
+    WHERE id = new.id;
+END;
+-- A link revoked on the server (from this desktop or, through the feed, another one).
+ALTER TABLE outreach ADD COLUMN link_revoked_at INTEGER;
+-- People who must not be messaged again: forgotten ones (every campaign; only the handle and
+-- user id are kept, to recognise them) and ones removed from a campaign after their link was
+-- sent (that campaign: the server would hand back the revoked link). A suppressed contact is
+-- never added to a campaign, however it comes back.
+CREATE TABLE suppressions (
+    id           INTEGER PRIMARY KEY,
+    handle       TEXT NOT NULL,
+    user_id      TEXT,
+    campaign_id  INTEGER REFERENCES campaigns(id) ON DELETE CASCADE,
+    reason       TEXT NOT NULL CHECK (reason IN ('forgotten', 'removed')),
+    at           INTEGER NOT NULL
+);
+CREATE INDEX suppressions_by_handle ON suppressions (handle);
+CREATE INDEX suppressions_by_user_id ON suppressions (user_id) WHERE user_id IS NOT NULL;
+CREATE TRIGGER outreach_suppressed BEFORE INSERT ON outreach
+WHEN EXISTS (
+    SELECT 1 FROM contacts k JOIN suppressions s ON s.handle = k.handle OR s.user_id = k.user_id
+    WHERE k.id = new.contact_id AND (s.campaign_id IS NULL OR s.campaign_id = new.campaign_id)
+) BEGIN
+    SELECT RAISE(IGNORE);
+END;
+"#,
+    r#"
+-- What the recipient's page shows (crates/core/src/campaigns.rs): its language, texts
+-- replaced by key (a JSON object), the organisation the consent names and the public page.
+ALTER TABLE campaigns ADD COLUMN language TEXT;
+ALTER TABLE campaigns ADD COLUMN public_page INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE campaigns ADD COLUMN strings TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE campaigns ADD COLUMN organisation TEXT;
+-- The server gets a campaign again whenever it changed, not only with new links:
+-- each save is a new revision; every campaign, existing ones too, is sent once.
+ALTER TABLE campaigns ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE campaigns ADD COLUMN pushed_revision INTEGER NOT NULL DEFAULT 0;
+"#,
 ];

@@ -1,0 +1,76 @@
+// What the Contacts screen offers for one person, and what it asks before doing it: the
+// confirmation names the person and everything the action deletes or stops.
+
+import type { CampaignItem, Person } from "../../bindings/core";
+
+export type PersonAction =
+  | { kind: "forget" }
+  | { kind: "delete" }
+  | { kind: "remove"; item: CampaignItem }
+  | { kind: "revoke"; item: CampaignItem };
+
+/** `@maya.bakes (Maya Lopez)`, or the handle alone. */
+export function who(person: Person): string {
+  const { handle, display_name } = person.contact;
+  return display_name ? `@${handle} (${display_name})` : `@${handle}`;
+}
+
+function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
+}
+
+/** A link still in the person's hands: sent (or opened, or used) and not revoked. */
+export function liveLink(item: CampaignItem): boolean {
+  return item.handed_out && !item.link_revoked;
+}
+
+/** Revoke is for a link that went out; one never sent is removed with its item instead. */
+export function canRevoke(item: CampaignItem): boolean {
+  return item.state !== "in_progress" && liveLink(item) && item.link_url !== null;
+}
+
+/** An item being messaged right now is finished in the Queue first. */
+export function canRemove(item: CampaignItem): boolean {
+  return item.state !== "in_progress";
+}
+
+/** `sent · link revoked · 1 video`. */
+export function itemStatus(item: CampaignItem): string {
+  const words: Record<CampaignItem["state"], string> = {
+    queued: "queued",
+    in_progress: "being messaged",
+    sent: "sent",
+    skipped: "skipped",
+    cant_dm: "can't DM",
+    snoozed: "later",
+  };
+  const facts = [words[item.state]];
+  if (item.link_revoked) facts.push("link revoked");
+  else if (!item.link_url) facts.push("link not issued yet");
+  if (item.videos > 0) facts.push(plural(item.videos, "video"));
+  return facts.join(" · ");
+}
+
+/** The question asked before `action`, or null when it changes nothing outside this desktop's list. */
+export function confirmText(person: Person, action: PersonAction): string | null {
+  const name = who(person);
+  switch (action.kind) {
+    case "revoke":
+      return `Revoke ${name}'s link in ${action.item.campaign_name}? Their page will refuse it and any upload from now on. Videos already received stay.`;
+    case "remove":
+      if (!liveLink(action.item)) return null;
+      return `Remove ${name} from ${action.item.campaign_name}? Their link was sent: it will be revoked and their page will refuse uploads. Videos already received stay, and they will not be added to ${action.item.campaign_name} again.`;
+    case "delete": {
+      const live = person.campaigns.filter(liveLink).length;
+      const revokes = live > 0 ? ` The ${plural(live, "link")} they were sent will be revoked first.` : "";
+      return `Delete ${name} from this desktop, with their place in ${plural(person.campaigns.length, "campaign")}?${revokes} Their videos stay in Review and their sends still count toward today's cap.`;
+    }
+    case "forget": {
+      const links = person.campaigns.filter((c) => c.link_url !== null).length;
+      return (
+        `Forget ${name}? On the server: ${plural(person.videos, "video")}, their uploads and ${plural(links, "link")} are deleted. ` +
+        `Here: the contact, their campaigns and the details of their history. Only their handle and user id are kept, so they are never messaged again. This cannot be undone.`
+      );
+    }
+  }
+}
