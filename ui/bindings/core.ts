@@ -35,6 +35,11 @@ server_url: string | null,
  */
 operator: string, 
 /**
+ * Whether a person gave that name (the first run, or Settings). Until then `operator` is
+ * a placeholder and the app asks for the name before anything is attributed to it.
+ */
+operator_named: boolean, 
+/**
  * The embedded server's port, kept so issued links stay valid across restarts.
  */
 embedded_port: number | null, };
@@ -105,14 +110,71 @@ export type HistoryEntry = { campaign_name: string, state: OutreachState, cant_d
 /**
  * RFC 3339 times, when they happened.
  */
-sent_at: string | null, link_opened_at: string | null, video_state: string | null, review: string | null, updated_at: string, };
+sent_at: string | null, link_opened_at: string | null, video_state: string | null, review: string | null, updated_at: string, 
+/**
+ * Who sent it past pacing ("Send anyway" or a recorded override), when the send did.
+ */
+pacing_overridden_by: string | null, };
 
-export type Campaign = { id: number, slug: string, name: string, template: Template, landing_title: string, prompt: string, max_duration_s: number, link_expiry_days: number | null, dm_url_with_id: string, dm_url_without_id: string, pacing: Pacing, };
+/**
+ * How many contacts of a campaign are not started yet.
+ */
+export type QueueLeft = { queued: number, snoozed: number, 
+/**
+ * Of `snoozed`, the ones whose later has come: they are served first.
+ */
+snoozed_due: number, };
+
+/**
+ * The contact who comes up next, shown (not started) while pacing waits so the operator can
+ * skip them, mark them can't DM or put them off: those send nothing.
+ */
+export type NextContact = { outreach_id: number, state: OutreachState, contact: Contact, };
+
+/**
+ * The Queue's standing line, asked when it opens and after every outcome: pacing, how many
+ * are left, and who is next. Claims nothing.
+ */
+export type QueueOverview = { pace: PaceVerdict, left: QueueLeft, next: NextContact | null, };
+
+export type Campaign = { id: number, slug: string, name: string, template: Template, landing_title: string, prompt: string, max_duration_s: number, 
+/**
+ * Links stop working this many days after the campaign was created (`created_at`).
+ */
+link_expiry_days: number | null, dm_url_with_id: string, dm_url_without_id: string, pacing: Pacing, 
+/**
+ * The recorder page's language (`en`, `es`…); `None` is the page's default, English.
+ */
+language: string | null, 
+/**
+ * Whether the server serves `/c/{slug}`, where anyone can enter their handle.
+ */
+public_page: boolean, 
+/**
+ * The recorder page's texts replaced for this campaign, by key; never an empty one.
+ */
+strings: { [key in string]: string }, 
+/**
+ * Who the consent sentence names; `None`: the server's organisation setting.
+ */
+organisation: string | null, 
+/**
+ * RFC 3339; link expiry counts from it.
+ */
+created_at: string, };
 
 /**
  * What the campaign editor saves; `slug` is made from the name when a campaign is new.
  */
-export type CampaignInput = { name: string, template: Template, landing_title: string, prompt: string, max_duration_s: number, link_expiry_days: number | null, dm_url_with_id: string, dm_url_without_id: string, pacing: Pacing, };
+export type CampaignInput = { name: string, template: Template, landing_title: string, prompt: string, max_duration_s: number, link_expiry_days: number | null, dm_url_with_id: string, dm_url_without_id: string, pacing: Pacing, language: string | null, public_page: boolean, 
+/**
+ * Blank texts are dropped: the page's own text stays.
+ */
+strings: { [key in string]: string }, 
+/**
+ * Blank is none.
+ */
+organisation: string | null, };
 
 /**
  * A contact field a CSV column can fill.
@@ -338,3 +400,74 @@ export type Applied = { events: number,
  * Videos that arrived (`video_received`) in this page.
  */
 new_videos: Array<string>, };
+
+/**
+ * A contact's fields as the edit form sends them: raw text, checked like an import row.
+ */
+export type ContactEdit = { handle: string, user_id: string, display_name: string, 
+/**
+ * Separated by commas, semicolons or `|`.
+ */
+tags: string, notes: string, };
+
+/**
+ * What an edit came to.
+ */
+export type Edited = { contact: Contact, 
+/**
+ * Links already handed out: they keep working as sent (the server keeps the old handle).
+ */
+links_kept: number, 
+/**
+ * Links never handed out: dropped, and registered again under the new handle.
+ */
+links_reissued: number, };
+
+/**
+ * The contact in one campaign, as the Contacts screen lists it.
+ */
+export type CampaignItem = { outreach_id: number, campaign_name: string, state: OutreachState, link_url: string | null, 
+/**
+ * The link may be in the person's hands: sent, opened, or a video came back.
+ */
+handed_out: boolean, link_revoked: boolean, videos: number, };
+
+/**
+ * One line of the contact's history, the newest first.
+ */
+export type HistoryLine = { 
+/**
+ * RFC 3339.
+ */
+at: string, actor: string, campaign_name: string | null, 
+/**
+ * `edited`, `link_revoked`, `removed_from_campaign`, or a queue state moved to.
+ */
+action: string, text: string, };
+
+/**
+ * Everything the Contacts screen shows about one contact.
+ */
+export type Person = { contact: Contact, campaigns: Array<CampaignItem>, history: Array<HistoryLine>, 
+/**
+ * Videos of theirs on this desktop.
+ */
+videos: number, 
+/**
+ * Why they will not be added to (some) campaigns, when they will not.
+ */
+suppressed: string | null, };
+
+export type Removed = { link_revoked: boolean, };
+
+export type Deleted = { links_revoked: number, };
+
+export type Forgotten = { 
+/**
+ * Links forgotten on the server.
+ */
+links: number, 
+/**
+ * Videos deleted on this desktop.
+ */
+videos: number, };

@@ -20,6 +20,9 @@ pub fn core_module() -> TsModule {
         .add::<crate::queue::Started>()
         .add::<crate::queue::NextStep>()
         .add::<crate::queue::HistoryEntry>()
+        .add::<crate::queue::QueueLeft>()
+        .add::<crate::queue::NextContact>()
+        .add::<crate::queue::QueueOverview>()
         .add::<crate::campaigns::Campaign>()
         .add::<crate::campaigns::CampaignInput>()
         .add::<crate::import::ContactField>()
@@ -47,6 +50,14 @@ pub fn core_module() -> TsModule {
         .add::<crate::dashboard::DaySends>()
         .add::<crate::dashboard::Dashboard>()
         .add::<crate::sync::Applied>()
+        .add::<crate::people::ContactEdit>()
+        .add::<crate::people::Edited>()
+        .add::<crate::people::CampaignItem>()
+        .add::<crate::people::HistoryLine>()
+        .add::<crate::people::Person>()
+        .add::<crate::people::Removed>()
+        .add::<crate::people::Deleted>()
+        .add::<crate::people::Forgotten>()
 }
 
 #[cfg(test)]

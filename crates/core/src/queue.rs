@@ -1,7 +1,9 @@
 //! The outreach queue: each contact in a campaign moves `queued` → `in_progress` (the DM page
 //! was opened) → `sent` | `skipped` | `cant_dm` | `snoozed`. Illegal moves are refused and
 //! every move is kept in the audit log (who, when, from, to). Pacing is checked both when an
-//! item comes up and when a send is recorded, against every send of this desktop.
+//! item comes up and when a send is recorded, against every send of this desktop; outcomes
+//! that send nothing (skip, can't DM, later) are never held back, even on a contact not
+//! started, and only a logged override ("Send anyway", one contact) gets a send past it.
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -58,7 +60,8 @@ impl OutreachState {
             (self, to),
             (Queued | Snoozed, InProgress)
                 | (InProgress, Sent | Skipped | CantDm | Snoozed | Queued)
-                | (Queued, Skipped | Snoozed)
+                // Triage: outcomes that send nothing, on a contact not started (pacing may wait).
+                | (Queued | Snoozed, Skipped | CantDm | Snoozed)
                 | (Skipped | CantDm | Snoozed, Queued)
         )
     }
@@ -159,8 +162,9 @@ fn audit(
     Ok(())
 }
 
-/// Records what the operator did with an item they started. Only the operator who started
-/// it may finish it, so two windows cannot both mark one contact.
+/// Records what the operator did with an item they started, or with the next contact before
+/// starting it (triage: skip, can't DM or later, which send nothing and so never wait for
+/// pacing; a send always starts the contact first). Every outcome is audited and undoable.
 pub fn mark(
     conn: &mut Connection,
     outreach: i64,
@@ -256,7 +260,13 @@ fn record(
     let mut detail = serde_json::to_value(outcome).map_err(anyhow::Error::from)?;
     if outcome == Outcome::Sent {
         let verdict = pace(&tx, pacing_of(&tx, outreach)?, now)?;
-        match (&verdict, pacing_override) {
+        // A contact started with "Send anyway" carries its own override, for one send.
+        let reason = match pacing_override {
+            Some(why) => Some(why.to_owned()),
+            None if verdict.allowed() => None,
+            None => sent_anyway_claim(&tx, outreach)?,
+        };
+        match (&verdict, reason) {
             (PaceVerdict::Allowed { .. }, None) => {}
             (PaceVerdict::Wait { reason, .. }, None) => {
                 return Err(CoreError::Conflict(format!(
@@ -288,6 +298,24 @@ fn record(
     Ok(())
 }
 
+/// Why the item's current claim may send despite pacing, when it was made with "Send
+/// anyway" and no send of it stands since: the override lets one DM go, not every later one.
+/// The current claim is the item's last move into `in_progress` that was not an undo.
+fn sent_anyway_claim(conn: &Connection, outreach: i64) -> CoreResult<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT json_extract(c.detail, '$.pacing_override.reason') FROM audit_log c
+             WHERE c.id = (SELECT max(id) FROM audit_log WHERE outreach_id = ?1
+                             AND to_state = 'in_progress' AND json_extract(detail, '$.undo_of') IS NULL)
+               AND json_extract(c.detail, '$.pacing_override') IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM audit_log s WHERE s.outreach_id = ?1 AND s.id > c.id
+                                 AND s.to_state = 'sent' AND json_extract(s.detail, '$.undone') IS NULL)",
+            [outreach],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Puts an item back as it was before the operator's last outcome (one step of undo).
 /// Returns the item that was restored.
 pub fn undo_last(conn: &mut Connection, operator: &str) -> CoreResult<i64> {
@@ -302,6 +330,9 @@ pub fn undo_last_at(conn: &mut Connection, operator: &str, now: i64) -> CoreResu
             "SELECT id, outreach_id, from_state, to_state FROM audit_log
              WHERE actor = ?1 AND to_state IN ('sent', 'skipped', 'cant_dm', 'snoozed')
                AND json_extract(detail, '$.undone') IS NULL
+               -- A contact removed from the campaign (or deleted, or forgotten) keeps its
+               -- audit rows for pacing but has no item left to put back.
+               AND outreach_id IS NOT NULL
              ORDER BY id DESC LIMIT 1",
             [operator],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
@@ -398,43 +429,23 @@ pub fn claim_next_at(
     if !verdict.allowed() {
         return Ok(Claim::Wait(verdict));
     }
-    let mine: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM outreach WHERE campaign_id = ?1 AND state = 'in_progress' AND claimed_by = ?2
-             ORDER BY claimed_at LIMIT 1",
-            params![campaign, operator],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(id) = mine {
-        return Ok(Claim::Item(id));
-    }
-    // Due snoozed items first (they waited longest), then the oldest queued one; two indexed
-    // look-ups instead of sorting the whole queue.
-    let snoozed: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT id, state FROM outreach INDEXED BY outreach_next_snoozed
-             WHERE campaign_id = ?1 AND state = 'snoozed' AND snoozed_until <= ?2
-               AND link_token IS NOT NULL
-             ORDER BY snoozed_until, id LIMIT 1",
-            params![campaign, now],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let candidate = match snoozed {
-        Some(found) => Some(found),
-        None => tx
-            .query_row(
-                "SELECT id, state FROM outreach INDEXED BY outreach_next_queued
-                 WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NOT NULL
-                 ORDER BY added_at, id LIMIT 1",
-                [campaign],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?,
-    };
-    let Some((id, from)) = candidate else {
-        let unlinked: u32 = tx.query_row(
+    let claim = claim_in(&tx, campaign, operator, now, None)?;
+    tx.commit()?;
+    Ok(claim)
+}
+
+/// Claims the next contact (see [`next_candidate`]) inside the caller's transaction. A claim
+/// made despite pacing carries `pacing_override` in its audit row, which lets that one
+/// contact's send be recorded ([`sent_anyway_claim`]).
+fn claim_in(
+    conn: &Connection,
+    campaign: i64,
+    operator: &str,
+    now: i64,
+    pacing_override: Option<serde_json::Value>,
+) -> CoreResult<Claim> {
+    let Some((id, from)) = next_candidate(conn, campaign, operator, now)? else {
+        let unlinked: u32 = conn.query_row(
             "SELECT count(*) FROM outreach WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NULL",
             [campaign],
             |r| r.get(0),
@@ -445,23 +456,160 @@ pub fn claim_next_at(
             Claim::Empty
         });
     };
-    tx.execute(
+    let detail = match pacing_override {
+        Some(verdict) => serde_json::json!({ "pacing_override": verdict }),
+        None if from == OutreachState::InProgress => return Ok(Claim::Item(id)),
+        None => serde_json::json!({}),
+    };
+    conn.execute(
         "UPDATE outreach SET state = 'in_progress', claimed_by = ?2, claimed_at = ?3, updated_at = ?3
          WHERE id = ?1",
         params![id, operator, now],
     )?;
-    let from = OutreachState::parse(&from)?;
     audit(
-        &tx,
+        conn,
         now,
         operator,
         id,
         from,
         OutreachState::InProgress,
-        serde_json::json!({}),
+        detail,
     )?;
-    tx.commit()?;
     Ok(Claim::Item(id))
+}
+
+/// The contact that comes up next for `operator`: one they already have in progress (the app
+/// restarted mid-send, or an undo put it back), else the due snoozed one that waited longest,
+/// else the oldest queued one whose link is registered.
+fn next_candidate(
+    conn: &Connection,
+    campaign: i64,
+    operator: &str,
+    now: i64,
+) -> CoreResult<Option<(i64, OutreachState)>> {
+    let mine: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM outreach WHERE campaign_id = ?1 AND state = 'in_progress' AND claimed_by = ?2
+             ORDER BY claimed_at LIMIT 1",
+            params![campaign, operator],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = mine {
+        return Ok(Some((id, OutreachState::InProgress)));
+    }
+    // Two indexed look-ups instead of sorting the whole queue.
+    let snoozed: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM outreach INDEXED BY outreach_next_snoozed
+             WHERE campaign_id = ?1 AND state = 'snoozed' AND snoozed_until <= ?2
+               AND link_token IS NOT NULL
+             ORDER BY snoozed_until, id LIMIT 1",
+            params![campaign, now],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = snoozed {
+        return Ok(Some((id, OutreachState::Snoozed)));
+    }
+    let queued: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM outreach INDEXED BY outreach_next_queued
+             WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NOT NULL
+             ORDER BY added_at, id LIMIT 1",
+            [campaign],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(queued.map(|id| (id, OutreachState::Queued)))
+}
+
+/// How many contacts of a campaign are not started yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+pub struct QueueLeft {
+    pub queued: u32,
+    pub snoozed: u32,
+    /// Of `snoozed`, the ones whose later has come: they are served first.
+    pub snoozed_due: u32,
+}
+
+/// The contact who comes up next, shown (not started) while pacing waits so the operator can
+/// skip them, mark them can't DM or put them off: those send nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct NextContact {
+    pub outreach_id: i64,
+    pub state: OutreachState,
+    pub contact: crate::contacts::Contact,
+}
+
+/// The Queue's standing line, asked when it opens and after every outcome: pacing, how many
+/// are left, and who is next. Claims nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct QueueOverview {
+    pub pace: PaceVerdict,
+    pub left: QueueLeft,
+    pub next: Option<NextContact>,
+}
+
+/// [`QueueOverview`] of a campaign for `operator`.
+pub fn overview(conn: &Connection, campaign: i64, operator: &str) -> CoreResult<QueueOverview> {
+    overview_at(conn, campaign, operator, clock::now_ms())
+}
+
+/// [`overview`] at a given time (Unix ms).
+pub fn overview_at(
+    conn: &Connection,
+    campaign: i64,
+    operator: &str,
+    now: i64,
+) -> CoreResult<QueueOverview> {
+    let pacing = conn
+        .query_row(
+            "SELECT daily_cap, min_spacing_s FROM campaigns WHERE id = ?1",
+            [campaign],
+            |r| {
+                Ok(Pacing {
+                    daily_cap: r.get(0)?,
+                    min_spacing_s: r.get(1)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound(format!("no campaign #{campaign}")))?;
+    let left = conn.query_row(
+        "SELECT count(*) FILTER (WHERE state = 'queued'),
+                count(*) FILTER (WHERE state = 'snoozed'),
+                count(*) FILTER (WHERE state = 'snoozed' AND snoozed_until <= ?2)
+         FROM outreach WHERE campaign_id = ?1",
+        params![campaign, now],
+        |r| {
+            Ok(QueueLeft {
+                queued: r.get(0)?,
+                snoozed: r.get(1)?,
+                snoozed_due: r.get(2)?,
+            })
+        },
+    )?;
+    let next = match next_candidate(conn, campaign, operator, now)? {
+        Some((outreach_id, state)) => {
+            let contact_id: i64 = conn.query_row(
+                "SELECT contact_id FROM outreach WHERE id = ?1",
+                [outreach_id],
+                |r| r.get(0),
+            )?;
+            Some(NextContact {
+                outreach_id,
+                state,
+                contact: crate::contacts::get(conn, contact_id)?,
+            })
+        }
+        None => None,
+    };
+    Ok(QueueOverview {
+        pace: pace(conn, pacing, now)?,
+        left,
+        next,
+    })
 }
 
 /// Adds contacts to a campaign as queued items; ones already in it are left as they are.
@@ -516,6 +664,8 @@ pub struct HistoryEntry {
     pub video_state: Option<String>,
     pub review: Option<String>,
     pub updated_at: String,
+    /// Who sent it past pacing ("Send anyway" or a recorded override), when the send did.
+    pub pacing_overridden_by: Option<String>,
 }
 
 /// Every campaign the contact is in, the most recently touched first, except `except` (the
@@ -527,7 +677,12 @@ pub fn contact_history(
 ) -> CoreResult<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare(
         "SELECT c.name, o.state, o.cant_dm_reason, o.sent_at, o.link_opened_at, o.video_state,
-                o.review, o.updated_at
+                o.review, o.updated_at,
+                (SELECT a.actor FROM audit_log a
+                 WHERE a.outreach_id = o.id AND o.state = 'sent' AND a.to_state = 'sent'
+                   AND json_extract(a.detail, '$.undone') IS NULL
+                   AND json_extract(a.detail, '$.pacing_override') IS NOT NULL
+                 ORDER BY a.id DESC LIMIT 1)
          FROM outreach o JOIN campaigns c ON c.id = o.campaign_id
          WHERE o.contact_id = ?1 AND o.id IS NOT ?2
          ORDER BY o.updated_at DESC, o.id DESC",
@@ -543,11 +698,13 @@ pub fn contact_history(
             r.get::<_, Option<String>>(5)?,
             r.get::<_, Option<String>>(6)?,
             r.get::<_, i64>(7)?,
+            r.get::<_, Option<String>>(8)?,
         ))
     })?;
     let mut entries = Vec::new();
     for row in rows {
-        let (campaign_name, state, reason, sent, opened, video_state, review, updated) = row?;
+        let (campaign_name, state, reason, sent, opened, video_state, review, updated, overrider) =
+            row?;
         entries.push(HistoryEntry {
             campaign_name,
             state: OutreachState::parse(&state)?,
@@ -557,6 +714,7 @@ pub fn contact_history(
             video_state,
             review,
             updated_at: clock::to_rfc3339(updated),
+            pacing_overridden_by: overrider,
         });
     }
     Ok(entries)
@@ -604,13 +762,62 @@ pub fn start_next_at(
     now: i64,
 ) -> CoreResult<NextStep> {
     let campaign = crate::campaigns::get(conn, campaign)?;
-    let id = match claim_next_at(conn, campaign.id, operator, campaign.pacing, now)? {
+    let claim = claim_next_at(conn, campaign.id, operator, campaign.pacing, now)?;
+    started_from(conn, &campaign, claim, now)
+}
+
+/// What the audit log says of a send made with "Send anyway".
+const SEND_ANYWAY: &str = "Send anyway, confirmed in the Queue";
+
+/// "Send anyway": starts the next contact although pacing says wait, the Queue's one way past
+/// pacing. The claim is audited with the verdict it overrode (who, when), and that contact's
+/// send is recorded as an override; only that one: the contact after it waits again. When
+/// pacing allows, this is a plain [`start_next`].
+pub fn start_despite_pacing(
+    conn: &mut Connection,
+    campaign: i64,
+    operator: &str,
+) -> CoreResult<NextStep> {
+    start_despite_pacing_at(conn, campaign, operator, clock::now_ms())
+}
+
+/// [`start_despite_pacing`] at a given time (Unix ms).
+pub fn start_despite_pacing_at(
+    conn: &mut Connection,
+    campaign: i64,
+    operator: &str,
+    now: i64,
+) -> CoreResult<NextStep> {
+    let campaign = crate::campaigns::get(conn, campaign)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let verdict = pace(&tx, campaign.pacing, now)?;
+    let pacing_override = match verdict {
+        PaceVerdict::Allowed { .. } => None,
+        PaceVerdict::Wait { .. } => Some(serde_json::json!({
+            "reason": SEND_ANYWAY,
+            "verdict": serde_json::to_value(&verdict).map_err(anyhow::Error::from)?,
+        })),
+    };
+    let claim = claim_in(&tx, campaign.id, operator, now, pacing_override)?;
+    tx.commit()?;
+    started_from(conn, &campaign, claim, now)
+}
+
+/// Renders a claimed contact's message and DM URL. A message that cannot be rendered puts the
+/// contact back in the queue, so nothing stays claimed by a failure.
+fn started_from(
+    conn: &mut Connection,
+    campaign: &crate::campaigns::Campaign,
+    claim: Claim,
+    now: i64,
+) -> CoreResult<NextStep> {
+    let id = match claim {
         Claim::Item(id) => id,
         Claim::Wait(verdict) => return Ok(NextStep::Wait { verdict }),
         Claim::WaitingForLinks(count) => return Ok(NextStep::WaitingForLinks { count }),
         Claim::Empty => return Ok(NextStep::Empty),
     };
-    match render_started(conn, &campaign, id, now) {
+    match render_started(conn, campaign, id, now) {
         Ok(started) => Ok(NextStep::Started(Box::new(started))),
         Err(err) => {
             conn.execute(
@@ -799,6 +1006,108 @@ mod tests {
             claim_next(&mut conn, campaign, OP, FREE).unwrap(),
             Claim::Item(id)
         );
+    }
+
+    #[test]
+    fn the_overview_counts_who_is_left_and_names_the_next_without_claiming() {
+        let (mut conn, campaign) = setup(4);
+        let now = clock::now_ms();
+        let Claim::Item(first) = claim_next_at(&mut conn, campaign, OP, FREE, now).unwrap() else {
+            panic!()
+        };
+        mark_at(
+            &mut conn,
+            first,
+            Outcome::Snoozed {
+                until: now + 60_000,
+            },
+            OP,
+            now,
+        )
+        .unwrap();
+        let Claim::Item(second) = claim_next_at(&mut conn, campaign, OP, FREE, now).unwrap() else {
+            panic!()
+        };
+        mark_at(
+            &mut conn,
+            second,
+            Outcome::Snoozed { until: now + 1 },
+            OP,
+            now,
+        )
+        .unwrap();
+
+        let seen = overview_at(&conn, campaign, OP, now + 10).unwrap();
+        assert_eq!(
+            seen.left,
+            QueueLeft {
+                queued: 2,
+                snoozed: 2,
+                snoozed_due: 1
+            }
+        );
+        let next = seen.next.unwrap();
+        assert_eq!(
+            (next.outreach_id, next.state),
+            (second, OutreachState::Snoozed),
+            "the due snoozed contact comes first"
+        );
+        assert_eq!(next.contact.handle, "user_1");
+        assert_eq!(
+            state_of(&conn, second).unwrap(),
+            OutreachState::Snoozed,
+            "looking claims nothing"
+        );
+        assert_eq!(
+            overview_at(&conn, campaign, "ben", now + 10).unwrap().left,
+            seen.left,
+            "the count is the campaign's, whoever looks"
+        );
+    }
+
+    #[test]
+    fn triage_marks_a_contact_not_started_and_undo_puts_it_back_in_the_queue() {
+        let (mut conn, campaign) = setup(2);
+        let now = clock::now_ms();
+        let next = overview_at(&conn, campaign, OP, now).unwrap().next.unwrap();
+        assert_eq!(next.state, OutreachState::Queued);
+        mark_at(
+            &mut conn,
+            next.outreach_id,
+            Outcome::CantDm {
+                reason: CantDmReason::Age,
+            },
+            OP,
+            now,
+        )
+        .unwrap();
+        let after = overview_at(&conn, campaign, OP, now).unwrap();
+        assert_eq!(after.left.queued, 1);
+        assert_ne!(after.next.unwrap().outreach_id, next.outreach_id);
+        let shown = after_next(&conn, campaign);
+        let refused = mark_at(&mut conn, shown, Outcome::Sent, OP, now);
+        assert!(
+            matches!(refused, Err(CoreError::Conflict(_))),
+            "a send always starts the contact first: {refused:?}"
+        );
+
+        assert_eq!(undo_last_at(&mut conn, OP, now).unwrap(), next.outreach_id);
+        assert_eq!(
+            state_of(&conn, next.outreach_id).unwrap(),
+            OutreachState::Queued
+        );
+        assert_eq!(
+            overview_at(&conn, campaign, OP, now).unwrap().left.queued,
+            2
+        );
+    }
+
+    fn after_next(conn: &Connection, campaign: i64) -> i64 {
+        overview_at(conn, campaign, OP, clock::now_ms())
+            .unwrap()
+            .next
+            .unwrap()
+            .outreach_id
     }
 
     #[test]

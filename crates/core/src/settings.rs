@@ -17,6 +17,10 @@ pub struct Settings {
     pub server_token: Option<String>,
     /// Who this desktop's operator is (the audit log's actor); pacing counts every name's sends.
     pub operator: String,
+    /// Whether a person gave that name (the first run, or Settings). Until then `operator` is
+    /// a placeholder and the app asks for the name before anything is attributed to it.
+    #[serde(default)]
+    pub operator_named: bool,
     /// The embedded server's port, kept so issued links stay valid across restarts.
     pub embedded_port: Option<u16>,
     #[ts(skip)]
@@ -49,6 +53,7 @@ pub fn load(conn: &Connection) -> CoreResult<Settings> {
         server_url: get(conn, "server_url")?,
         server_token: get(conn, "server_token")?,
         operator: get(conn, "operator")?.unwrap_or_else(|| "operator".to_owned()),
+        operator_named: get(conn, "operator_named")?.is_some(),
         embedded_port: get(conn, "embedded_port")?.and_then(|p| p.parse().ok()),
         embedded_token: get(conn, "embedded_token")?,
     })
@@ -92,21 +97,34 @@ fn put_all(conn: &Connection, settings: &Settings) -> CoreResult<()> {
     put(conn, "operator", Some(settings.operator.trim()))?;
     put(
         conn,
+        "operator_named",
+        settings.operator_named.then_some("1"),
+    )?;
+    put(
+        conn,
         "embedded_port",
         settings.embedded_port.map(|p| p.to_string()).as_deref(),
     )?;
     put(conn, "embedded_token", settings.embedded_token.as_deref())
 }
 
-/// Saves settings that may point this desktop at another server. The event feed's cursor
-/// belongs to the old server, so it starts again from the new server's beginning (applying
-/// is idempotent); links not yet sent to anyone are issued again by the new server, while
-/// links already sent stay as they are (people hold them). Returns whether the server changed.
+/// Saves the settings a person chose (the Settings screen, the first run), which may point
+/// this desktop at another server; the operator's name counts as given from now on. The event
+/// feed's cursor belongs to the old server, so it starts again from the new server's beginning
+/// (applying is idempotent); links not yet sent to anyone are issued again by the new server,
+/// while links already sent stay as they are (people hold them). Returns whether the server
+/// changed.
 pub fn save_switching(conn: &mut Connection, settings: &Settings) -> CoreResult<bool> {
     validate(settings)?;
     let tx = conn.transaction()?;
     let changed = load(&tx)?.server_url != settings.server_url;
-    put_all(&tx, settings)?;
+    put_all(
+        &tx,
+        &Settings {
+            operator_named: true,
+            ..settings.clone()
+        },
+    )?;
     if changed {
         tx.execute("UPDATE sync_state SET cursor = 0 WHERE id = 1", [])?;
         tx.execute(
@@ -146,6 +164,46 @@ mod tests {
             None,
             "a refused save changes nothing"
         );
+    }
+
+    #[test]
+    fn the_operator_counts_as_named_only_once_a_person_saved_a_name() {
+        let mut conn = open_in_memory().unwrap();
+        let first = load(&conn).unwrap();
+        assert!(!first.operator_named, "a fresh desktop asks for the name");
+        // The app's own start-up save (the embedded server's port and token) names nobody.
+        let started = Settings {
+            embedded_port: Some(8750),
+            ..first
+        };
+        save(&mut conn, &started).unwrap();
+        assert!(!load(&conn).unwrap().operator_named);
+
+        let named = Settings {
+            operator: "  Maria ".into(),
+            ..started
+        };
+        save_switching(&mut conn, &named).unwrap();
+        let saved = load(&conn).unwrap();
+        assert_eq!(
+            (saved.operator.as_str(), saved.operator_named),
+            ("Maria", true)
+        );
+        // A later start-up save keeps it named.
+        save(&mut conn, &saved).unwrap();
+        assert!(load(&conn).unwrap().operator_named);
+    }
+
+    #[test]
+    fn a_blank_first_run_name_is_refused_and_nothing_is_named() {
+        let mut conn = open_in_memory().unwrap();
+        let blank = Settings {
+            operator: "   ".into(),
+            ..load(&conn).unwrap()
+        };
+        let err = save_switching(&mut conn, &blank).unwrap_err();
+        assert!(err.to_string().contains("operator"), "{err}");
+        assert!(!load(&conn).unwrap().operator_named);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use clipdesk_core::campaigns::{self, CampaignInput};
 use clipdesk_core::contacts::{self, ContactInput};
 use clipdesk_core::pacing::{DAY_MS, PaceVerdict, Pacing};
-use clipdesk_core::queue::{self, CantDmReason, NextStep, Outcome};
+use clipdesk_core::queue::{self, CantDmReason, NextStep, Outcome, OutreachState, QueueOverview};
 use clipdesk_core::store::{self, Connection};
 use clipdesk_core::templates::{Part, Template};
 use clipdesk_core::{CoreError, CoreResult, settings};
@@ -107,6 +107,22 @@ impl Desk {
         queue::undo_last_at(&mut self.conn, &operator, self.now)
     }
 
+    /// What the Queue shows before anything is started: pacing, who is left, who is next.
+    fn overview(&self) -> QueueOverview {
+        queue::overview_at(&self.conn, self.campaign, &self.operator(), self.now).unwrap()
+    }
+
+    /// The contact shown next, not started.
+    fn next_up(&self) -> i64 {
+        self.overview().next.expect("a next contact").outreach_id
+    }
+
+    /// "Send anyway…", confirmed.
+    fn send_anyway(&mut self) -> NextStep {
+        let operator = self.operator();
+        queue::start_despite_pacing_at(&mut self.conn, self.campaign, &operator, self.now).unwrap()
+    }
+
     fn send_overriding(&mut self, outreach: i64, reason: &str) -> CoreResult<()> {
         let operator = self.operator();
         queue::mark_sent_despite_pacing_at(&mut self.conn, outreach, &operator, reason, self.now)
@@ -169,6 +185,16 @@ impl Desk {
             )
             .unwrap()
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    fn not_started(&self) -> Vec<i64> {
+        self.conn
+            .prepare("SELECT id FROM outreach WHERE state IN ('queued', 'snoozed') ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
             .unwrap()
             .map(Result::unwrap)
             .collect()
@@ -353,6 +379,136 @@ fn only_a_logged_override_sends_inside_the_spacing() {
     desk.assert_waits("the next send waits for the spacing from the override");
 }
 
+#[test]
+fn at_the_cap_the_next_contact_can_be_skipped_or_put_off_and_nothing_counts_as_a_send() {
+    let pacing = Pacing {
+        daily_cap: 6,
+        min_spacing_s: 20,
+    };
+    let mut desk = Desk::new(10, pacing);
+    for _ in 0..6 {
+        desk.send_next();
+        desk.advance(20 * SECOND);
+    }
+    let waiting = desk.overview();
+    assert!(!waiting.pace.allowed(), "{waiting:?}");
+    assert_eq!(waiting.left.queued, 4);
+
+    // K on the contact shown: skipped without being started, still at the cap.
+    let shown = desk.next_up();
+    desk.mark(shown, Outcome::Skipped).unwrap();
+    // F then a reason on the next one, L on the one after.
+    let second = desk.next_up();
+    assert_ne!(second, shown, "the next contact comes up after a skip");
+    desk.mark(
+        second,
+        Outcome::CantDm {
+            reason: CantDmReason::PrivacySettings,
+        },
+    )
+    .unwrap();
+    let third = desk.next_up();
+    desk.snooze(third, DAY_MS);
+    let after = desk.overview();
+    assert_eq!((after.left.queued, after.left.snoozed), (1, 1));
+    assert!(
+        at_cap_of_six(&desk.start()),
+        "triage sends nothing: still 6 of 6"
+    );
+    let refused = desk.mark(desk.next_up(), Outcome::Sent);
+    assert!(
+        matches!(refused, Err(CoreError::Conflict(_))),
+        "S on a contact not started records nothing: {refused:?}"
+    );
+
+    // U puts the last one back in the queue, unstarted.
+    assert_eq!(desk.undo().unwrap(), third);
+    assert_eq!(desk.next_up(), third);
+    assert_eq!(desk.overview().next.unwrap().state, OutreachState::Queued);
+    desk.assert_paced();
+}
+
+#[test]
+fn send_anyway_lets_one_dm_go_logged_with_who_and_the_next_waits_again() {
+    let mut desk = Desk::one_sent();
+    desk.send_next();
+    desk.advance(SECOND);
+    desk.assert_waits("one second after a send");
+
+    let NextStep::Started(started) = desk.send_anyway() else {
+        panic!("send anyway starts the contact")
+    };
+    assert!(
+        !started.pace.allowed(),
+        "the screen still says pacing waits"
+    );
+    desk.mark(started.outreach_id, Outcome::Sent).unwrap();
+    let (actor, at, reason): (String, i64, String) = desk
+        .conn
+        .query_row(
+            "SELECT actor, at, json_extract(detail, '$.pacing_override.reason') FROM audit_log
+             WHERE outreach_id = ?1 AND to_state = 'sent'",
+            [started.outreach_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((actor.as_str(), at), ("ana", desk.now));
+    assert!(reason.contains("Send anyway"), "{reason}");
+
+    // One DM only: the next contact waits for the spacing from the override.
+    desk.advance(SECOND);
+    desk.assert_waits("the override let one contact go, not the next");
+    desk.assert_paced();
+
+    // The contact's history says who sent it past pacing.
+    let contact: i64 = desk
+        .conn
+        .query_row(
+            "SELECT contact_id FROM outreach WHERE id = ?1",
+            [started.outreach_id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let history = queue::contact_history(&desk.conn, contact, None).unwrap();
+    assert_eq!(history[0].pacing_overridden_by.as_deref(), Some("ana"));
+}
+
+#[test]
+fn send_anyway_covers_its_own_contact_once_and_no_other_claim() {
+    let mut desk = Desk::one_sent();
+    desk.send_next();
+    desk.advance(SECOND);
+    let NextStep::Started(first) = desk.send_anyway() else {
+        panic!()
+    };
+    let id = first.outreach_id;
+    // K then U then S: the skipped contact came back with its override; one DM.
+    desk.mark(id, Outcome::Skipped).unwrap();
+    assert_eq!(desk.undo().unwrap(), id);
+    desk.mark(id, Outcome::Sent).unwrap();
+    // U then S again: the undone send gave its DM back; still one override standing.
+    assert_eq!(desk.undo().unwrap(), id);
+    desk.mark(id, Outcome::Sent).unwrap();
+    assert_eq!(desk.sends().iter().filter(|(_, o)| *o).count(), 1);
+
+    // A contact started normally is not covered by anyone's override.
+    desk.advance(20 * SECOND);
+    let plain = desk.started();
+    desk.rename("ben");
+    let NextStep::Started(bens) = desk.send_anyway() else {
+        panic!()
+    };
+    assert_ne!(bens.outreach_id, plain);
+    desk.mark(bens.outreach_id, Outcome::Sent).unwrap();
+    desk.rename("ana");
+    let refused = desk.mark(plain, Outcome::Sent);
+    assert!(
+        matches!(refused, Err(CoreError::Conflict(_))),
+        "a contact started normally waits like any other: {refused:?}"
+    );
+    desk.assert_paced();
+}
+
 /// What an operator (or a window, or the API) can do to the queue, one step at a time.
 #[derive(Debug, Clone)]
 enum Action {
@@ -370,6 +526,14 @@ enum Action {
     Override {
         pick: usize,
     },
+    /// K, F or L (or a stray S) on a contact not started: the one shown next while pacing
+    /// waits, or any other queued or snoozed one.
+    Triage {
+        pick: usize,
+        outcome: Kind,
+    },
+    /// "Send anyway…", confirmed, then S on the contact it started.
+    SendAnyway,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -379,6 +543,19 @@ enum Kind {
     CantDm,
     /// Later, for this many ms.
     Later(i64),
+}
+
+impl Kind {
+    fn at(self, now: i64) -> Outcome {
+        match self {
+            Kind::Sent => Outcome::Sent,
+            Kind::Skipped => Outcome::Skipped,
+            Kind::CantDm => Outcome::CantDm {
+                reason: CantDmReason::Other,
+            },
+            Kind::Later(ms) => Outcome::Snoozed { until: now + ms },
+        }
+    }
 }
 
 const NAMES: [&str; 3] = ["ana", "ben", "ana 2"];
@@ -392,12 +569,14 @@ fn action() -> impl Strategy<Value = Action> {
     ];
     prop_oneof![
         4 => Just(Action::StartNext),
-        5 => (any::<usize>(), kind).prop_map(|(pick, outcome)| Action::Mark { pick, outcome }),
+        5 => (any::<usize>(), kind.clone()).prop_map(|(pick, outcome)| Action::Mark { pick, outcome }),
         3 => Just(Action::Undo),
         1 => (0..NAMES.len()).prop_map(Action::Rename),
         4 => (0..30_000i64).prop_map(Action::Advance),
         1 => (0..DAY_MS / 3).prop_map(Action::Advance),
         1 => any::<usize>().prop_map(|pick| Action::Override { pick }),
+        3 => (any::<usize>(), kind.clone()).prop_map(|(pick, outcome)| Action::Triage { pick, outcome }),
+        1 => Just(Action::SendAnyway),
     ]
 }
 
@@ -433,13 +612,29 @@ proptest! {
                         continue;
                     }
                     let item = items[pick % items.len()];
-                    let outcome = match outcome {
-                        Kind::Sent => Outcome::Sent,
-                        Kind::Skipped => Outcome::Skipped,
-                        Kind::CantDm => Outcome::CantDm { reason: CantDmReason::Other },
-                        Kind::Later(ms) => Outcome::Snoozed { until: desk.now + ms },
-                    };
+                    let outcome = outcome.at(desk.now);
                     expected(desk.mark(item, outcome));
+                }
+                Action::Triage { pick, outcome } => {
+                    let shown = desk.overview().next.filter(|n| n.state != OutreachState::InProgress);
+                    let items = desk.not_started();
+                    let item = match shown {
+                        Some(next) if pick % 2 == 0 => next.outreach_id,
+                        _ if items.is_empty() => continue,
+                        _ => items[pick % items.len()],
+                    };
+                    let sends = desk.sends().len();
+                    let result = desk.mark(item, outcome.at(desk.now));
+                    if matches!(outcome, Kind::Sent) {
+                        prop_assert!(result.is_err(), "a contact not started was recorded as sent");
+                    }
+                    expected(result);
+                    prop_assert_eq!(desk.sends().len(), sends, "triage changed the sends");
+                }
+                Action::SendAnyway => {
+                    if let NextStep::Started(started) = desk.send_anyway() {
+                        expected(desk.mark(started.outreach_id, Outcome::Sent));
+                    }
                 }
                 Action::Undo => expected(desk.undo()),
                 Action::Rename(name) => desk.rename(NAMES[name]),

@@ -1,8 +1,7 @@
 //! The outreach queue, as the operator named in settings.
 
-use clipdesk_core::pacing::PaceVerdict;
-use clipdesk_core::queue::{self, HistoryEntry, NextStep, Outcome};
-use clipdesk_core::{UserError, campaigns, clock, settings};
+use clipdesk_core::queue::{self, HistoryEntry, NextStep, Outcome, QueueOverview};
+use clipdesk_core::{UserError, settings};
 use tauri::State;
 
 use super::in_store;
@@ -20,15 +19,29 @@ pub async fn queue_start_next(
     .await
 }
 
-/// The campaign's pacing as it stands now, for the Queue to show before anything is claimed.
+/// Pacing, how many are left and who is next, for the Queue to show whatever it is doing;
+/// claims nothing.
 #[tauri::command]
-pub async fn queue_pace(
+pub async fn queue_overview(
     desktop: State<'_, Desktop>,
     campaign: i64,
-) -> Result<PaceVerdict, UserError> {
+) -> Result<QueueOverview, UserError> {
     in_store(&desktop, move |conn| {
-        let pacing = campaigns::get(conn, campaign)?.pacing;
-        queue::pace(conn, pacing, clock::now_ms())
+        let operator = settings::load(conn)?.operator;
+        queue::overview(conn, campaign, &operator)
+    })
+    .await
+}
+
+/// "Send anyway…", confirmed: starts the next contact past pacing, logged as an override.
+#[tauri::command]
+pub async fn queue_send_anyway(
+    desktop: State<'_, Desktop>,
+    campaign: i64,
+) -> Result<NextStep, UserError> {
+    in_store(&desktop, move |conn| {
+        let operator = settings::load(conn)?.operator;
+        queue::start_despite_pacing(conn, campaign, &operator)
     })
     .await
 }

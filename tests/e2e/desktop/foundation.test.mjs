@@ -1,4 +1,5 @@
-// The desktop app's window as an operator first sees it, through a real WebDriver session.
+// The desktop app's window as an operator first sees it, through a real WebDriver session:
+// the first run asks who works at this desk, then the screens.
 
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
@@ -7,6 +8,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { startDesktop } from "../lib/desktop.mjs";
+import { press, waitForText } from "../lib/flows.mjs";
 import { repoRoot } from "../lib/paths.mjs";
 
 /** @type {Awaited<ReturnType<typeof startDesktop>>} */
@@ -16,12 +18,34 @@ let dataDir;
 
 before(async () => {
   dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "clipdesk-desktop-e2e-"));
-  app = await startDesktop({ dataDir });
+  // The first run is left on screen: the first test goes through it.
+  app = await startDesktop({ dataDir, operator: null });
 });
 
 after(async () => {
   await app?.stop();
   await fs.rm(dataDir, { recursive: true, force: true });
+});
+
+test("a fresh app asks the operator's name before the Queue can be used, and refuses a blank one", async () => {
+  const { driver } = app;
+  await driver.wait(until.elementLocated(By.css("[data-testid=first-run]")), 20_000);
+  assert.equal((await driver.findElements(By.css("nav[aria-label=Screens]"))).length, 0, "no screen before the name");
+  await app.screenshot("desktop-first-run");
+  await press(driver, "1");
+  assert.equal((await driver.findElements(By.css("[data-testid=queue]"))).length, 0, "number keys open no screen");
+
+  const name = await driver.findElement(By.css("[data-testid=first-run-operator]"));
+  await name.sendKeys("   ");
+  await driver.findElement(By.css("[data-testid=first-run-save]")).click();
+  await waitForText(driver, "[data-testid=first-run-error]", /operator: must be 1 to 64 characters/);
+  assert.equal((await driver.findElements(By.css("nav[aria-label=Screens]"))).length, 0, "still asking");
+
+  await name.clear();
+  await name.sendKeys("Maria Lopez");
+  await driver.findElement(By.css("[data-testid=first-run-save]")).click();
+  await driver.wait(until.elementLocated(By.css("nav[aria-label=Screens]")), 20_000);
+  await driver.wait(until.elementLocated(By.css("[data-testid=queue]")), 10_000);
 });
 
 test("the window shows every screen in the navigation, the queue first", async () => {
@@ -44,6 +68,12 @@ test("Settings shows the app's version and data folder from the Rust side", asyn
   assert.equal(await version.getText(), expected);
   const shownDir = await driver.findElement(By.css("[data-testid=data-dir]")).getText();
   assert.equal(shownDir, dataDir, "the data folder comes from CLIPDESK_DATA_DIR through the command");
+  await waitForText(driver, "[data-testid=operator]", /^Maria Lopez$/);
+  assert.equal(
+    await driver.findElement(By.css("[data-testid=settings-operator]")).getAttribute("value"),
+    "Maria Lopez",
+    "the first run's name is the one Settings saves",
+  );
   await app.screenshot("desktop-settings");
 });
 
@@ -83,4 +113,14 @@ test("? shows every shortcut, and Escape closes the list", async () => {
   const search = await driver.wait(until.elementLocated(By.css("input[type=search], [data-testid=contacts-search]")), 5_000);
   await search.sendKeys("?");
   assert.equal((await driver.findElements(By.css("[data-testid=shortcuts]"))).length, 0);
+});
+
+test("a restarted app remembers the name and does not ask again", async () => {
+  await app.stop();
+  app = await startDesktop({ dataDir, operator: null });
+  const { driver } = app;
+  await driver.wait(until.elementLocated(By.css("nav[aria-label=Screens]")), 20_000);
+  assert.equal((await driver.findElements(By.css("[data-testid=first-run]"))).length, 0, "not asked again");
+  await driver.findElement(By.css("nav a[data-screen=settings]")).click();
+  await waitForText(driver, "[data-testid=operator]", /^Maria Lopez$/);
 });

@@ -169,7 +169,13 @@ test("new videos are listed with a count in the navigation, and J/K move through
   await waitForAttribute(driver(), row(second), "aria-selected", "true");
   await press(driver(), "j");
   await waitForAttribute(driver(), row(second), "aria-selected", "true"); // the last stays
+  await press(driver(), "\uE013"); // ↑: the previous video
+  await waitForAttribute(driver(), row(first), "aria-selected", "true");
+  // K is skip, as in the Queue: on to the next video without a decision.
   await press(driver(), "k");
+  await waitForAttribute(driver(), row(second), "aria-selected", "true");
+  assert.equal(await driver().findElement(By.css(row(first))).getAttribute("data-review"), "pending", "K decided nothing");
+  await press(driver(), "\uE013");
   await waitForAttribute(driver(), row(first), "aria-selected", "true");
   // The player comes once the selected video's media addresses are back: wait, do not race it.
   await driver().wait(until.elementLocated(By.css("video[data-testid=review-player]")), 10_000);

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { Builder, Capabilities } from "selenium-webdriver";
+import { Builder, By, Capabilities, until } from "selenium-webdriver";
 import { artifactsDir, desktopBin } from "./paths.mjs";
 import { freePort, portInUse, start, waitForPort } from "./process.mjs";
 
@@ -63,13 +63,36 @@ async function threadReport(pid) {
   return lines.join("\n");
 }
 
+/** The operator name the helpers give when a fresh app asks for one. */
+export const E2E_OPERATOR = "e2e-operator";
+
+/**
+ * Answers the first run's question, the operator's name, when the app asks it (a fresh data
+ * folder); an app already named shows its screens at once. Returns when the navigation shows.
+ * @param {import("selenium-webdriver").WebDriver} driver
+ * @param {string} [operator]
+ */
+export async function passFirstRun(driver, operator = E2E_OPERATOR) {
+  const first = await driver.wait(
+    until.elementLocated(By.css("[data-testid=first-run], nav[aria-label=Screens]")),
+    30_000,
+    "neither the first run nor the screens appeared",
+  );
+  if ((await first.getAttribute("data-testid")) === "first-run") {
+    await driver.findElement(By.css("[data-testid=first-run-operator]")).sendKeys(operator);
+    await driver.findElement(By.css("[data-testid=first-run-save]")).click();
+  }
+  await driver.wait(until.elementLocated(By.css("nav[aria-label=Screens]")), 20_000, "the first run never ended");
+}
+
 /**
  * Starts the app with its data in `dataDir` and opens a WebDriver session on its window.
  * `application` is the binary to drive (the debug build unless told; bench/desktop passes the
- * release one).
- * @param {{ dataDir: string, env?: Record<string, string>, application?: string }} options
+ * release one). A fresh app's first run is answered with `operator` ({@link passFirstRun});
+ * `operator: null` leaves the first run on screen for the test to go through.
+ * @param {{ dataDir: string, env?: Record<string, string>, application?: string, operator?: string | null }} options
  */
-export async function startDesktop({ dataDir, env = {}, application = desktopBin }) {
+export async function startDesktop({ dataDir, env = {}, application = desktopBin, operator = E2E_OPERATOR }) {
   await fs.access(application).catch(() => {
     throw new Error(`${application} is missing: build it with cargo build -p clipdesk`);
   });
@@ -87,7 +110,7 @@ export async function startDesktop({ dataDir, env = {}, application = desktopBin
     const launchedAt = performance.timeOrigin + performance.now();
     const driver = await new Builder().usingServer(`http://127.0.0.1:${port}/`).withCapabilities(capabilities).build();
     const appPids = await appProcesses(dataDir, application);
-    return {
+    const app = {
       /** The app's own process ids, found when the session started. */
       appPids,
       driver,
@@ -120,6 +143,13 @@ export async function startDesktop({ dataDir, env = {}, application = desktopBin
         if (stuck) throw new Error(`${stuck}${quit ? `\nthe session did not quit: ${quit}` : ""}`);
       },
     };
+    if (operator !== null) {
+      await passFirstRun(driver, operator).catch(async (/** @type {unknown} */ error) => {
+        await app.stop().catch(() => {});
+        throw error;
+      });
+    }
+    return app;
   } catch (error) {
     await stopDriver(driverProc, port, nativePort);
     throw new Error(`${error}\n--- tauri-driver output ---\n${driverProc.output()}`);

@@ -241,16 +241,40 @@ export async function createCampaign(driver, { name, template, dailyCap, spacing
 }
 
 /**
- * Adds every contact (the Contacts screen's search left empty) to the only campaign.
+ * Picks the option of a `<select>` whose text is `text`.
  * @param {WebDriver} driver
+ * @param {string} css the select
+ * @param {string} text
+ */
+export async function chooseOption(driver, css, text) {
+  const select = await driver.wait(until.elementLocated(By.css(css)), 10_000);
+  await select.findElement(By.xpath(`.//option[normalize-space()='${text}']`)).click();
+}
+
+/**
+ * Adds every contact (the Contacts screen's search left empty) to a campaign: the only one,
+ * or the one named `campaign`.
+ * @param {WebDriver} driver
+ * @param {string} [campaign]
  * @returns {Promise<string>} the notice, e.g. "Added 10 to …"
  */
-export async function addAllContacts(driver) {
+export async function addAllContacts(driver, campaign) {
   await goTo(driver, "contacts");
   const add = await driver.wait(until.elementLocated(By.css("[data-testid=add-matching]")), 10_000);
+  if (campaign) await chooseOption(driver, "[data-testid=add-campaign]", campaign);
   await driver.wait(until.elementIsEnabled(add), 5_000);
   await add.click();
-  return waitForText(driver, ".add .notice", /^Added \d+/);
+  return waitForText(driver, ".add .notice", campaign ? new RegExp(`^Added \\d+ to ${campaign}`) : /^Added \d+/);
+}
+
+/**
+ * Opens the Queue on the campaign named `name`.
+ * @param {WebDriver} driver
+ * @param {string} name
+ */
+export async function openQueueOn(driver, name) {
+  await goTo(driver, "queue");
+  await chooseOption(driver, "[data-testid=queue-campaign]", name);
 }
 
 /**

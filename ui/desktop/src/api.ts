@@ -11,13 +11,19 @@ import type {
   AppInfo,
   Campaign,
   CampaignInput,
+  ContactEdit,
   ContactsPage,
+  Deleted,
+  Edited,
+  Forgotten,
+  Person,
+  Removed,
   ImportPreview,
   ImportProgress,
   ImportReport,
   NextStep,
   Outcome,
-  PaceVerdict,
+  QueueOverview,
   HistoryEntry,
   MessagePreview,
   Template,
@@ -54,6 +60,36 @@ export function importExportRejected(report: ImportReport, path: string): Promis
   return invoke<number>("import_export_rejected", { report, path });
 }
 
+/** One contact with their campaigns (and what each link did) and their history. */
+export function personGet(contact: number): Promise<Person> {
+  return invoke<Person>("person_get", { contact });
+}
+
+/** Replaces a contact's fields, checked like an import row. */
+export function contactEdit(contact: number, edit: ContactEdit): Promise<Edited> {
+  return invoke<Edited>("contact_edit", { contact, edit });
+}
+
+/** Deletes a contact here; links they were sent are revoked first. */
+export function contactDelete(contact: number): Promise<Deleted> {
+  return invoke<Deleted>("contact_delete", { contact });
+}
+
+/** Takes a contact out of one campaign; a link already sent is revoked first. */
+export function contactRemoveFromCampaign(outreach: number): Promise<Removed> {
+  return invoke<Removed>("contact_remove_from_campaign", { outreach });
+}
+
+/** Revokes the link one campaign item sent: the person's page refuses it. */
+export function linkRevoke(outreach: number): Promise<void> {
+  return invoke<void>("link_revoke", { outreach });
+}
+
+/** Forgets a person: their videos, uploads and links on the server, then the contact here. */
+export function contactForget(contact: number): Promise<Forgotten> {
+  return invoke<Forgotten>("contact_forget", { contact });
+}
+
 export function onImportProgress(handler: (progress: ImportProgress) => void): Promise<UnlistenFn> {
   return listen<ImportProgress>("import-progress", (event) => handler(event.payload));
 }
@@ -80,9 +116,14 @@ export function queueStartNext(campaign: number): Promise<NextStep> {
   return invoke<NextStep>("queue_start_next", { campaign });
 }
 
-/** Whether this desktop may send now under the campaign's pacing; claims nothing. */
-export function queuePace(campaign: number): Promise<PaceVerdict> {
-  return invoke<PaceVerdict>("queue_pace", { campaign });
+/** Pacing as it stands, how many are left and who is next; claims nothing. */
+export function queueOverview(campaign: number): Promise<QueueOverview> {
+  return invoke<QueueOverview>("queue_overview", { campaign });
+}
+
+/** "Send anyway…", confirmed: starts the next contact past pacing, logged as an override. */
+export function queueSendAnyway(campaign: number): Promise<NextStep> {
+  return invoke<NextStep>("queue_send_anyway", { campaign });
 }
 
 export function queueMark(outreach: number, outcome: Outcome): Promise<void> {

@@ -11,6 +11,7 @@ const base: HistoryEntry = {
   video_state: null,
   review: null,
   updated_at: "2026-11-20T10:00:00Z",
+  pacing_overridden_by: null,
 };
 
 describe("history lines", () => {

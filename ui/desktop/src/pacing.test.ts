@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCountdown, nextSendLine, PACE_REFRESH_MS, paceRefreshDue, sentLine, waitLine } from "./pacing";
+import { formatCountdown, leftLine, nextSendLine, PACE_REFRESH_MS, paceRefreshDue, sentLine, waitLine } from "./pacing";
 
 describe("formatCountdown", () => {
   it("shows minutes and seconds, and hours when there are any", () => {
@@ -67,5 +67,14 @@ describe("paceRefreshDue", () => {
     const known = { campaign: 1, verdict: allowed, at: 0 };
     expect(paceRefreshDue(known, 1, PACE_REFRESH_MS - 1)).toBe(false);
     expect(paceRefreshDue(known, 1, PACE_REFRESH_MS)).toBe(true);
+  });
+});
+
+describe("leftLine", () => {
+  it("counts the contacts not started, the later ones and the due ones among them", () => {
+    expect(leftLine({ queued: 10, snoozed: 2, snoozed_due: 1 })).toBe("12 left: 10 queued, 2 later (1 due now)");
+    expect(leftLine({ queued: 3, snoozed: 1, snoozed_due: 0 })).toBe("4 left: 3 queued, 1 later");
+    expect(leftLine({ queued: 7, snoozed: 0, snoozed_due: 0 })).toBe("7 left");
+    expect(leftLine({ queued: 0, snoozed: 0, snoozed_due: 0 })).toBe("nobody left");
   });
 });

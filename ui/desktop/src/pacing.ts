@@ -1,7 +1,16 @@
-// How the queue words pacing: sends in the last 24 hours against the cap, and how long until
-// the next send is allowed.
+// How the queue words its standing line: sends in the last 24 hours against the cap, how long
+// until the next send is allowed, and how many contacts are left.
 
-import type { PaceVerdict } from "../../bindings/core";
+import type { PaceVerdict, QueueLeft } from "../../bindings/core";
+
+/** `12 left: 10 queued, 2 later (1 due now)`: contacts of the campaign not started yet. */
+export function leftLine(left: QueueLeft): string {
+  const total = left.queued + left.snoozed;
+  if (total === 0) return "nobody left";
+  if (left.snoozed === 0) return `${total} left`;
+  const due = left.snoozed_due > 0 ? ` (${left.snoozed_due} due now)` : "";
+  return `${total} left: ${left.queued} queued, ${left.snoozed} later${due}`;
+}
 
 /** `83_000` → `1:23`; `3_723_000` → `1:02:03`. Rounds up, so it never shows 0:00 early. */
 export function formatCountdown(ms: number): string {

@@ -21,17 +21,26 @@ export type QueueAction =
   | { kind: "mark"; outcome: Outcome }
   | { kind: "choose_reason" }
   | { kind: "cancel_reason" }
-  | { kind: "undo" };
+  | { kind: "undo" }
+  /** "Send anyway…": ask first, saying what it risks. */
+  | { kind: "ask_send_anyway" }
+  | { kind: "confirm_send_anyway" }
+  | { kind: "cancel_send_anyway" };
 
 export type QueueKeyState = {
   /** A contact is started and waiting for its outcome. */
   started: boolean;
   /** `F` was pressed and a reason is being picked. */
   choosingReason: boolean;
+  /** Pacing waits and the next contact is shown, not started: only what sends nothing. */
+  triage?: boolean;
+  /** The "Send anyway" confirmation is open: it takes no queue key but Escape. */
+  confirmingSendAnyway?: boolean;
 };
 
 /** The action for `key`, or null when the key means nothing here (it is then left alone). */
 export function actionForKey(key: string, state: QueueKeyState, now: number): QueueAction | null {
+  if (state.confirmingSendAnyway) return key === "Escape" ? { kind: "cancel_send_anyway" } : null;
   if (state.choosingReason) {
     const choice = cantDmReasons[["1", "2", "3", "4"].indexOf(key)];
     if (choice) return { kind: "mark", outcome: { outcome: "cant_dm", reason: choice.reason } };
@@ -40,6 +49,22 @@ export function actionForKey(key: string, state: QueueKeyState, now: number): Qu
   }
   const lower = key.length === 1 ? key.toLowerCase() : key;
   if (lower === "u") return { kind: "undo" };
+  if (!state.started && state.triage) {
+    // Skip, can't DM and later send nothing, so pacing does not hold them back; copying,
+    // opening the DM page and marking sent wait (Enter only asks again).
+    switch (lower) {
+      case "Enter":
+        return { kind: "start" };
+      case "k":
+        return { kind: "mark", outcome: { outcome: "skipped" } };
+      case "f":
+        return { kind: "choose_reason" };
+      case "l":
+        return { kind: "mark", outcome: { outcome: "snoozed", until: now + SNOOZE_MS } };
+      default:
+        return null;
+    }
+  }
   if (!state.started) return key === "Enter" ? { kind: "start" } : null;
   switch (lower) {
     case "Enter":
@@ -57,6 +82,17 @@ export function actionForKey(key: string, state: QueueKeyState, now: number): Qu
     default:
       return null;
   }
+}
+
+/**
+ * What Enter on a started contact did, as the notice says it: the DM page when the contact has
+ * a TikTok user id, else their profile page (where the operator presses Message).
+ */
+export function sendNotice(parts: number, hasUserId: boolean): string {
+  const page = hasUserId ? "the DM page" : "their profile page (no user id: press Message there)";
+  return parts > 1
+    ? `Copied part 1 of ${parts} and opened ${page}: paste and send, then C for the next part`
+    : `Copied the message and opened ${page}: paste and send, then S`;
 }
 
 /** True when a key went to a form field, where it is text, not a command. */

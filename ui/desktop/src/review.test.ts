@@ -40,6 +40,7 @@ describe("review keys", () => {
     expect(reviewActionForKey("R")).toEqual({ kind: "decide", decision: "rejected" });
     expect(reviewActionForKey("n")).toEqual({ kind: "note" });
     expect(reviewActionForKey("j")).toEqual({ kind: "move", delta: 1 });
+    expect(reviewActionForKey("K"), "K skips, as in the Queue: on without deciding").toEqual({ kind: "move", delta: 1 });
     expect(reviewActionForKey("ArrowUp")).toEqual({ kind: "move", delta: -1 });
     expect(reviewActionForKey("x")).toBeNull();
   });

@@ -21,12 +21,13 @@ export function reviewActionForKey(key: string): ReviewAction | null {
     case "n":
     case "N":
       return { kind: "note" };
+    // K is skip everywhere: on without a decision (the Queue's K skips a contact too).
     case "j":
     case "J":
-    case "ArrowDown":
-      return { kind: "move", delta: 1 };
     case "k":
     case "K":
+    case "ArrowDown":
+      return { kind: "move", delta: 1 };
     case "ArrowUp":
       return { kind: "move", delta: -1 };
     case " ":

@@ -31,6 +31,13 @@ describe("the shortcut list", () => {
     }
   });
 
+  it("gives K one meaning: skip, in the Queue and in Review", () => {
+    const skips = shortcutSections.flatMap((s) => s.shortcuts).filter((s) => s.keys.includes("K"));
+    expect(skips.length).toBe(2);
+    for (const shortcut of skips) expect(shortcut.does).toMatch(/^Skip/);
+    expect(reviewActionForKey("k")).toEqual(reviewActionForKey("j"));
+  });
+
   it("lists only review keys the Review screen acts on", () => {
     for (const shortcut of section("Review")) {
       for (const key of shortcut.keys) expect(reviewActionForKey(keyOf(key)), shortcut.does).not.toBeNull();
