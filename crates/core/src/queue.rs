@@ -487,41 +487,37 @@ fn next_candidate(
     operator: &str,
     now: i64,
 ) -> CoreResult<Option<(i64, OutreachState)>> {
-    let mine: Option<i64> = conn
-        .query_row(
+    // In this order, the first found wins; the waiting ones by indexed look-ups instead of
+    // sorting the whole queue.
+    let lookups: [(OutreachState, &str, &[&dyn rusqlite::ToSql]); 3] = [
+        (
+            OutreachState::InProgress,
             "SELECT id FROM outreach WHERE campaign_id = ?1 AND state = 'in_progress' AND claimed_by = ?2
              ORDER BY claimed_at LIMIT 1",
             params![campaign, operator],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(id) = mine {
-        return Ok(Some((id, OutreachState::InProgress)));
-    }
-    // Two indexed look-ups instead of sorting the whole queue.
-    let snoozed: Option<i64> = conn
-        .query_row(
+        ),
+        (
+            OutreachState::Snoozed,
             "SELECT id FROM outreach INDEXED BY outreach_next_snoozed
              WHERE campaign_id = ?1 AND state = 'snoozed' AND snoozed_until <= ?2
                AND link_token IS NOT NULL
              ORDER BY snoozed_until, id LIMIT 1",
             params![campaign, now],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(id) = snoozed {
-        return Ok(Some((id, OutreachState::Snoozed)));
-    }
-    let queued: Option<i64> = conn
-        .query_row(
+        ),
+        (
+            OutreachState::Queued,
             "SELECT id FROM outreach INDEXED BY outreach_next_queued
              WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NOT NULL
              ORDER BY added_at, id LIMIT 1",
-            [campaign],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(queued.map(|id| (id, OutreachState::Queued)))
+            params![campaign],
+        ),
+    ];
+    for (state, sql, params) in lookups {
+        if let Some(id) = conn.query_row(sql, params, |r| r.get(0)).optional()? {
+            return Ok(Some((id, state)));
+        }
+    }
+    Ok(None)
 }
 
 /// How many contacts of a campaign are not started yet.

@@ -8,28 +8,13 @@
 use std::collections::BTreeMap;
 
 use clipdesk_core::campaigns::{self, CampaignInput};
-use clipdesk_core::client::ServerClient;
 use clipdesk_core::store::{self, StoreHandle};
 use clipdesk_core::sync;
 use clipdesk_core::templates::{Part, Template};
-use clipdesk_server::db::Db;
-use clipdesk_server::{Config, RunningServer, Server, tokens};
-use tempfile::TempDir;
+use clipdesk_server::RunningServer;
+use common::{Backend, backend};
 
-async fn server() -> (RunningServer, TempDir, ServerClient) {
-    let data = tempfile::tempdir().unwrap();
-    let token = {
-        let db = Db::open(&Config::new(data.path()).database_path()).unwrap();
-        let conn = db.lock().unwrap();
-        tokens::create(&conn, "ana").unwrap().as_str().to_owned()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = Server::start_on(listener, Config::new(data.path()))
-        .await
-        .unwrap();
-    let client = ServerClient::new(&server.url(), &token).unwrap();
-    (server, data, client)
-}
+mod common;
 
 /// What a visitor of the campaign's public page gets: its status and body.
 async fn public_page(server: &RunningServer, slug: &str) -> (u16, serde_json::Value) {
@@ -42,7 +27,12 @@ async fn public_page(server: &RunningServer, slug: &str) -> (u16, serde_json::Va
 
 #[tokio::test]
 async fn a_saved_page_setting_reaches_the_server_without_any_new_link() {
-    let (server, _data, client) = server().await;
+    let Backend {
+        server,
+        data: _data,
+        client,
+        ..
+    } = backend().await;
     let store = StoreHandle::from_connection(store::open_in_memory().unwrap());
     let mut input = CampaignInput::new(
         "Verano",

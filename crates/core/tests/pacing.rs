@@ -137,6 +137,21 @@ impl Desk {
         desk
     }
 
+    /// A desk with ten contacts, a cap of six at twenty seconds' spacing, and six sends made
+    /// twenty seconds apart: at the cap, the spacing since the last send over.
+    fn at_the_cap_of_six() -> Desk {
+        let pacing = Pacing {
+            daily_cap: 6,
+            min_spacing_s: 20,
+        };
+        let mut desk = Desk::new(10, pacing);
+        for _ in 0..6 {
+            desk.send_next();
+            desk.advance(20 * SECOND);
+        }
+        desk
+    }
+
     /// Enter, K (the next one comes up), U (the first comes back): the first contact and
     /// the one claimed before the undo.
     fn skip_then_undo(&mut self) -> (i64, i64) {
@@ -191,18 +206,19 @@ impl Desk {
     }
 
     fn not_started(&self) -> Vec<i64> {
-        self.conn
-            .prepare("SELECT id FROM outreach WHERE state IN ('queued', 'snoozed') ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
+        self.outreach_in("'queued', 'snoozed'")
     }
 
     fn in_progress(&self) -> Vec<i64> {
+        self.outreach_in("'in_progress'")
+    }
+
+    /// The outreach items in one of `states` (an SQL list), by id.
+    fn outreach_in(&self, states: &str) -> Vec<i64> {
         self.conn
-            .prepare("SELECT id FROM outreach WHERE state = 'in_progress' ORDER BY id")
+            .prepare(&format!(
+                "SELECT id FROM outreach WHERE state IN ({states}) ORDER BY id"
+            ))
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
@@ -291,15 +307,7 @@ fn skip_then_undo_cannot_bring_a_second_contact_inside_the_spacing() {
 
 #[test]
 fn renaming_the_operator_at_the_cap_does_not_reset_it() {
-    let pacing = Pacing {
-        daily_cap: 6,
-        min_spacing_s: 20,
-    };
-    let mut desk = Desk::new(10, pacing);
-    for _ in 0..6 {
-        desk.send_next();
-        desk.advance(20 * SECOND);
-    }
+    let mut desk = Desk::at_the_cap_of_six();
     let before = desk.start();
     assert!(at_cap_of_six(&before), "{before:?}");
 
@@ -381,15 +389,7 @@ fn only_a_logged_override_sends_inside_the_spacing() {
 
 #[test]
 fn at_the_cap_the_next_contact_can_be_skipped_or_put_off_and_nothing_counts_as_a_send() {
-    let pacing = Pacing {
-        daily_cap: 6,
-        min_spacing_s: 20,
-    };
-    let mut desk = Desk::new(10, pacing);
-    for _ in 0..6 {
-        desk.send_next();
-        desk.advance(20 * SECOND);
-    }
+    let mut desk = Desk::at_the_cap_of_six();
     let waiting = desk.overview();
     assert!(!waiting.pace.allowed(), "{waiting:?}");
     assert_eq!(waiting.left.queued, 4);

@@ -13,9 +13,10 @@ use clipdesk_core::queue::{self, Claim, Outcome};
 use clipdesk_core::store::StoreHandle;
 use clipdesk_core::{CoreError, sync};
 use clipdesk_protocol::api::EventKind;
-use clipdesk_server::db::Db;
-use clipdesk_server::{Config, RunningServer, Server, tokens};
-use tempfile::TempDir;
+use clipdesk_server::RunningServer;
+use common::{World, sync_until_quiet, upload_video};
+
+mod common;
 
 const OP: &str = "ana";
 /// One send a day, no spacing: a freed slot shows at once.
@@ -24,37 +25,11 @@ const ONE_A_DAY: Pacing = Pacing {
     min_spacing_s: 0,
 };
 
-struct World {
-    server: RunningServer,
-    _server_data: TempDir,
-    _desk_data: TempDir,
-    store: StoreHandle,
-    client: ServerClient,
-    /// Another desktop's operator.
-    other: ServerClient,
-}
-
-fn token(data: &std::path::Path, name: &str) -> String {
-    let db = Db::open(&Config::new(data).database_path()).unwrap();
-    let conn = db.lock().unwrap();
-    tokens::create(&conn, name).unwrap().as_str().to_owned()
-}
-
 /// Campaigns Spring (#1) and Autumn (#2), contacts maya (#1) and jo (#2) in Spring, maya in
 /// Autumn too; links registered with the server.
 async fn world() -> World {
-    let server_data = tempfile::tempdir().unwrap();
-    let (ana, ben) = (
-        token(server_data.path(), "ana"),
-        token(server_data.path(), "ben"),
-    );
-    let mut config = Config::new(server_data.path());
-    config.public_rate_per_minute = 0;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = Server::start_on(listener, config).await.unwrap();
-    let desk_data = tempfile::tempdir().unwrap();
-    let store = StoreHandle::start(&desk_data.path().join("clipdesk.sqlite3")).unwrap();
-    store
+    let w = World::start().await;
+    w.store
         .call(|conn| {
             for (slug, name) in [("spring", "Spring"), ("autumn", "Autumn")] {
                 conn.execute(
@@ -80,16 +55,8 @@ async fn world() -> World {
         })
         .await
         .unwrap();
-    let client = ServerClient::new(&server.url(), &ana).unwrap();
-    sync::register_links(&store, &client).await.unwrap();
-    World {
-        other: ServerClient::new(&server.url(), &ben).unwrap(),
-        client,
-        server,
-        _server_data: server_data,
-        _desk_data: desk_data,
-        store,
-    }
+    sync::register_links(&w.store, &w.client).await.unwrap();
+    w
 }
 
 const MAYA: i64 = 1;
@@ -159,20 +126,6 @@ async fn history_actions(store: &StoreHandle, contact: i64) -> Vec<String> {
         .into_iter()
         .map(|line| line.action)
         .collect()
-}
-
-async fn sync_until_quiet(store: &StoreHandle, client: &ServerClient) {
-    loop {
-        let after = store.call(|c| sync::cursor(c)).await.unwrap();
-        let page = client.events(after, 100, 1).await.unwrap();
-        if page.events.is_empty() {
-            return;
-        }
-        store
-            .call(move |c| sync::apply_page(c, &page))
-            .await
-            .unwrap();
-    }
 }
 
 fn edit_of(handle: &str, user_id: &str) -> ContactEdit {
@@ -431,28 +384,8 @@ async fn a_link_revoked_on_another_desktop_shows_here() {
 
 /// What a recipient's phone does: open the page, upload a video. Returns the video's id.
 async fn recipient_uploads(w: &World, token: &str) -> String {
-    use base64::Engine;
     assert_eq!(page_status(&w.server, token).await, "200");
-    let video = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/videos/no-audio.webm"
-    ))
-    .unwrap();
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/uploads", w.server.url()))
-        .header("tus-resumable", "1.0.0")
-        .header("content-type", "application/offset+octet-stream")
-        .header("upload-length", video.len().to_string())
-        .header(
-            "upload-metadata",
-            format!("token {},filename {}", b64(token), b64("clip.webm")),
-        )
-        .body(video)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
+    upload_video(&w.server, token).await;
     let feed = w.client.events(0, 1000, 0).await.unwrap();
     feed.events
         .into_iter()

@@ -13,39 +13,14 @@ use clipdesk_core::store::StoreHandle;
 use clipdesk_core::{queue, reviews, settings, sync};
 use clipdesk_protocol::api::EventKind;
 use clipdesk_protocol::media::{ReviewDecision, ReviewUpdate};
-use clipdesk_server::db::Db;
-use clipdesk_server::{Config, RunningServer, Server, tokens};
-use tempfile::TempDir;
+use clipdesk_server::RunningServer;
+use common::{World, sync_until_quiet, upload_video};
 
-struct World {
-    server: RunningServer,
-    _server_data: TempDir,
-    desk_data: TempDir,
-    store: StoreHandle,
-    client: ServerClient,
-    /// A second operator, as another desktop.
-    other: ServerClient,
-}
-
-fn token(data: &std::path::Path, name: &str) -> String {
-    let db = Db::open(&Config::new(data).database_path()).unwrap();
-    let conn = db.lock().unwrap();
-    tokens::create(&conn, name).unwrap().as_str().to_owned()
-}
+mod common;
 
 async fn world(contacts: usize) -> World {
-    let server_data = tempfile::tempdir().unwrap();
-    let (ana, ben) = (
-        token(server_data.path(), "ana"),
-        token(server_data.path(), "ben"),
-    );
-    let mut config = Config::new(server_data.path());
-    config.public_rate_per_minute = 0;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = Server::start_on(listener, config).await.unwrap();
-    let desk_data = tempfile::tempdir().unwrap();
-    let store = StoreHandle::start(&desk_data.path().join("clipdesk.sqlite3")).unwrap();
-    store
+    let w = World::start().await;
+    w.store
         .call(move |conn| {
             conn.execute(
                 "INSERT INTO campaigns (slug, name, template, landing_title, prompt, dm_url_with_id,
@@ -65,14 +40,7 @@ async fn world(contacts: usize) -> World {
         })
         .await
         .unwrap();
-    World {
-        client: ServerClient::new(&server.url(), &ana).unwrap(),
-        other: ServerClient::new(&server.url(), &ben).unwrap(),
-        server,
-        _server_data: server_data,
-        desk_data,
-        store,
-    }
+    w
 }
 
 /// (token, url) of every outreach item that has its link.
@@ -92,41 +60,11 @@ async fn links(store: &StoreHandle) -> Vec<(String, String)> {
 /// What a recipient's phone does: open the page (its script reads the link), upload a video.
 /// Returns the video's id, as the feed names it (the phone only ever learns the upload's).
 async fn recipient_uploads(server: &RunningServer, client: &ServerClient, token: &str) -> String {
-    use base64::Engine;
-    let http = reqwest::Client::new();
-    let opened = http
-        .get(format!("{}/api/v1/public/links/{token}", server.url()))
-        .send()
+    let opened = reqwest::get(format!("{}/api/v1/public/links/{token}", server.url()))
         .await
         .unwrap();
     assert_eq!(opened.status(), 200);
-    let video = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/videos/no-audio.webm"
-    ))
-    .unwrap();
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let response = http
-        .post(format!("{}/api/v1/uploads", server.url()))
-        .header("tus-resumable", "1.0.0")
-        .header("content-type", "application/offset+octet-stream")
-        .header("upload-length", video.len().to_string())
-        .header(
-            "upload-metadata",
-            format!("token {},filename {}", b64(token), b64("clip.webm")),
-        )
-        .body(video)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    let upload = response.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let upload = upload_video(server, token).await;
     let feed = client.events(0, 1000, 0).await.unwrap();
     let received = feed
         .events
@@ -136,21 +74,6 @@ async fn recipient_uploads(server: &RunningServer, client: &ServerClient, token:
     let video = received.video_id.expect("video_received names its video");
     assert_ne!(video, upload, "a video's id is never its upload's");
     video
-}
-
-/// Applies feed pages until nothing new comes within a short wait.
-async fn sync_until_quiet(store: &StoreHandle, client: &ServerClient) {
-    loop {
-        let after = store.call(|c| sync::cursor(c)).await.unwrap();
-        let page = client.events(after, 100, 1).await.unwrap();
-        if page.events.is_empty() {
-            return;
-        }
-        store
-            .call(move |c| sync::apply_page(c, &page))
-            .await
-            .unwrap();
-    }
 }
 
 /// Registers the links, has the first link's recipient upload a video and syncs until quiet:

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { after, test } from "node:test";
 import { promisify } from "node:util";
 import { By, until } from "selenium-webdriver";
 import { launchChromium } from "../lib/chromium.mjs";
@@ -21,10 +21,10 @@ import {
   openQueueAndStart,
   resizeWindow,
   serverUrl,
-  startWithOpener,
   waitForText,
 } from "../lib/flows.mjs";
 import { fixturesDir } from "../lib/paths.mjs";
+import { desktopForTheseTests } from "../lib/suite.mjs";
 
 const run = promisify(execFile);
 const WEBM_FIXTURE = path.join(fixturesDir, "videos", "android-vp8-opus.webm");
@@ -33,30 +33,16 @@ const ORGANISATION = "Crumb & Co. Panadería";
 const REVIEW_TITLE = "¿Te gusta cómo quedó?";
 const HANDLE_TITLE = "¿Cómo te llamas en TikTok?";
 
-/** @type {Awaited<ReturnType<typeof startWithOpener>> | undefined} */
-let desk;
 /** @type {Awaited<ReturnType<typeof launchChromium>> | undefined} */
 let browser;
 
-before(async () => {
-  desk = await startWithOpener("desktop-campaign-editor-e2e");
+const { running, driver } = desktopForTheseTests("desktop-campaign-editor-e2e", async () => {
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  await desk?.stop();
 });
-
-function running() {
-  if (!desk) throw new Error("the app did not start");
-  return desk;
-}
-
-/** @returns {import("selenium-webdriver").WebDriver} */
-function driver() {
-  return running().app.driver;
-}
 
 /** @param {string} css */
 async function find(css) {

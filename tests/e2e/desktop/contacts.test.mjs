@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { createOperatorToken, operatorApi } from "../lib/api.mjs";
 import {
@@ -20,14 +20,12 @@ import {
   openQueueAndStart,
   resizeWindow,
   serverUrl,
-  startWithOpener,
   uploadAsRecipient,
   waitForText,
 } from "../lib/flows.mjs";
 import { fixturesDir } from "../lib/paths.mjs";
+import { desktopForTheseTests } from "../lib/suite.mjs";
 
-/** @type {Awaited<ReturnType<typeof startWithOpener>> | undefined} */
-let session;
 /** @type {string} the embedded server */
 let url;
 /** @type {ReturnType<typeof operatorApi>} */
@@ -35,24 +33,13 @@ let api;
 /** The contact sent a link, its token and the video that came back. */
 const sent = { handle: "", token: "", video: "" };
 
-before(async () => {
-  session = await startWithOpener("clipdesk-desktop-contacts-e2e-");
-  const driver = session.app.driver;
-  await importContacts(driver);
-  await createCampaign(driver, { name: "Spring", template: "Hi {{first_name|there}}, record for us: {{link}}" });
-  await addAllContacts(driver);
-  url = await serverUrl(driver);
-  api = operatorApi(url, await createOperatorToken(path.join(session.dataDir, "server"), "contacts-e2e"));
+const { running, driver } = desktopForTheseTests("clipdesk-desktop-contacts-e2e-", async ({ app, dataDir }) => {
+  await importContacts(app.driver);
+  await createCampaign(app.driver, { name: "Spring", template: "Hi {{first_name|there}}, record for us: {{link}}" });
+  await addAllContacts(app.driver);
+  url = await serverUrl(app.driver);
+  api = operatorApi(url, await createOperatorToken(path.join(dataDir, "server"), "contacts-e2e"));
 });
-
-after(async () => {
-  await session?.stop();
-});
-
-function driver() {
-  if (!session) throw new Error("the app is not running");
-  return session.app.driver;
-}
 
 /** @param {string} testid */
 async function click(testid) {
@@ -98,14 +85,13 @@ async function pageAnswer(token) {
 
 /** Takes the screen at both declared sizes and checks nothing scrolls sideways. */
 async function screens(/** @type {string} */ name) {
-  if (!session) return;
   for (const [width, height] of [
     [900, 600],
     [1280, 800],
   ]) {
     await resizeWindow(driver(), width, height);
     assert.deepEqual(await horizontalOverflow(driver()), [], `${name} at ${width}x${height} scrolls sideways`);
-    await session.app.screenshot(`desktop-contacts-${name}-${width}x${height}`);
+    await running().app.screenshot(`desktop-contacts-${name}-${width}x${height}`);
   }
 }
 
@@ -184,7 +170,7 @@ test("forgetting asks first, naming the person and what goes, then deletes their
   await waitForText(driver(), "[data-testid=contacts-notice]", /^Forgot @.*: 1 link\(s\) and 1 video\(s\) deleted\.$/, 20_000).catch(
     async (error) => {
       console.log(await driver().findElement(By.css("main")).getAttribute("outerHTML"));
-      await session?.app.screenshot("desktop-contacts-failed");
+      await running().app.screenshot("desktop-contacts-failed");
       throw error;
     },
   );

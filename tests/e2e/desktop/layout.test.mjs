@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { By, until } from "selenium-webdriver";
 import {
   addAllContacts,
@@ -22,34 +22,14 @@ import {
   resizeWindow,
   sampleContacts,
   serverUrl,
-  startWithOpener,
   uploadAsRecipient,
   waitForReviewVideo,
   waitForText,
 } from "../lib/flows.mjs";
+import { desktopForTheseTests } from "../lib/suite.mjs";
 import { fixture } from "../lib/tus.mjs";
 
-/** @type {Awaited<ReturnType<typeof startWithOpener>> | undefined} */
-let desk;
-
-before(async () => {
-  desk = await startWithOpener("desktop-layout-e2e");
-});
-
-after(async () => {
-  await desk?.stop();
-});
-
-/** The running app and its data folder; fails the test instead of a TypeError when it did not start. */
-function running() {
-  if (!desk) throw new Error("the app did not start");
-  return desk;
-}
-
-/** @returns {import("selenium-webdriver").WebDriver} */
-function driver() {
-  return running().app.driver;
-}
+const { running, driver } = desktopForTheseTests("desktop-layout-e2e");
 
 /**
  * The Review list's badges that are not whole: cut by their own box, their row or the list.
@@ -100,7 +80,7 @@ test("every screen, with data, fits 900×600 without scrolling sideways", async 
   const check = async (screen) => {
     const found = await horizontalOverflow(d);
     if (found.length) overflowing[screen] = found;
-    await desk?.app.screenshot(`desktop-layout-900x600-${screen}`);
+    await running().app.screenshot(`desktop-layout-900x600-${screen}`);
   };
 
   await openQueueAndStart(d);
@@ -138,7 +118,7 @@ test("the Review list's state badge is whole at 1200 px", async () => {
   await resizeWindow(d, 1200, 800);
   await goTo(d, "review");
   await d.wait(until.elementLocated(By.css("[data-testid=review-list] li[data-video] .badge")), 10_000);
-  await desk?.app.screenshot("desktop-layout-1200x800-review");
+  await running().app.screenshot("desktop-layout-1200x800-review");
   assert.deepEqual(await clippedBadges(), []);
   assert.deepEqual(await horizontalOverflow(d), []);
 });

@@ -22,10 +22,10 @@ import {
   openQueueOn,
   press,
   resizeWindow,
-  startWithOpener,
   waitForText,
 } from "../lib/flows.mjs";
 import { fixturesDir } from "../lib/paths.mjs";
+import { desktopForTheseTests } from "../lib/suite.mjs";
 
 describe("filling the queue and working it by keyboard", () => {
   /** @type {Awaited<ReturnType<typeof startDesktop>>} */
@@ -184,27 +184,12 @@ describe("filling the queue and working it by keyboard", () => {
 });
 
 describe("at the cap: triage, Send anyway and who is left", () => {
-  /** @type {Awaited<ReturnType<typeof startWithOpener>> | undefined} */
-  let desk;
-
-  before(async () => {
-    desk = await startWithOpener("desktop-queue-cap-e2e");
-    const { driver } = desk.app;
+  const { running } = desktopForTheseTests("desktop-queue-cap-e2e", async ({ app: { driver } }) => {
     await importContacts(driver);
     // One send a day: the first send puts the desktop at the cap.
     await createCampaign(driver, { name: "Tight", template: "Hi {{first_name|there}}: {{link}}", dailyCap: 1, spacingS: 600 });
     await addAllContacts(driver, "Tight");
   });
-
-  after(async () => {
-    await desk?.stop();
-  });
-
-  /** The running app; fails the test instead of a TypeError when it did not start. */
-  function running() {
-    if (!desk) throw new Error("the app did not start");
-    return desk;
-  }
 
   /** Lets a key that must do nothing have its chance to do something. */
   const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));

@@ -52,18 +52,7 @@ export function actionForKey(key: string, state: QueueKeyState, now: number): Qu
   if (!state.started && state.triage) {
     // Skip, can't DM and later send nothing, so pacing does not hold them back; copying,
     // opening the DM page and marking sent wait (Enter only asks again).
-    switch (lower) {
-      case "Enter":
-        return { kind: "start" };
-      case "k":
-        return { kind: "mark", outcome: { outcome: "skipped" } };
-      case "f":
-        return { kind: "choose_reason" };
-      case "l":
-        return { kind: "mark", outcome: { outcome: "snoozed", until: now + SNOOZE_MS } };
-      default:
-        return null;
-    }
+    return lower === "Enter" ? { kind: "start" } : triageAction(lower, now);
   }
   if (!state.started) return key === "Enter" ? { kind: "start" } : null;
   switch (lower) {
@@ -73,6 +62,14 @@ export function actionForKey(key: string, state: QueueKeyState, now: number): Qu
       return { kind: "copy_next" };
     case "s":
       return { kind: "mark", outcome: { outcome: "sent" } };
+    default:
+      return triageAction(lower, now);
+  }
+}
+
+/** K, F and L (a lower-case key): skip, can't DM (a reason next) and later, which send nothing. */
+function triageAction(key: string, now: number): QueueAction | null {
+  switch (key) {
     case "k":
       return { kind: "mark", outcome: { outcome: "skipped" } };
     case "f":

@@ -58,14 +58,7 @@ fn manifest(backup: &Path) -> Value {
 }
 
 async fn all_videos(app: &TestApp) -> Vec<Video> {
-    let page: VideosPage = app
-        .get("/api/v1/videos?after=0&limit=200")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: VideosPage = app.get_json("/api/v1/videos?after=0&limit=200").await;
     assert!(!page.more, "the test makes fewer than 200 videos");
     page.videos
 }
@@ -80,12 +73,9 @@ async fn keep_uploading(app: Arc<TestApp>, token: String, stop: Arc<AtomicBool>)
             let (status, _) = app.upload(&token, clip.clone(), "clip.webm").await;
             assert_eq!(status, 201);
         } else {
-            let location = app.tus_create(&token, clip.len()).await;
-            let half = clip.len() / 2;
-            let first = app.tus_patch(&location, 0, clip[..half].to_vec()).await;
-            assert_eq!(first.status(), 204);
+            let location = app.tus_first_half(&token, &clip).await;
             tokio::time::sleep(Duration::from_millis(30)).await;
-            let rest = app.tus_patch(&location, half, clip[half..].to_vec()).await;
+            let rest = app.tus_second_half(&location, &clip).await;
             assert_eq!(rest.status(), 204);
         }
         made += 1;

@@ -166,13 +166,18 @@ impl TestApp {
 
     /// A video with its signed media URLs, as a reviewer's desktop asks for it.
     pub async fn video(&self, id: &str) -> Video {
-        self.get(&format!("/api/v1/videos/{id}"))
+        self.get_json(&format!("/api/v1/videos/{id}")).await
+    }
+
+    /// `GET path` as the operator, its JSON body read as `T`.
+    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        self.get(path)
             .send()
             .await
             .expect("request sent")
             .json()
             .await
-            .expect("video json")
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     /// `DELETE /api/v1/links/{token_and_query}`: revokes the link (`?forget=true` forgets them).
@@ -303,6 +308,23 @@ impl TestApp {
             _ => String::new(),
         };
         (status, id)
+    }
+
+    /// Creates an upload of `video` through `token` and sends its first half in one PATCH
+    /// (answered 204): the upload's URL, waiting for the rest ([`Self::tus_second_half`]).
+    pub async fn tus_first_half(&self, token: &str, video: &[u8]) -> String {
+        let location = self.tus_create(token, video.len()).await;
+        let first = self
+            .tus_patch(&location, 0, video[..video.len() / 2].to_vec())
+            .await;
+        assert_eq!(first.status(), 204);
+        location
+    }
+
+    /// The PATCH with the rest of `video` after [`Self::tus_first_half`].
+    pub async fn tus_second_half(&self, location: &str, video: &[u8]) -> reqwest::Response {
+        let half = video.len() / 2;
+        self.tus_patch(location, half, video[half..].to_vec()).await
     }
 
     pub async fn tus_patch(

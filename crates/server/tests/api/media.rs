@@ -490,14 +490,7 @@ async fn a_stale_review_version_gets_a_409_with_the_current_review() {
         1,
         "the refused change appended nothing"
     );
-    let list: VideosPage = app
-        .get("/api/v1/videos?after=0")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: VideosPage = app.get_json("/api/v1/videos?after=0").await;
     assert_eq!(list.videos.len(), 1);
     app.server.stop().await.unwrap();
 }

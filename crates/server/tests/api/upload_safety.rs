@@ -90,17 +90,10 @@ async fn a_database_error_at_the_last_patch_never_loses_the_upload_nor_reports_i
     let app = spawn_app().await;
     let link = app.link("maya.bakes").await;
     let video = fixture("ios-h264-aac-rotated.mp4");
-    let location = app.tus_create(&link.token, video.len()).await;
-    let half = video.len() / 2;
-    assert_eq!(
-        app.tus_patch(&location, 0, video[..half].to_vec())
-            .await
-            .status(),
-        204
-    );
+    let location = app.tus_first_half(&link.token, &video).await;
 
     let lock = WriteLock::take(&app);
-    let last = app.tus_patch(&location, half, video[half..].to_vec()).await;
+    let last = app.tus_second_half(&location, &video).await;
     assert!(last.status().is_server_error(), "got {}", last.status());
     // While the database is still locked, nobody is told the upload is complete.
     let during = app.tus_head(&location).await;
