@@ -55,7 +55,8 @@ pub struct Config {
     #[serde(rename = "body_idle_timeout_secs", deserialize_with = "positive_secs")]
     pub body_idle_timeout: Duration,
     /// A connection must deliver a whole request head this soon after it opens (and, as
-    /// hyper restarts the timer when a response is done, after each response).
+    /// hyper restarts the timer when a response is done, after each response). With TLS the
+    /// handshake gets as long again, before it.
     #[serde(
         rename = "header_read_timeout_secs",
         deserialize_with = "positive_secs"
@@ -80,6 +81,18 @@ pub struct Config {
     /// name no organisation of their own. Blank is the same as unset.
     #[serde(deserialize_with = "trimmed_name")]
     pub organisation: Option<String>,
+    /// PEM certificate chain (leaf first) to serve HTTPS with, together with `tls_key`; both
+    /// files are read again when they change. Neither: plain HTTP (behind a proxy).
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert` (PKCS#8, PKCS#1 or SEC1).
+    pub tls_key: Option<PathBuf>,
+}
+
+/// The certificate and key files TLS is served from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Config {
@@ -109,6 +122,8 @@ impl Config {
             shutdown_grace: Duration::from_secs(10),
             self_reported_links_per_hour: 10,
             organisation: None,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 
@@ -120,9 +135,45 @@ impl Config {
         }
         layers = layers.merge(Serialized::defaults(given.present()?));
         // figment's message names the key and the file it came from.
-        layers
+        let config: Self = layers
             .extract()
-            .map_err(|err| anyhow::anyhow!("invalid settings: {err}"))
+            .map_err(|err| anyhow::anyhow!("invalid settings: {err}"))?;
+        config.tls_files()?;
+        Ok(config)
+    }
+
+    /// The files to serve HTTPS from, `None` for plain HTTP; an error when only one is set.
+    pub fn tls_files(&self) -> anyhow::Result<Option<TlsFiles>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            })),
+            (None, None) => Ok(None),
+            (Some(_), None) => anyhow::bail!(
+                "invalid settings: tls_cert (--tls-cert) is set but tls_key (--tls-key) is not; \
+                 HTTPS needs both, plain HTTP neither"
+            ),
+            (None, Some(_)) => anyhow::bail!(
+                "invalid settings: tls_key (--tls-key) is set but tls_cert (--tls-cert) is not; \
+                 HTTPS needs both, plain HTTP neither"
+            ),
+        }
+    }
+
+    /// The base links are built on: the public URL when set, else the address `addr` the
+    /// server listens on, `https://` when it serves TLS itself.
+    pub fn public_url_or(&self, addr: impl std::fmt::Display) -> String {
+        let scheme = if matches!(self.tls_files(), Ok(Some(_))) {
+            "https"
+        } else {
+            "http"
+        };
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("{scheme}://{addr}"))
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     pub fn uploads_dir(&self) -> PathBuf {
@@ -208,7 +259,7 @@ pub struct Flags {
     /// Seconds a PATCH body may send nothing before it is cut off [default: 60]
     #[arg(long, env = "CLIPDESK_BODY_IDLE_TIMEOUT_SECS")]
     pub body_idle_timeout_secs: Option<u64>,
-    /// Seconds a connection has to send a whole request head [default: 20]
+    /// Seconds a connection has to send a whole request head (and to finish a TLS handshake) [default: 20]
     #[arg(long, env = "CLIPDESK_HEADER_READ_TIMEOUT_SECS")]
     pub header_read_timeout_secs: Option<u64>,
     /// Seconds an answered connection may wait idle for its next request [default: 10]
@@ -229,6 +280,12 @@ pub struct Flags {
     /// Organisation the consent sentence names when a campaign names none, e.g. "Crumb & Co."
     #[arg(long, env = "CLIPDESK_ORGANISATION")]
     pub organisation: Option<String>,
+    /// PEM certificate chain to serve HTTPS with (with --tls-key); reloaded when it changes
+    #[arg(long, env = "CLIPDESK_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert
+    #[arg(long, env = "CLIPDESK_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Flags {
@@ -329,10 +386,13 @@ mod tests {
             shutdown_grace_secs: Some(1),
             self_reported_links_per_hour: Some(1),
             organisation: Some("o".into()),
+            tls_cert: Some("c.pem".into()),
+            tls_key: Some("k.pem".into()),
         };
         let config = Config::load(None, &flags).unwrap();
         assert_eq!(config.max_connections, Some(1));
         assert_eq!(config.organisation.as_deref(), Some("o"));
+        assert_eq!(config.tls_key, Some(PathBuf::from("k.pem")));
         assert_eq!(config.shutdown_grace, Duration::from_secs(1));
     }
 
@@ -366,6 +426,55 @@ mod tests {
         let toml = file("listne = \"x\"\n");
         let err = Config::load(Some(toml.path()), &Flags::default()).unwrap_err();
         assert!(err.to_string().contains("listne"), "{err}");
+    }
+
+    #[test]
+    fn tls_needs_both_the_certificate_and_the_key_wherever_each_is_set() {
+        let toml = file("tls_cert = \"/etc/clipdesk/cert.pem\"\n");
+        let err = Config::load(Some(toml.path()), &Flags::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("tls_key (--tls-key) is not"),
+            "{err}"
+        );
+        let key_flag = Flags {
+            tls_key: Some("/etc/clipdesk/key.pem".into()),
+            ..Flags::default()
+        };
+        let config = Config::load(Some(toml.path()), &key_flag).unwrap();
+        assert_eq!(
+            config.tls_files().unwrap(),
+            Some(TlsFiles {
+                cert: "/etc/clipdesk/cert.pem".into(),
+                key: "/etc/clipdesk/key.pem".into()
+            }),
+            "one in the file, the other a flag"
+        );
+        let err = Config::load(None, &key_flag).unwrap_err();
+        assert!(
+            err.to_string().contains("tls_cert (--tls-cert) is not"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn links_default_to_https_when_the_server_serves_tls_itself() {
+        let mut config = Config::new("d");
+        assert_eq!(
+            config.public_url_or("127.0.0.1:8750"),
+            "http://127.0.0.1:8750"
+        );
+        config.tls_cert = Some("c.pem".into());
+        config.tls_key = Some("k.pem".into());
+        assert_eq!(
+            config.public_url_or("127.0.0.1:8750"),
+            "https://127.0.0.1:8750"
+        );
+        config.public_url = Some("https://clips.example.com/".into());
+        assert_eq!(
+            config.public_url_or("127.0.0.1:8750"),
+            "https://clips.example.com",
+            "a public URL set is used as it is"
+        );
     }
 
     #[test]

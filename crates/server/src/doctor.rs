@@ -138,12 +138,7 @@ fn local_checks(config: &Config) -> (Vec<Check>, Option<i64>) {
 
 /// The base of links, as `serve` makes it.
 fn public_url(config: &Config) -> String {
-    config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", config.listen))
-        .trim_end_matches('/')
-        .to_owned()
+    config.public_url_or(config.listen)
 }
 
 async fn ffmpeg(program: &Path) -> Check {

@@ -1,6 +1,7 @@
 //! Building the app on a listener and running it until it is told to stop.
 
 mod connections;
+mod tls;
 
 use std::collections::HashSet;
 use std::convert::Infallible;
@@ -21,7 +22,8 @@ use crate::rate_limit::RateLimiter;
 use crate::signing::Signer;
 use crate::state::AppState;
 use crate::{instance, media, routes, uploads};
-use connections::{Connections, Limits, TrackedBody};
+use connections::{Connections, Limits, Slot, TrackedBody};
+use tls::Tls;
 
 pub struct Server;
 
@@ -29,6 +31,8 @@ pub struct Server;
 /// within the shutdown grace.
 pub struct RunningServer {
     addr: SocketAddr,
+    /// `https` when the server terminates TLS itself.
+    scheme: &'static str,
     public_url: String,
     instance_id: instance::InstanceId,
     stop: watch::Sender<bool>,
@@ -47,6 +51,11 @@ impl Server {
 
     /// Serves on a listener the caller bound (port 0 in tests, so the OS picks a free port).
     pub async fn start_on(listener: TcpListener, config: Config) -> anyhow::Result<RunningServer> {
+        // First, so a wrong certificate stops the start before anything is written.
+        let tls = match config.tls_files()? {
+            Some(files) => Some((Tls::load(&files).await?, files)),
+            None => None,
+        };
         for dir in [
             config.data_dir.clone(),
             config.uploads_dir(),
@@ -57,12 +66,7 @@ impl Server {
                 .with_context(|| format!("cannot create data folder {}", dir.display()))?;
         }
         let addr = listener.local_addr().context("listener has no address")?;
-        let public_url = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"))
-            .trim_end_matches('/')
-            .to_owned();
+        let public_url = config.public_url_or(addr);
         let db_path = config.database_path();
         let db = tokio::task::spawn_blocking(move || Db::open(&db_path))
             .await
@@ -101,6 +105,12 @@ impl Server {
             );
         }
         let mut background = vec![tokio::spawn(sweep_forever(state.clone()))];
+        let tls = tls.map(|((tls, seen), files)| {
+            tracing::info!(cert = %files.cert.display(), key = %files.key.display(), "serving HTTPS");
+            background.push(tokio::spawn(tls.clone().reload_forever(files, seen)));
+            tls
+        });
+        let scheme = if tls.is_some() { "https" } else { "http" };
         match media::Tools::detect(&state.config).await {
             Ok(tools) => background.extend(media::start_workers(&state, tools)),
             Err(reason) => tracing::error!(
@@ -123,10 +133,11 @@ impl Server {
             "connection limits"
         );
         let app = routes::router(state.clone()).layer(TraceLayer::new_for_http());
-        let task = tokio::spawn(serve(listener, app, stopping, rules));
-        tracing::info!(%addr, %public_url, data = %state.config.data_dir.display(), "clipdesk-server listening");
+        let task = tokio::spawn(serve(listener, app, stopping, rules, tls));
+        tracing::info!(%addr, scheme, %public_url, data = %state.config.data_dir.display(), "clipdesk-server listening");
         Ok(RunningServer {
             addr,
+            scheme,
             public_url,
             instance_id,
             stop,
@@ -152,8 +163,13 @@ struct ConnectionRules {
 /// timeout, each connection held in [`Connections`] and told the peer's address (for rate
 /// limits), and a graceful stop bounded by the shutdown grace.
 ///
-/// HTTP/1.1 only: browsers speak HTTP/2 only over TLS, which a proxy in front terminates, and
-/// cleartext HTTP/2 would bring up to 200 requests per connection with no header timeout.
+/// With `tls`, a connection's TLS handshake comes first, within the header read timeout, while
+/// it already holds its slot (so a handshake flood is capped and pushed out like a slow-header
+/// one); a connection refused at the cap is then closed without an answer.
+///
+/// HTTP/1.1 only (also what TLS offers by ALPN): cleartext HTTP/2 would bring up to 200
+/// requests per connection with no header timeout, and HTTP/1.1 serves a recipient's page and
+/// upload well.
 /// hyper 1.x starts the header timer when a connection opens and again as soon as a response
 /// is done, so it also bounds a keep-alive connection waiting for its next request; the
 /// shorter keep-alive timeout is `Slot::closing`'s. hyper has no timeout on a request body:
@@ -163,6 +179,7 @@ async fn serve(
     app: axum::Router,
     mut stopping: watch::Receiver<bool>,
     rules: ConnectionRules,
+    tls: Option<Tls>,
 ) -> std::io::Result<()> {
     use hyper::server::conn::http1;
     use hyper_util::rt::{TokioIo, TokioTimer};
@@ -195,8 +212,11 @@ async fn serve(
         let slot = match connections.admit(remote.ip()) {
             Ok(slot) => slot,
             Err(refused) => {
-                // A fresh socket's send buffer is empty: this never waits on the client.
-                let _ = stream.try_write(&refused.response());
+                // A fresh socket's send buffer is empty: this never waits on the client. A
+                // TLS client would read plain HTTP as garbage: it only sees the close.
+                if tls.is_none() {
+                    let _ = stream.try_write(&refused.response());
+                }
                 continue;
             }
         };
@@ -215,9 +235,26 @@ async fn serve(
                 }
             },
         );
-        let mut connection =
-            Box::pin(graceful.watch(http.serve_connection(TokioIo::new(stream), service)));
+        let watcher = graceful.watcher();
+        let http = http.clone();
+        let tls = tls.clone();
+        let mut stopped = stopping.clone();
+        let handshake_timeout = rules.header_read_timeout;
         tasks.spawn(async move {
+            let io: Box<dyn Io> = match tls {
+                None => Box::new(stream),
+                Some(tls) => {
+                    match handshake(&tls, stream, handshake_timeout, &slot, &mut stopped).await {
+                        Some(stream) => Box::new(stream),
+                        None => {
+                            drop(slot);
+                            return;
+                        }
+                    }
+                }
+            };
+            let mut connection =
+                Box::pin(watcher.watch(http.serve_connection(TokioIo::new(io), service)));
             tokio::select! {
                 result = &mut connection => if let Err(err) = result {
                     tracing::debug!(%err, "connection ended with an error");
@@ -245,6 +282,40 @@ async fn serve(
     Ok(())
 }
 
+/// A connection's byte stream: the TCP socket, or the TLS session over it.
+trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> Io for T {}
+
+/// The TLS handshake of a held connection, given up when it takes longer than `timeout`, when
+/// the connection is closed to make room, or when the server stops.
+async fn handshake(
+    tls: &Tls,
+    stream: tokio::net::TcpStream,
+    timeout: Duration,
+    slot: &Slot,
+    stopping: &mut watch::Receiver<bool>,
+) -> Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+    tokio::select! {
+        accepted = tokio::time::timeout(timeout, tls.accept(stream)) => match accepted {
+            Ok(Ok(stream)) => Some(stream),
+            Ok(Err(err)) => {
+                tracing::debug!(%err, "TLS handshake failed");
+                None
+            }
+            Err(_) => {
+                tracing::debug!("no TLS handshake within the header read timeout");
+                None
+            }
+        },
+        () = slot.closing() => {
+            tracing::debug!("connection closed in its TLS handshake: room made");
+            None
+        }
+        _ = stopping.wait_for(|stop| *stop) => None,
+    }
+}
+
 /// Deletes expired unfinished uploads and forgets idle rate-limit entries, every interval.
 async fn sweep_forever(state: AppState) {
     let mut ticker = tokio::time::interval(state.config.sweep_interval);
@@ -263,8 +334,9 @@ impl RunningServer {
         self.addr
     }
 
+    /// Where the server answers: `http://` or, when it serves TLS itself, `https://`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", self.scheme, self.addr)
     }
 
     /// The base links are built on.

@@ -141,14 +141,25 @@ impl Refused {
                 "the server is as busy as it can be; try again shortly",
             ),
         };
-        let body = serde_json::to_string(&ErrorResponse::new(code, message)).unwrap_or_default();
-        format!(
-            "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-             retry-after: 1\r\nconnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes()
+        plain_answer(status, code, message, true)
     }
+}
+
+/// A whole HTTP/1.1 error answer that closes the connection, for sockets hyper never sees.
+pub(super) fn plain_answer(
+    status: &str,
+    code: ErrorCode,
+    message: &str,
+    retry_soon: bool,
+) -> Vec<u8> {
+    let body = serde_json::to_string(&ErrorResponse::new(code, message)).unwrap_or_default();
+    let retry = if retry_soon { "retry-after: 1\r\n" } else { "" };
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         {retry}connection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
 }
 
 impl Connections {

@@ -17,5 +17,6 @@ mod page;
 mod public;
 mod recorder;
 mod reviews;
+mod tls;
 mod upload_safety;
 mod uploads;
