@@ -7,6 +7,8 @@ const COMMANDS: &[&str] = &[
     "settings_get",
     "settings_test",
     "settings_save",
+    "settings_check_address",
+    "settings_doctor",
     "contacts_page",
     "import_preview",
     "import_contacts",

@@ -54,7 +54,30 @@ pub struct Connector {
     store: StoreHandle,
     dir: PathBuf,
     /// Kept for as long as the app runs, even while the desktop syncs with another server.
-    embedded: Mutex<Option<RunningServer>>,
+    embedded: Mutex<Option<Embedded>>,
+}
+
+/// The running embedded server and what it was started with.
+struct Embedded {
+    server: RunningServer,
+    url: String,
+    started_with: EmbeddedSetup,
+}
+
+/// The settings that decide how the embedded server runs: a change restarts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct EmbeddedSetup {
+    public_url: Option<String>,
+    listen_all: bool,
+}
+
+impl EmbeddedSetup {
+    fn of(settings: &Settings) -> Self {
+        Self {
+            public_url: settings.embedded_public_url.clone(),
+            listen_all: settings.embedded_listen_all,
+        }
+    }
 }
 
 impl Connector {
@@ -71,17 +94,18 @@ impl Connector {
     /// no loop starts when that server cannot be reached or started.
     pub async fn connect(&self, mut settings: Settings, when: When) -> CoreResult<ServerLink> {
         let loaded = settings.clone();
-        let (url, token) = match &settings.server_url {
+        let (url, token, links_base) = match &settings.server_url {
             Some(url) => {
                 let token = settings.server_token.clone().unwrap_or_default();
                 if when == When::SettingsSaved {
                     ServerClient::new(url, &token)?.check().await?;
                 }
-                (url.clone(), token)
+                (url.clone(), token, None)
             }
             None => {
-                let url = self.ensure_embedded(&mut settings).await?;
-                (url, settings.embedded_token.clone().unwrap_or_default())
+                let (url, links_base) = self.ensure_embedded(&mut settings).await?;
+                let token = settings.embedded_token.clone().unwrap_or_default();
+                (url, token, Some(links_base))
             }
         };
         match when {
@@ -100,27 +124,52 @@ impl Connector {
                     .await?;
             }
         }
-        self.start_sync(
+        let mut link = self.start_sync(
             &url,
             &token,
             settings.server_url.is_none(),
             &settings.operator,
-        )
+        )?;
+        if let Some(base) = links_base {
+            link.info = link.info.clone().with_links_base(&base);
+        }
+        Ok(link)
     }
 
-    /// Starts the embedded server unless it runs (its port and token go into `settings`);
-    /// returns its URL.
-    async fn ensure_embedded(&self, settings: &mut Settings) -> CoreResult<String> {
+    /// The embedded server's instance id, while it runs.
+    pub async fn embedded_instance_id(&self) -> Option<String> {
+        let embedded = self.embedded.lock().await;
+        embedded
+            .as_ref()
+            .map(|running| running.server.instance_id().to_owned())
+    }
+
+    /// Starts the embedded server unless it runs as `settings` want it (a new public address
+    /// or listening choice restarts it on the same port; its port and token go into
+    /// `settings`); returns its URL and the base its links are built on.
+    async fn ensure_embedded(&self, settings: &mut Settings) -> CoreResult<(String, String)> {
         let mut embedded = self.embedded.lock().await;
-        if let Some(server) = embedded.as_ref() {
-            return Ok(server.url());
+        let wanted = EmbeddedSetup::of(settings);
+        if let Some(running) = embedded.as_ref()
+            && running.started_with == wanted
+        {
+            return Ok((running.url.clone(), running.server.public_url().to_owned()));
+        }
+        if let Some(running) = embedded.take() {
+            tracing::info!("the embedded server's address changed: restarting it");
+            stop_server(running.server).await;
         }
         let (server, url, with_embedded) = embedded::start(&self.dir, settings)
             .await
             .map_err(CoreError::Unexpected)?;
         *settings = with_embedded;
-        *embedded = Some(server);
-        Ok(url)
+        let links_base = server.public_url().to_owned();
+        *embedded = Some(Embedded {
+            server,
+            url: url.clone(),
+            started_with: wanted,
+        });
+        Ok((url, links_base))
     }
 
     /// Starts the sync loop over a server.
@@ -161,16 +210,20 @@ impl Connector {
     /// Lets the embedded server finish what it is answering, for a few seconds at most: an
     /// upload cut off here resumes from its last byte at the next start.
     pub async fn stop_embedded(&self) {
-        let Some(server) = self.embedded.lock().await.take() else {
+        let Some(running) = self.embedded.lock().await.take() else {
             return;
         };
-        match tokio::time::timeout(Duration::from_secs(5), server.stop()).await {
-            Ok(Ok(())) => tracing::info!("the embedded server stopped"),
-            Ok(Err(err)) => {
-                tracing::warn!(error = %err, "the embedded server did not stop cleanly")
-            }
-            Err(_) => tracing::warn!("the embedded server was still answering after 5 s; leaving"),
+        stop_server(running.server).await;
+    }
+}
+
+async fn stop_server(server: RunningServer) {
+    match tokio::time::timeout(Duration::from_secs(5), server.stop()).await {
+        Ok(Ok(())) => tracing::info!("the embedded server stopped"),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "the embedded server did not stop cleanly")
         }
+        Err(_) => tracing::warn!("the embedded server was still answering after 5 s; leaving"),
     }
 }
 

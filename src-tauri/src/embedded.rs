@@ -1,5 +1,6 @@
 //! The server a desktop runs inside itself when none is configured: clipdesk-server on
-//! 127.0.0.1, its data beside the app's, with an operator token it made for itself.
+//! 127.0.0.1 (or every interface, when asked), its data beside the app's, with an operator
+//! token it made for itself; links are built on its public address when one is set.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -32,18 +33,30 @@ pub async fn start(
         }
     };
     let wanted = settings.embedded_port.unwrap_or(DEFAULT_PORT);
-    let listener =
-        match tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], wanted))).await {
-            Ok(listener) => listener,
-            Err(err) => {
-                tracing::warn!(port = wanted, %err, "embedded server port taken; using a free one");
-                tokio::net::TcpListener::bind("127.0.0.1:0").await?
-            }
-        };
+    // Every interface only when asked (a port forward to this computer needs it).
+    let ip = if settings.embedded_listen_all {
+        [0, 0, 0, 0]
+    } else {
+        [127, 0, 0, 1]
+    };
+    let listener = match tokio::net::TcpListener::bind(SocketAddr::from((ip, wanted))).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            tracing::warn!(port = wanted, %err, "embedded server port taken; using a free one");
+            tokio::net::TcpListener::bind(SocketAddr::from((ip, 0))).await?
+        }
+    };
     let port = listener.local_addr()?.port();
-    config.listen = SocketAddr::from(([127, 0, 0, 1], port));
+    config.listen = SocketAddr::from((ip, port));
+    // The desktop itself always talks to it over loopback; links use the public address.
+    let url = format!("http://127.0.0.1:{port}");
+    config.public_url = Some(
+        settings
+            .embedded_public_url
+            .clone()
+            .unwrap_or_else(|| url.clone()),
+    );
     let server = Server::start_on(listener, config).await?;
-    let url = server.url();
     let saved = Settings {
         embedded_port: Some(port),
         embedded_token: Some(token),

@@ -43,6 +43,11 @@ impl Desktop {
         self.link().status.borrow().clone()
     }
 
+    /// The embedded server's instance id, while it runs (what "Check" compares with).
+    pub async fn embedded_instance_id(&self) -> Option<String> {
+        self.connector.embedded_instance_id().await
+    }
+
     /// Asks the sync loop to run a round now (new links, review decisions).
     pub fn nudge(&self) {
         self.link().nudge.notify_one();
@@ -50,12 +55,14 @@ impl Desktop {
 
     /// Applies settings: they are checked, a new server is tried, the embedded one is started
     /// if it is wanted and not running, and only then is anything saved (once) and the sync
-    /// loop moved over. `server_token: None` keeps the stored token of a remote server.
+    /// loop moved over. `server_token: None` keeps the stored token of a remote server;
+    /// `embedded: None` keeps the embedded server's public address and listening choice.
     pub async fn apply_settings(
         &self,
         server_url: Option<String>,
         server_token: Option<String>,
         operator: &str,
+        embedded: Option<(Option<String>, bool)>,
     ) -> CoreResult<AppInfo> {
         let mut wanted = self.store.call(|conn| settings::load(conn)).await?;
         wanted.server_token = match (&server_url, server_token) {
@@ -65,6 +72,10 @@ impl Desktop {
         };
         wanted.server_url = server_url;
         wanted.operator = operator.trim().to_owned();
+        if let Some((public_url, listen_all)) = embedded {
+            wanted.embedded_public_url = public_url;
+            wanted.embedded_listen_all = listen_all;
+        }
         settings::validate(&wanted)?;
         let link = self.connector.connect(wanted, When::SettingsSaved).await?;
         let info = link.info.clone();
@@ -178,6 +189,8 @@ pub fn run() {
             commands::settings::settings_get,
             commands::settings::settings_test,
             commands::settings::settings_save,
+            commands::settings::settings_check_address,
+            commands::settings::settings_doctor,
             commands::contacts::contacts_page,
             commands::contacts::import_preview,
             commands::contacts::import_contacts,

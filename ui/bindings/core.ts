@@ -1,5 +1,5 @@
 // Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test`; do not edit.
-import type { ErrorCode, ReviewDecision } from "./protocol";
+import type { ErrorCode, LinkReach, ReviewDecision } from "./protocol";
 
 export type AppInfo = { version: string, 
 /**
@@ -13,7 +13,16 @@ server_url: string,
 /**
  * True when that server runs inside this app.
  */
-embedded_server: boolean, operator: string, };
+embedded_server: boolean, operator: string, 
+/**
+ * The base the server builds links on, when known (the embedded server's public
+ * address, or its own loopback URL).
+ */
+links_base: string | null, 
+/**
+ * Who can open those links; `None` when the base is not known (a remote server).
+ */
+links_reach: LinkReach | null, };
 
 /**
  * What crosses the bridge to the UI: a stable code and a message for people.
@@ -42,7 +51,16 @@ operator_named: boolean,
 /**
  * The embedded server's port, kept so issued links stay valid across restarts.
  */
-embedded_port: number | null, };
+embedded_port: number | null, 
+/**
+ * The address phones reach the embedded server at (a tunnel or a port forward the
+ * operator set up); links are built on it. `None`: its own loopback address.
+ */
+embedded_public_url: string | null, 
+/**
+ * The embedded server listens on every interface (0.0.0.0), not only 127.0.0.1.
+ */
+embedded_listen_all: boolean, };
 
 export type SyncState = "idle" | "connected" | "behind" | "offline";
 
@@ -471,3 +489,18 @@ links: number,
  * Videos deleted on this desktop.
  */
 videos: number, };
+
+/**
+ * What a public address turned out to reach.
+ */
+export type AddressOutcome = "this_server" | "other_instance" | "not_clipdesk" | "refused" | "timeout" | "unreachable" | "not_a_url";
+
+export type AddressCheck = { outcome: AddressOutcome, 
+/**
+ * Who can open links built on the address, whatever answered.
+ */
+reach: LinkReach, 
+/**
+ * What was reached, in the words Settings shows.
+ */
+message: string, };

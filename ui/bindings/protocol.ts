@@ -215,3 +215,31 @@ seq: number, link: string, campaign: string, handle: string, display_name: strin
 consent: string | null, size: number, rendition_size: number | null, state: VideoState, probe: VideoProbe | null, failure: string | null, received_at: string, ready_at: string | null, review: Review, urls: MediaUrls, };
 
 export type VideosPage = { videos: Array<Video>, next_after: number, more: boolean, };
+
+/**
+ * Who can open links built on a base URL.
+ */
+export type LinkReach = "public" | "plain_http" | "this_computer" | "private_network" | "not_a_url";
+
+/**
+ * A doctor check's verdict.
+ */
+export type DoctorVerdict = "ok" | "warn" | "fail";
+
+/**
+ * One line of `clipdesk-server doctor`.
+ */
+export type DoctorLine = { name: string, verdict: DoctorVerdict, 
+/**
+ * What was found and what to do.
+ */
+message: string, };
+
+/**
+ * What `GET /api/v1/doctor` answers: the server's own doctor, run on the server.
+ */
+export type DoctorReport = { lines: Array<DoctorLine>, 
+/**
+ * "5 ok, 1 warn, 0 FAIL".
+ */
+summary: string, failed: boolean, };

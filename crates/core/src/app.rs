@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use clipdesk_protocol::reach::{LinkReach, link_reach};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -15,6 +16,11 @@ pub struct AppInfo {
     /// True when that server runs inside this app.
     pub embedded_server: bool,
     pub operator: String,
+    /// The base the server builds links on, when known (the embedded server's public
+    /// address, or its own loopback URL).
+    pub links_base: Option<String>,
+    /// Who can open those links; `None` when the base is not known (a remote server).
+    pub links_reach: Option<LinkReach>,
 }
 
 impl AppInfo {
@@ -31,6 +37,15 @@ impl AppInfo {
             server_url: server_url.to_owned(),
             embedded_server,
             operator: operator.to_owned(),
+            links_base: None,
+            links_reach: None,
         }
+    }
+
+    /// Records the base links are built on, and who can open them.
+    pub fn with_links_base(mut self, base: &str) -> Self {
+        self.links_reach = Some(link_reach(base));
+        self.links_base = Some(base.to_owned());
+        self
     }
 }

@@ -4,7 +4,7 @@ use clipdesk_protocol::bindings::TsModule;
 
 pub fn core_module() -> TsModule {
     TsModule::new()
-        .import("./protocol", &["ErrorCode", "ReviewDecision"])
+        .import("./protocol", &["ErrorCode", "LinkReach", "ReviewDecision"])
         .add::<crate::AppInfo>()
         .add::<crate::UserError>()
         .add::<crate::settings::Settings>()
@@ -58,6 +58,8 @@ pub fn core_module() -> TsModule {
         .add::<crate::people::Removed>()
         .add::<crate::people::Deleted>()
         .add::<crate::people::Forgotten>()
+        .add::<crate::reach::AddressOutcome>()
+        .add::<crate::reach::AddressCheck>()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clipdesk_protocol::api::{CampaignUpsert, CreateLinks, CreatedLinks, EventsPage};
 use clipdesk_protocol::media::{Review, ReviewConflict, ReviewUpdate, Video};
+use clipdesk_protocol::reach::DoctorReport;
 use clipdesk_protocol::{ErrorResponse, Health};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -120,6 +121,19 @@ impl ServerClient {
             Err(CoreError::NotFound(_)) => Ok(()),
             other => other,
         }
+    }
+
+    /// `GET /api/v1/doctor`: the server's own doctor, which may run ffmpeg and fetch its
+    /// public URL (each with its own limit) before answering.
+    pub async fn doctor(&self) -> CoreResult<DoctorReport> {
+        let response = self
+            .http
+            .get(self.url("/api/v1/doctor"))
+            .timeout(Duration::from_secs(70))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        read(response, "asking its doctor").await
     }
 
     pub async fn events(&self, after: i64, limit: u32, wait_s: u32) -> CoreResult<EventsPage> {

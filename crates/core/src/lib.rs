@@ -13,6 +13,7 @@ pub mod import;
 pub mod pacing;
 pub mod people;
 pub mod queue;
+pub mod reach;
 pub mod reviews;
 pub mod settings;
 pub mod store;

@@ -5,6 +5,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use clipdesk_protocol::reach::{LinkReach, link_reach};
+
 use crate::error::{CoreError, CoreResult};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -26,6 +28,13 @@ pub struct Settings {
     #[ts(skip)]
     #[serde(skip_serializing)]
     pub embedded_token: Option<String>,
+    /// The address phones reach the embedded server at (a tunnel or a port forward the
+    /// operator set up); links are built on it. `None`: its own loopback address.
+    #[serde(default)]
+    pub embedded_public_url: Option<String>,
+    /// The embedded server listens on every interface (0.0.0.0), not only 127.0.0.1.
+    #[serde(default)]
+    pub embedded_listen_all: bool,
 }
 
 fn get(conn: &Connection, key: &str) -> CoreResult<Option<String>> {
@@ -56,6 +65,8 @@ pub fn load(conn: &Connection) -> CoreResult<Settings> {
         operator_named: get(conn, "operator_named")?.is_some(),
         embedded_port: get(conn, "embedded_port")?.and_then(|p| p.parse().ok()),
         embedded_token: get(conn, "embedded_token")?,
+        embedded_public_url: get(conn, "embedded_public_url")?,
+        embedded_listen_all: get(conn, "embedded_listen_all")?.is_some(),
     })
 }
 
@@ -82,6 +93,25 @@ pub fn validate(settings: &Settings) -> CoreResult<()> {
             "must start with http:// or https://",
         ));
     }
+    if let Some(url) = &settings.embedded_public_url {
+        let bad = |reason: &str| Err(CoreError::invalid("embedded_public_url", reason));
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return bad("must start with http:// or https://");
+        }
+        if link_reach(url) == LinkReach::NotAUrl {
+            return bad(
+                "must be an http(s) address with a host name, like https://clips.example.com",
+            );
+        }
+        if url
+            .trim_end_matches('/')
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| rest.contains(['/', '?', '#']))
+        {
+            return bad("must be only the address (links add /r/…), without a path");
+        }
+    }
     if settings.server_url.is_some() && settings.server_token.as_deref().is_none_or(str::is_empty) {
         return Err(CoreError::invalid(
             "server_token",
@@ -105,7 +135,17 @@ fn put_all(conn: &Connection, settings: &Settings) -> CoreResult<()> {
         "embedded_port",
         settings.embedded_port.map(|p| p.to_string()).as_deref(),
     )?;
-    put(conn, "embedded_token", settings.embedded_token.as_deref())
+    put(conn, "embedded_token", settings.embedded_token.as_deref())?;
+    put(
+        conn,
+        "embedded_public_url",
+        settings.embedded_public_url.as_deref(),
+    )?;
+    put(
+        conn,
+        "embedded_listen_all",
+        settings.embedded_listen_all.then_some("1"),
+    )
 }
 
 /// Saves the settings a person chose (the Settings screen, the first run), which may point
@@ -117,7 +157,12 @@ fn put_all(conn: &Connection, settings: &Settings) -> CoreResult<()> {
 pub fn save_switching(conn: &mut Connection, settings: &Settings) -> CoreResult<bool> {
     validate(settings)?;
     let tx = conn.transaction()?;
-    let changed = load(&tx)?.server_url != settings.server_url;
+    let before = load(&tx)?;
+    let changed = before.server_url != settings.server_url;
+    // Links of the embedded server are built on its public address: unsent ones are asked
+    // for again (same tokens, the new address); sent ones stay as people hold them.
+    let new_base =
+        settings.server_url.is_none() && before.embedded_public_url != settings.embedded_public_url;
     put_all(
         &tx,
         &Settings {
@@ -127,6 +172,8 @@ pub fn save_switching(conn: &mut Connection, settings: &Settings) -> CoreResult<
     )?;
     if changed {
         tx.execute("UPDATE sync_state SET cursor = 0 WHERE id = 1", [])?;
+    }
+    if changed || new_base {
         tx.execute(
             "UPDATE outreach SET link_token = NULL, link_url = NULL
              WHERE state IN ('queued', 'snoozed') AND sent_at IS NULL",
@@ -236,5 +283,67 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!((cursor, links), (0, vec![None, Some("t2".into())]));
+    }
+
+    #[test]
+    fn a_new_public_address_reissues_unsent_links_and_keeps_the_feed() {
+        let mut conn = open_in_memory().unwrap();
+        conn.execute_batch(
+            "UPDATE sync_state SET cursor = 42 WHERE id = 1;
+             INSERT INTO campaigns (id, slug, name, template, landing_title, prompt, dm_url_with_id,
+                                    dm_url_without_id, created_at, updated_at)
+             VALUES (1, 's', 'S', '{}', 'S', '', 'u', 'h', 0, 0);
+             INSERT INTO contacts (id, handle, created_at, updated_at) VALUES (1, 'a', 0, 0), (2, 'b', 0, 0);
+             INSERT INTO outreach (campaign_id, contact_id, state, link_token, link_url, sent_at, added_at, updated_at)
+             VALUES (1, 1, 'queued', 't1', 'http://127.0.0.1:8750/r/t1', NULL, 0, 0),
+                    (1, 2, 'sent', 't2', 'http://127.0.0.1:8750/r/t2', 5, 0, 0);",
+        )
+        .unwrap();
+        let mut s = load(&conn).unwrap();
+        s.embedded_public_url = Some("https://clips.example.com/".into());
+        s.embedded_listen_all = true;
+        assert!(
+            !save_switching(&mut conn, &s).unwrap(),
+            "still the embedded server"
+        );
+        let saved = load(&conn).unwrap();
+        assert_eq!(saved.embedded_public_url, s.embedded_public_url);
+        assert!(saved.embedded_listen_all);
+        let cursor: i64 = conn
+            .query_row("SELECT cursor FROM sync_state", [], |r| r.get(0))
+            .unwrap();
+        let links: Vec<Option<String>> = conn
+            .prepare("SELECT link_url FROM outreach ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            (cursor, links),
+            (42, vec![None, Some("http://127.0.0.1:8750/r/t2".into())]),
+            "the unsent link is asked for again on the new address; the sent one stays"
+        );
+    }
+
+    #[test]
+    fn a_public_address_that_is_not_one_is_refused_by_name() {
+        let mut conn = open_in_memory().unwrap();
+        for bad in [
+            "clips.example.com",
+            "https://",
+            "https://clips.example.com/r/x",
+        ] {
+            let s = Settings {
+                embedded_public_url: Some(bad.into()),
+                ..load(&conn).unwrap()
+            };
+            let err = save_switching(&mut conn, &s).unwrap_err();
+            assert!(
+                err.to_string().contains("embedded_public_url"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(load(&conn).unwrap().embedded_public_url, None);
     }
 }

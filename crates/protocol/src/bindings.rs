@@ -122,6 +122,10 @@ pub fn protocol_module() -> TsModule {
         .add::<crate::media::MediaUrls>()
         .add::<crate::media::Video>()
         .add::<crate::media::VideosPage>()
+        .add::<crate::reach::LinkReach>()
+        .add::<crate::reach::DoctorVerdict>()
+        .add::<crate::reach::DoctorLine>()
+        .add::<crate::reach::DoctorReport>()
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod error;
 mod handle;
 pub mod media;
 pub mod name;
+pub mod reach;
 
 pub use error::{ErrorBody, ErrorCode, ErrorResponse};
 pub use handle::{Handle, HandleError};

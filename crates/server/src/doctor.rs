@@ -2,11 +2,11 @@
 //! verdict (ok / warn / FAIL) and what to do. Every check that waits has a time limit.
 
 use std::ffi::OsStr;
-use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use clipdesk_protocol::Health;
+use clipdesk_protocol::reach::{self, DoctorLine, DoctorReport, DoctorVerdict, LinkReach};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::configuration::Config;
@@ -84,6 +84,27 @@ pub struct Report {
 impl Report {
     pub fn failed(&self) -> bool {
         self.checks.iter().any(|c| c.verdict == Verdict::Fail)
+    }
+
+    /// The report as `GET /api/v1/doctor` answers it.
+    pub fn to_wire(&self) -> DoctorReport {
+        DoctorReport {
+            lines: self
+                .checks
+                .iter()
+                .map(|check| DoctorLine {
+                    name: check.name.to_owned(),
+                    verdict: match check.verdict {
+                        Verdict::Ok => DoctorVerdict::Ok,
+                        Verdict::Warn => DoctorVerdict::Warn,
+                        Verdict::Fail => DoctorVerdict::Fail,
+                    },
+                    message: check.message.clone(),
+                })
+                .collect(),
+            summary: self.summary(),
+            failed: self.failed(),
+        }
     }
 
     /// "5 ok, 1 warn, 0 FAIL".
@@ -461,71 +482,41 @@ fn database(path: &Path) -> (Check, Option<i64>) {
     }
 }
 
-/// Whether recipients' phones can open links built on `url` at all.
+/// Whether recipients' phones can open links built on `url` at all (the classification the
+/// desktop's warning uses too: `clipdesk_protocol::reach`).
 fn link_reach(url: &str) -> Check {
     const NAME: &str = "links";
-    let parsed = match reqwest::Url::parse(url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => parsed,
-        _ => {
-            return Check::new(
-                NAME,
-                Verdict::Fail,
-                format!("public URL {url:?} is not an http(s) URL: set --public-url"),
-            );
-        }
-    };
-    let host = parsed.host_str().unwrap_or_default();
-    let ip = host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-        .ok();
-    let local = host.eq_ignore_ascii_case("localhost") || ip.is_some_and(|ip| ip.is_loopback());
-    if local || ip.is_some_and(|ip| ip.is_unspecified()) {
-        return Check::new(
+    match reach::link_reach(url) {
+        LinkReach::NotAUrl => Check::new(
+            NAME,
+            Verdict::Fail,
+            format!("public URL {url:?} is not an http(s) URL: set --public-url"),
+        ),
+        LinkReach::ThisComputer => Check::new(
             NAME,
             Verdict::Warn,
             format!(
                 "links point at {url}: only this computer can open them; set --public-url to \
                  the address phones reach (a domain with TLS in front)"
             ),
-        );
-    }
-    if ip.is_some_and(is_private) {
-        return Check::new(
+        ),
+        LinkReach::PrivateNetwork => Check::new(
             NAME,
             Verdict::Warn,
             format!(
                 "links point at {url}, a private address: only this network can open them; set \
                  --public-url to the address phones reach"
             ),
-        );
-    }
-    if parsed.scheme() == "http" {
-        return Check::new(
+        ),
+        LinkReach::PlainHttp => Check::new(
             NAME,
             Verdict::Warn,
             format!(
                 "links point at {url} without TLS: phones' browsers allow the camera only on \
                  https; put TLS in front and set --public-url to the https address"
             ),
-        );
-    }
-    Check::new(NAME, Verdict::Ok, format!("links point at {url}"))
-}
-
-fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        // 100.64.0.0/10 is carrier-grade NAT: not reachable from outside either.
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            v4.is_private() || v4.is_link_local() || (a == 100 && b & 0xc0 == 64)
-        }
-        // fc00::/7 (unique local) and fe80::/10 (link-local).
-        IpAddr::V6(v6) => {
-            let first = v6.segments()[0];
-            first & 0xfe00 == 0xfc00 || first & 0xffc0 == 0xfe80
-        }
+        ),
+        LinkReach::Public => Check::new(NAME, Verdict::Ok, format!("links point at {url}")),
     }
 }
 

@@ -5,8 +5,9 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
-import type { Health, MediaUrls, ReviewDecision } from "../../bindings/protocol";
+import type { DoctorReport, Health, MediaUrls, ReviewDecision } from "../../bindings/protocol";
 import type {
+  AddressCheck,
   Applied,
   AppInfo,
   Campaign,
@@ -167,8 +168,30 @@ export function settingsTest(serverUrl: string, serverToken: string): Promise<He
  * Saves settings; `serverUrl: null` means the embedded server, `serverToken: null` keeps the
  * stored token. The server is checked first; nothing is saved when that fails.
  */
-export function settingsSave(serverUrl: string | null, serverToken: string | null, operator: string): Promise<AppInfo> {
-  return invoke<AppInfo>("settings_save", { serverUrl, serverToken, operator });
+export function settingsSave(
+  serverUrl: string | null,
+  serverToken: string | null,
+  operator: string,
+  embedded: { publicUrl: string; listenAll: boolean } | null = null,
+): Promise<AppInfo> {
+  return invoke<AppInfo>("settings_save", {
+    serverUrl,
+    serverToken,
+    operator,
+    // null keeps the saved public address and listening choice; "" clears the address.
+    embeddedPublicUrl: embedded?.publicUrl ?? null,
+    embeddedListenAll: embedded?.listenAll ?? null,
+  });
+}
+
+/** "Check": does `<publicUrl>/healthz` reach this app's embedded server, or what instead. */
+export function settingsCheckAddress(publicUrl: string): Promise<AddressCheck> {
+  return invoke<AddressCheck>("settings_check_address", { publicUrl });
+}
+
+/** The doctor of a server (its own checks, run there), for a server and token not yet saved. */
+export function settingsDoctor(serverUrl: string, serverToken: string): Promise<DoctorReport> {
+  return invoke<DoctorReport>("settings_doctor", { serverUrl, serverToken });
 }
 
 export function reviewsList(filter: ReviewFilter, campaign: string | null = null): Promise<ReviewItem[]> {

@@ -2,6 +2,7 @@
 //! layers each group needs (auth, CORS, body limits, rate limits).
 
 pub mod campaigns;
+mod doctor;
 mod events;
 mod health;
 mod links;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::delete(links::revoke),
         )
         .route("/api/v1/events", get(events::feed))
+        .route("/api/v1/doctor", get(doctor::report))
         .route("/api/v1/videos", get(videos::list))
         .route("/api/v1/videos/{id}", get(videos::get))
         .route("/api/v1/videos/{id}/review", put(videos::review));

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use clipdesk_protocol::Health;
+use clipdesk_protocol::reach::{DoctorReport, DoctorVerdict};
 
 use crate::helpers::{TestApp, spawn_app};
 
@@ -247,5 +248,63 @@ async fn doctor_gives_up_on_a_public_url_that_never_answers() {
         started.elapsed() < std::time::Duration::from_secs(30),
         "the wait is bounded"
     );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_operator_reads_the_servers_own_doctor_over_the_api_and_others_are_refused() {
+    let app = spawn_app().await;
+    let anonymous = app
+        .client
+        .get(app.url("/api/v1/doctor"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        anonymous.status(),
+        401,
+        "the doctor names paths and versions"
+    );
+
+    let response = app.get("/api/v1/doctor").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let report: DoctorReport = response.json().await.unwrap();
+    let names: Vec<&str> = report.lines.iter().map(|l| l.name.as_str()).collect();
+    for check in [
+        "ffmpeg",
+        "ffprobe",
+        "data folder",
+        "secret key",
+        "database",
+        "links",
+        "public URL",
+        "clock",
+    ] {
+        assert!(names.contains(&check), "{check} is in {names:?}");
+    }
+    let by_name = |name: &str| {
+        report
+            .lines
+            .iter()
+            .find(|l| l.name == name)
+            .unwrap_or_else(|| panic!("{name} line"))
+    };
+    // The server fetched its own /healthz from inside a request, and answered as itself.
+    let public = by_name("public URL");
+    assert_eq!(public.verdict, DoctorVerdict::Ok, "{}", public.message);
+    assert!(
+        public.message.contains(app.server.instance_id()),
+        "{}",
+        public.message
+    );
+    let links = by_name("links");
+    assert_eq!(links.verdict, DoctorVerdict::Warn, "{}", links.message);
+    assert!(
+        links.message.contains("only this computer"),
+        "{}",
+        links.message
+    );
+    assert!(report.summary.ends_with("0 FAIL"), "{}", report.summary);
+    assert!(!report.failed);
     app.server.stop().await.unwrap();
 }
