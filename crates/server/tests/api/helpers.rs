@@ -500,12 +500,15 @@ impl ServerProcess {
         let lines = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Ok(json) = serde_json::from_str::<Value>(&line)
-                    && let Some(addr) = json["fields"]["addr"].as_str()
-                {
-                    let _ = tx.send(addr.to_owned());
-                }
+                let addr = serde_json::from_str::<Value>(&line)
+                    .ok()
+                    .and_then(|json| json["fields"]["addr"].as_str().map(str::to_owned));
+                // Kept before the address is handed over: a test that reads the log as soon
+                // as `start` returns must find the line that told the address.
                 lines.lock().unwrap().push(line);
+                if let Some(addr) = addr {
+                    let _ = tx.send(addr);
+                }
             }
         });
         let addr = rx
