@@ -253,52 +253,53 @@ mod tests {
         assert!(!load(&conn).unwrap().operator_named);
     }
 
-    #[test]
-    fn switching_servers_restarts_the_feed_and_reissues_unsent_links() {
-        let mut conn = open_in_memory().unwrap();
-        conn.execute_batch(
+    /// A feed cursor at 42 and one campaign with two links on `base`: t1 not sent, t2 sent.
+    fn cursor_42_and_two_links(base: &str) -> Connection {
+        let conn = open_in_memory().unwrap();
+        conn.execute_batch(&format!(
             "UPDATE sync_state SET cursor = 42 WHERE id = 1;
              INSERT INTO campaigns (id, slug, name, template, landing_title, prompt, dm_url_with_id,
                                     dm_url_without_id, created_at, updated_at)
-             VALUES (1, 's', 'S', '{}', 'S', '', 'u', 'h', 0, 0);
+             VALUES (1, 's', 'S', '{{}}', 'S', '', 'u', 'h', 0, 0);
              INSERT INTO contacts (id, handle, created_at, updated_at) VALUES (1, 'a', 0, 0), (2, 'b', 0, 0);
              INSERT INTO outreach (campaign_id, contact_id, state, link_token, link_url, sent_at, added_at, updated_at)
-             VALUES (1, 1, 'queued', 't1', 'http://old/r/t1', NULL, 0, 0),
-                    (1, 2, 'sent', 't2', 'http://old/r/t2', 5, 0, 0);",
-        )
+             VALUES (1, 1, 'queued', 't1', '{base}/r/t1', NULL, 0, 0),
+                    (1, 2, 'sent', 't2', '{base}/r/t2', 5, 0, 0);"
+        ))
         .unwrap();
-        let mut s = load(&conn).unwrap();
-        assert!(!save_switching(&mut conn, &s).unwrap(), "nothing changed");
-        s.server_url = Some("https://clips.example.com".into());
-        s.server_token = Some("secret".into());
-        assert!(save_switching(&mut conn, &s).unwrap());
-        let cursor: i64 = conn
+        conn
+    }
+
+    /// The feed cursor and each outreach row's `column` (`link_token` or `link_url`).
+    fn cursor_and_links(conn: &Connection, column: &str) -> (i64, Vec<Option<String>>) {
+        let cursor = conn
             .query_row("SELECT cursor FROM sync_state", [], |r| r.get(0))
             .unwrap();
-        let links: Vec<Option<String>> = conn
-            .prepare("SELECT link_token FROM outreach ORDER BY id")
+        let links = conn
+            .prepare(&format!("SELECT {column} FROM outreach ORDER BY id"))
             .unwrap()
             .query_map([], |r| r.get(0))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
+        (cursor, links)
+    }
+
+    #[test]
+    fn switching_servers_restarts_the_feed_and_reissues_unsent_links() {
+        let mut conn = cursor_42_and_two_links("http://old");
+        let mut s = load(&conn).unwrap();
+        assert!(!save_switching(&mut conn, &s).unwrap(), "nothing changed");
+        s.server_url = Some("https://clips.example.com".into());
+        s.server_token = Some("secret".into());
+        assert!(save_switching(&mut conn, &s).unwrap());
+        let (cursor, links) = cursor_and_links(&conn, "link_token");
         assert_eq!((cursor, links), (0, vec![None, Some("t2".into())]));
     }
 
     #[test]
     fn a_new_public_address_reissues_unsent_links_and_keeps_the_feed() {
-        let mut conn = open_in_memory().unwrap();
-        conn.execute_batch(
-            "UPDATE sync_state SET cursor = 42 WHERE id = 1;
-             INSERT INTO campaigns (id, slug, name, template, landing_title, prompt, dm_url_with_id,
-                                    dm_url_without_id, created_at, updated_at)
-             VALUES (1, 's', 'S', '{}', 'S', '', 'u', 'h', 0, 0);
-             INSERT INTO contacts (id, handle, created_at, updated_at) VALUES (1, 'a', 0, 0), (2, 'b', 0, 0);
-             INSERT INTO outreach (campaign_id, contact_id, state, link_token, link_url, sent_at, added_at, updated_at)
-             VALUES (1, 1, 'queued', 't1', 'http://127.0.0.1:8750/r/t1', NULL, 0, 0),
-                    (1, 2, 'sent', 't2', 'http://127.0.0.1:8750/r/t2', 5, 0, 0);",
-        )
-        .unwrap();
+        let mut conn = cursor_42_and_two_links("http://127.0.0.1:8750");
         let mut s = load(&conn).unwrap();
         s.embedded_public_url = Some("https://clips.example.com/".into());
         s.embedded_listen_all = true;
@@ -309,16 +310,7 @@ mod tests {
         let saved = load(&conn).unwrap();
         assert_eq!(saved.embedded_public_url, s.embedded_public_url);
         assert!(saved.embedded_listen_all);
-        let cursor: i64 = conn
-            .query_row("SELECT cursor FROM sync_state", [], |r| r.get(0))
-            .unwrap();
-        let links: Vec<Option<String>> = conn
-            .prepare("SELECT link_url FROM outreach ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let (cursor, links) = cursor_and_links(&conn, "link_url");
         assert_eq!(
             (cursor, links),
             (42, vec![None, Some("http://127.0.0.1:8750/r/t2".into())]),
