@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "review_media",
     "review_decide",
     "dashboard",
+    "export_diagnostics",
 ];
 
 fn main() {

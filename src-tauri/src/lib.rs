@@ -221,6 +221,7 @@ pub fn run() {
             commands::review::reviews_waiting,
             commands::review::review_get,
             commands::dashboard::dashboard,
+            commands::diagnostics::export_diagnostics,
         ])
         .build(context);
     match result {

@@ -7,6 +7,7 @@ pub mod client;
 pub mod clock;
 pub mod contacts;
 pub mod dashboard;
+pub mod diagnostics;
 pub mod error;
 pub mod export;
 pub mod import;

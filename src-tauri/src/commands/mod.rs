@@ -3,6 +3,7 @@
 pub mod campaigns;
 pub mod contacts;
 pub mod dashboard;
+pub mod diagnostics;
 pub mod people;
 pub mod queue;
 pub mod review;

@@ -249,3 +249,13 @@ export async function pickCsvFile(): Promise<string | null> {
 export function pickSavePath(defaultPath: string): Promise<string | null> {
   return saveDialog({ defaultPath, filters: [{ name: "CSV", extensions: ["csv"] }] });
 }
+
+/** Writes the diagnostics zip (logs, versions, settings without tokens, sync state) to `path`; returns where it is. */
+export function exportDiagnostics(path: string): Promise<string> {
+  return invoke<string>("export_diagnostics", { path });
+}
+
+/** The system's save dialog for the diagnostics zip; null when cancelled. */
+export function pickZipSavePath(defaultPath: string): Promise<string | null> {
+  return saveDialog({ defaultPath, filters: [{ name: "Zip", extensions: ["zip"] }] });
+}
