@@ -40,6 +40,9 @@ const COMMANDS: &[&str] = &[
     "review_decide",
     "dashboard",
     "export_diagnostics",
+    "update_check",
+    "update_download",
+    "update_install",
 ];
 
 fn main() {

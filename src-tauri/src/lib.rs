@@ -174,6 +174,9 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
+        // Endpoint, token and key are set per check (the connected server, this build's key).
+        .plugin(tauri_plugin_updater::Builder::new().build())
+        .manage(commands::updates::PendingUpdate::default())
         .setup(|app| {
             let dir = data_dir(app)?;
             let handle = app.handle().clone();
@@ -222,6 +225,9 @@ pub fn run() {
             commands::review::review_get,
             commands::dashboard::dashboard,
             commands::diagnostics::export_diagnostics,
+            commands::updates::update_check,
+            commands::updates::update_download,
+            commands::updates::update_install,
         ])
         .build(context);
     match result {

@@ -491,6 +491,25 @@ links: number,
 videos: number, };
 
 /**
+ * What "Check for updates" found.
+ */
+export type UpdateCheck = { "state": "off", current: string, reason: string, } | { "state": "up_to_date", current: string, } | { "state": "available", current: string, version: string, notes: string | null, 
+/**
+ * RFC 3339, when the server said.
+ */
+pub_date: string | null, };
+
+/**
+ * What downloading the offered package ended with.
+ */
+export type UpdateDownload = { "state": "verified", version: string, size: number, } | { "state": "refused", version: string, message: string, };
+
+/**
+ * Sent as the `update-progress` event while a package downloads.
+ */
+export type UpdateProgress = { downloaded: number, total: number | null, };
+
+/**
  * What a public address turned out to reach.
  */
 export type AddressOutcome = "this_server" | "other_instance" | "not_clipdesk" | "refused" | "timeout" | "unreachable" | "not_a_url";

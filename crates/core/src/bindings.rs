@@ -58,6 +58,9 @@ pub fn core_module() -> TsModule {
         .add::<crate::people::Removed>()
         .add::<crate::people::Deleted>()
         .add::<crate::people::Forgotten>()
+        .add::<crate::updates::UpdateCheck>()
+        .add::<crate::updates::UpdateDownload>()
+        .add::<crate::updates::UpdateProgress>()
         .add::<crate::reach::AddressOutcome>()
         .add::<crate::reach::AddressCheck>()
 }

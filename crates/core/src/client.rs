@@ -56,6 +56,11 @@ impl ServerClient {
         &self.base
     }
 
+    /// The operator token, for a request this client does not make itself (the updater's).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -20,6 +20,7 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod templates;
+pub mod updates;
 
 pub use app::AppInfo;
 pub use error::{CoreError, CoreResult, UserError};

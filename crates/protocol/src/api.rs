@@ -237,3 +237,17 @@ mod tests {
         assert!(err.contains("titel"), "{err}");
     }
 }
+
+/// `GET /api/v1/updates/{target}/{arch}/{current_version}?format=deb|rpm` when a newer release
+/// exists: the dynamic manifest tauri-plugin-updater reads (absent when the answer is 204).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpdateManifest {
+    pub version: String,
+    pub notes: Option<String>,
+    /// RFC 3339.
+    pub pub_date: String,
+    /// Where the package is downloaded, with the same operator token.
+    pub url: String,
+    /// The `.sig` file's content: a minisign signature, base64 as Tauri writes it.
+    pub signature: String,
+}

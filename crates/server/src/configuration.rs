@@ -184,6 +184,11 @@ impl Config {
         self.data_dir.join("videos")
     }
 
+    /// Desktop releases an admin published, one folder per version.
+    pub fn releases_dir(&self) -> PathBuf {
+        self.data_dir.join("releases")
+    }
+
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("clipdesk-server.sqlite3")
     }

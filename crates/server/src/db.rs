@@ -153,6 +153,21 @@ CREATE UNIQUE INDEX links_invited ON links (campaign, handle) WHERE self_reporte
     r#"
 ALTER TABLE campaigns ADD COLUMN organisation TEXT;
 "#,
+    // Desktop releases an admin published (`clipdesk-server release add`); the file is
+    // `releases/<version>/<file_name>` under the data folder.
+    r#"
+CREATE TABLE releases (
+    version       TEXT NOT NULL,
+    format        TEXT NOT NULL CHECK (format IN ('deb', 'rpm')),
+    arch          TEXT NOT NULL,
+    file_name     TEXT NOT NULL,
+    size          INTEGER NOT NULL,
+    signature     TEXT NOT NULL,
+    notes         TEXT,
+    published_at  INTEGER NOT NULL,
+    PRIMARY KEY (version, format, arch)
+);
+"#,
 ];
 
 type Job = Box<dyn FnOnce(&Mutex<Connection>) + Send>;

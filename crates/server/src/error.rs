@@ -16,6 +16,9 @@ pub enum ApiError {
     LinkRevoked,
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
+    /// A request the route cannot read at all (an unknown package format): 400.
+    #[error("{0}")]
+    BadRequest(String),
     #[error("{0}")]
     Unauthorized(String),
     #[error("{0}")]
@@ -75,6 +78,7 @@ impl ApiError {
             ApiError::LinkExpired => (StatusCode::NOT_FOUND, ErrorCode::Expired),
             ApiError::LinkRevoked => (StatusCode::NOT_FOUND, ErrorCode::Revoked),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::Invalid),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Unauthorized),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),

@@ -15,6 +15,7 @@ pub mod instance;
 mod links;
 pub mod media;
 mod rate_limit;
+pub mod releases;
 mod routes;
 mod signing;
 pub mod startup;

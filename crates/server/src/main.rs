@@ -10,7 +10,7 @@ use clipdesk_server::configuration::{Config, Flags};
 use clipdesk_server::db::Db;
 use clipdesk_server::startup::StopSignals;
 use clipdesk_server::telemetry::{self, LogFormat};
-use clipdesk_server::{Server, backup, doctor, tokens};
+use clipdesk_server::{Server, backup, doctor, releases, tokens};
 
 #[derive(Parser)]
 #[command(
@@ -68,6 +68,41 @@ enum Command {
         /// Folder of the server's data (the database holds the tokens) [default: clipdesk-data]
         #[arg(long, global = true, env = "CLIPDESK_DATA")]
         data: Option<PathBuf>,
+    },
+    /// Desktop releases offered to the desktops connected to this server (their updater).
+    Release {
+        #[command(subcommand)]
+        action: ReleaseAction,
+        /// Folder of the server's data (releases are kept there) [default: clipdesk-data]
+        #[arg(long, global = true, env = "CLIPDESK_DATA")]
+        data: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReleaseAction {
+    /// Publish a .deb or .rpm of the desktop app with its signature (the .sig file `./dev
+    /// package` writes when TAURI_SIGNING_PRIVATE_KEY is set).
+    Add {
+        /// Its semantic version, e.g. 0.2.0.
+        #[arg(long)]
+        version: String,
+        /// The package, named as the bundler names it (clipdesk_0.2.0_amd64.deb).
+        #[arg(long)]
+        file: PathBuf,
+        /// Its signature file (clipdesk_0.2.0_amd64.deb.sig).
+        #[arg(long)]
+        signature: PathBuf,
+        /// What the desktops show beside the offer.
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// List published releases, newest first.
+    List,
+    /// Stop offering a version and delete its files.
+    Remove {
+        #[arg(long)]
+        version: String,
     },
 }
 
@@ -185,6 +220,64 @@ fn main() -> anyhow::Result<ExitCode> {
                 TokenAction::Revoke { name } => {
                     tokens::revoke(&conn, &name)?;
                     eprintln!("revoked {name:?}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Release { action, data } => {
+            let settings = Flags {
+                data,
+                ..Flags::default()
+            };
+            let config = Config::load(file, &settings)?;
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("cannot create data folder {}", config.data_dir.display())
+            })?;
+            let db = Db::open(&config.database_path())?;
+            let mut conn = db.lock()?;
+            match action {
+                ReleaseAction::Add {
+                    version,
+                    file,
+                    signature,
+                    notes,
+                } => {
+                    let release = releases::add(
+                        &config,
+                        &mut conn,
+                        &releases::NewRelease {
+                            version: &version,
+                            file: &file,
+                            signature: &signature,
+                            notes: notes.as_deref(),
+                        },
+                    )?;
+                    println!(
+                        "published {} {} ({}, {:.1} MiB): desktops on an older version will be \
+                         offered it",
+                        release.version,
+                        release.format,
+                        release.arch,
+                        release.size as f64 / 1048576.0
+                    );
+                }
+                ReleaseAction::List => {
+                    for r in releases::list(&conn)? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{} bytes\tpublished {}",
+                            r.version,
+                            r.format,
+                            r.arch,
+                            r.file_name,
+                            r.size,
+                            clipdesk_protocol::clock::to_rfc3339(r.published_at_ms)
+                        );
+                    }
+                }
+                ReleaseAction::Remove { version } => {
+                    for r in releases::remove(&config, &mut conn, &version)? {
+                        println!("removed {} {} ({})", r.version, r.format, r.file_name);
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)

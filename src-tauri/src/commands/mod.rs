@@ -8,6 +8,7 @@ pub mod people;
 pub mod queue;
 pub mod review;
 pub mod settings;
+pub mod updates;
 
 use clipdesk_core::store::Connection;
 use clipdesk_core::sync::SyncStatus;

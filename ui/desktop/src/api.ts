@@ -33,6 +33,9 @@ import type {
   Settings,
   SyncStatus,
   Dashboard,
+  UpdateCheck,
+  UpdateDownload,
+  UpdateProgress,
 } from "../../bindings/core";
 
 export function appInfo(): Promise<AppInfo> {
@@ -258,4 +261,23 @@ export function exportDiagnostics(path: string): Promise<string> {
 /** The system's save dialog for the diagnostics zip; null when cancelled. */
 export function pickZipSavePath(defaultPath: string): Promise<string | null> {
   return saveDialog({ defaultPath, filters: [{ name: "Zip", extensions: ["zip"] }] });
+}
+
+/** Asks the connected server whether a newer version of the app is published. */
+export function updateCheck(): Promise<UpdateCheck> {
+  return invoke<UpdateCheck>("update_check");
+}
+
+/** Downloads the offered update and verifies its signature; progress through {@link onUpdateProgress}. */
+export function updateDownload(): Promise<UpdateDownload> {
+  return invoke<UpdateDownload>("update_download");
+}
+
+/** Installs the verified update (the system asks for a password) and restarts the app. */
+export function updateInstall(): Promise<void> {
+  return invoke<void>("update_install");
+}
+
+export function onUpdateProgress(handler: (progress: UpdateProgress) => void): Promise<UnlistenFn> {
+  return listen<UpdateProgress>("update-progress", (event) => handler(event.payload));
 }

@@ -9,6 +9,7 @@ mod links;
 mod media;
 pub mod public;
 mod recorder;
+mod updates;
 pub mod uploads;
 mod videos;
 
@@ -38,7 +39,15 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/doctor", get(doctor::report))
         .route("/api/v1/videos", get(videos::list))
         .route("/api/v1/videos/{id}", get(videos::get))
-        .route("/api/v1/videos/{id}/review", put(videos::review));
+        .route("/api/v1/videos/{id}/review", put(videos::review))
+        .route(
+            "/api/v1/updates/download/{version}/{file}",
+            get(updates::download),
+        )
+        .route(
+            "/api/v1/updates/{target}/{arch}/{current_version}",
+            get(updates::manifest),
+        );
 
     // What the recorder page calls, possibly from another origin that hosts the page.
     let public_api = Router::new()

@@ -18,5 +18,6 @@ mod public;
 mod recorder;
 mod reviews;
 mod tls;
+mod updates;
 mod upload_safety;
 mod uploads;
