@@ -2,7 +2,8 @@
 //!
 //! A backup is a folder holding `clipdesk-server.sqlite3` (one consistent snapshot, made with
 //! SQLite's online backup API), the media files that snapshot names (`videos/<id>/…`, and the
-//! bytes of uploads in progress) and `manifest.json`, which lists every file with its size and
+//! bytes of uploads in progress), the packages of the desktop releases it lists
+//! (`releases/<version>/<file>`) and `manifest.json`, which lists every file with its size and
 //! SHA-256. It is written under a temporary name, the manifest last, and renamed into place:
 //! a folder without a manifest is an interrupted backup and is never restored.
 //!
@@ -26,7 +27,7 @@ use crate::domain::UploadId;
 use crate::instance::{self, InstanceId};
 use crate::uploads::container::Container;
 use crate::uploads::storage::find_original;
-use crate::{clock, db};
+use crate::{clock, db, releases};
 
 /// The last file a backup gets; its presence marks the backup complete.
 pub const MANIFEST: &str = "manifest.json";
@@ -55,6 +56,9 @@ pub struct Manifest {
     /// The snapshot holds the event feed up to and including this `seq`.
     pub last_event_seq: i64,
     pub videos: usize,
+    /// Published desktop packages (absent in backups made before releases existed).
+    #[serde(default)]
+    pub releases: usize,
     pub files: Vec<FileEntry>,
 }
 
@@ -118,7 +122,8 @@ pub fn backup(config: &Config, to: &Path) -> anyhow::Result<Manifest> {
                 guard.disarm();
                 return Ok(manifest);
             }
-            // A video forgotten while its files were copied: a new snapshot no longer has it.
+            // A video forgotten (or a release removed) while its files were copied: a new
+            // snapshot no longer has it.
             Snapshot::FilesVanished(paths) => missing = paths,
         }
     }
@@ -155,6 +160,23 @@ fn snapshot(config: &Config, staging: &Path) -> anyhow::Result<Snapshot> {
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => missing.push(path),
                 Err(err) => return Err(err).with_context(|| format!("cannot copy {path}")),
             }
+        }
+    }
+    // A release's row is written after its file is in place and removed before the file: a
+    // file missing here is one being removed, or a damaged folder (as for videos).
+    for (version, file_name) in &named.releases {
+        let path = format!("releases/{version}/{file_name}");
+        if !is_backup_path(&path) {
+            bail!(
+                "the database lists a release file {path:?} that `clipdesk-server release add` \
+                 would not have made: remove it with `clipdesk-server release remove --version \
+                 {version}` and back up again"
+            );
+        }
+        match copy_hashed(&config.data_dir.join(&path), &staging.join(&path), &path) {
+            Ok(entry) => files.push(entry),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => missing.push(path),
+            Err(err) => return Err(err).with_context(|| format!("cannot copy {path}")),
         }
     }
     if !missing.is_empty() {
@@ -204,6 +226,7 @@ fn snapshot(config: &Config, staging: &Path) -> anyhow::Result<Snapshot> {
         schema_version: named.schema_version,
         last_event_seq: named.last_event_seq,
         videos: named.videos.len(),
+        releases: named.releases.len(),
         files,
     }))
 }
@@ -216,6 +239,8 @@ struct Named {
     videos: Vec<(String, String, String)>,
     /// (upload id, video id it will become)
     receiving: Vec<(String, Option<String>)>,
+    /// (version, file name) of each published release package
+    releases: Vec<(String, String)>,
 }
 
 /// Copies the live database at `source` into `copy` in one step of the online backup API, so
@@ -264,6 +289,20 @@ fn copy_database(source: &Path, copy: &Path) -> anyhow::Result<Named> {
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
         rows.collect::<rusqlite::Result<Vec<_>>>()?
     };
+    // A data folder last served by a clipdesk-server from before releases has no such table.
+    let has_releases: bool = to.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'releases'",
+        [],
+        |r| r.get(0),
+    )?;
+    let releases = if has_releases {
+        let mut stmt =
+            to.prepare("SELECT version, file_name FROM releases ORDER BY version, file_name")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<rusqlite::Result<Vec<_>>>()?
+    } else {
+        Vec::new()
+    };
     to.close()
         .map_err(|(_, err)| err)
         .context("cannot close the snapshot")?;
@@ -272,6 +311,7 @@ fn copy_database(source: &Path, copy: &Path) -> anyhow::Result<Named> {
         last_event_seq,
         videos,
         receiving,
+        releases,
     })
 }
 
@@ -331,12 +371,12 @@ pub fn restore(from: &Path, data_dir: &Path) -> anyhow::Result<Restored> {
     }
     check_database(&staging.join(DATABASE), &manifest)?;
     let instance_id = instance::write_new(&staging)?;
-    for dir in ["uploads", "videos"] {
+    for dir in ["uploads", "videos", "releases"] {
         fs::create_dir_all(staging.join(dir))?;
     }
     sync_tree(&staging)?;
     // The database last: a folder with a database in it is a restored one.
-    for name in ["uploads", "videos", instance::FILE, DATABASE] {
+    for name in ["uploads", "videos", "releases", instance::FILE, DATABASE] {
         fs::rename(staging.join(name), data_dir.join(name))
             .with_context(|| format!("cannot move {name} into {}", data_dir.display()))?;
         guard.moved.push(data_dir.join(name));
@@ -396,8 +436,9 @@ fn read_manifest(from: &Path) -> anyhow::Result<Manifest> {
     Ok(manifest)
 }
 
-/// The database, `videos/<id>/<original|rendition|poster>` and `uploads/<id>`: nothing that
-/// could name a file outside the folder restored into.
+/// The database, `videos/<id>/<original|rendition|poster>`, `uploads/<id>` and
+/// `releases/<version>/<package>`: nothing that could name a file outside the folder restored
+/// into.
 fn is_backup_path(path: &str) -> bool {
     let parts: Vec<&str> = path.split('/').collect();
     match parts.as_slice() {
@@ -411,6 +452,7 @@ fn is_backup_path(path: &str) -> bool {
                         .any(|c| *file == format!("original.{}", c.extension())))
         }
         ["uploads", id] => UploadId::parse(id).is_some(),
+        ["releases", version, file] => releases::is_release_file(version, file),
         _ => false,
     }
 }
@@ -629,5 +671,30 @@ mod tests {
         assert!(!is_backup_path("/etc/passwd"));
         assert!(!is_backup_path("secret.key"));
         assert!(!is_backup_path(&format!("videos/{id}/original.exe")));
+    }
+
+    #[test]
+    fn release_packages_are_backup_paths_only_as_release_add_names_them() {
+        assert!(is_backup_path("releases/0.3.0/clipdesk_0.3.0_amd64.deb"));
+        assert!(is_backup_path(
+            "releases/1.0.0-rc.1/clipdesk-1.0.0-1.x86_64.rpm"
+        ));
+        assert!(!is_backup_path("releases/0.3.0/../../secret.key"));
+        assert!(!is_backup_path("releases/../clipdesk_0.3.0_amd64.deb"));
+        assert!(!is_backup_path(
+            "releases/0.3.0/../clipdesk_0.3.0_amd64.deb"
+        ));
+        assert!(!is_backup_path("releases/../../etc/clipdesk_amd64.deb"));
+        assert!(!is_backup_path(
+            "releases/0.3.0/sub/clipdesk_0.3.0_amd64.deb"
+        ));
+        assert!(!is_backup_path("releases/0.3.0/clipdesk_0.3.0_amd64.deb/"));
+        // `release add` writes the version's canonical form; `v0.3.0` is never a folder of it.
+        assert!(!is_backup_path("releases/v0.3.0/clipdesk_0.3.0_amd64.deb"));
+        assert!(!is_backup_path("releases/0.3.0/clipdesk_0.3.0_amd64.exe"));
+        assert!(!is_backup_path(
+            "releases/0.3.0/.clipdesk_0.3.0_amd64.deb.partial"
+        ));
+        assert!(!is_backup_path("releases/0.3.0"));
     }
 }

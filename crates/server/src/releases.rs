@@ -97,16 +97,7 @@ pub fn add(
         .and_then(|name| name.to_str())
         .ok_or_else(|| anyhow::anyhow!("--file {} has no file name", new.file.display()))?
         .to_owned();
-    if !file_name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._+~-".contains(c))
-    {
-        anyhow::bail!(
-            "--file {file_name}: keep the bundler's file name (letters, digits and . _ + ~ -)"
-        );
-    }
-    let format = format_of(&file_name)?;
-    let arch = arch_of(&file_name)?;
+    let (format, arch) = check_file_name(&file_name)?;
     let metadata = std::fs::metadata(new.file)
         .map_err(|err| anyhow::anyhow!("--file {}: {err}", new.file.display()))?;
     if !metadata.is_file() {
@@ -292,6 +283,26 @@ pub fn find(
     Ok(list(conn)?
         .into_iter()
         .find(|r| r.version == *version && r.file_name == file_name))
+}
+
+/// Whether `releases/<version>/<file_name>` is a file `release add` could have made: the
+/// version in the form it writes, and a file name it accepts (so neither can leave the folder).
+pub fn is_release_file(version: &str, file_name: &str) -> bool {
+    Version::parse(version).is_ok_and(|v| v.to_string() == version)
+        && check_file_name(file_name).is_ok()
+}
+
+/// A package file name as the bundler makes it, and the format and architecture it tells.
+fn check_file_name(file_name: &str) -> anyhow::Result<(PackageFormat, String)> {
+    if !file_name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._+~-".contains(c))
+    {
+        anyhow::bail!(
+            "--file {file_name}: keep the bundler's file name (letters, digits and . _ + ~ -)"
+        );
+    }
+    Ok((format_of(file_name)?, arch_of(file_name)?))
 }
 
 fn format_of(file_name: &str) -> anyhow::Result<PackageFormat> {

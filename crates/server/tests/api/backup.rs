@@ -454,3 +454,115 @@ async fn backup_refuses_a_folder_that_already_holds_files() {
     assert_eq!(names_in(dir.path()), ["old.txt"]);
     app.server.stop().await.unwrap();
 }
+
+/// Publishes `bytes` as release `version` of the desktop, named `name`, with a `.sig` in the
+/// form `tauri signer sign` writes (the server checks its form, the desktop its key).
+async fn publish_release(data: &Path, version: &str, name: &str, bytes: &[u8]) {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let files = tempfile::tempdir().unwrap();
+    let file = files.path().join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let mut signature = b"ED".to_vec();
+    signature.extend([7u8; 72]);
+    let minisign = format!(
+        "untrusted comment: signature from tauri secret key\n{}\ntrusted comment: \
+         timestamp:1700000000\tfile:{name}\tversion:{version}\n{}\n",
+        STANDARD.encode(&signature),
+        STANDARD.encode([9u8; 64])
+    );
+    let sig = files.path().join(format!("{name}.sig"));
+    std::fs::write(&sig, STANDARD.encode(minisign)).unwrap();
+    let (ok, _, stderr) = cli(&[
+        "release".as_ref(),
+        "add".as_ref(),
+        "--data".as_ref(),
+        data.as_os_str(),
+        "--version".as_ref(),
+        version.as_ref(),
+        "--file".as_ref(),
+        file.as_os_str(),
+        "--signature".as_ref(),
+        sig.as_os_str(),
+    ])
+    .await;
+    assert!(ok, "{stderr}");
+}
+
+#[tokio::test]
+async fn a_restored_server_still_offers_the_published_desktop_release_with_the_same_bytes() {
+    let app = spawn_app().await;
+    let deb: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+    publish_release(app.data.path(), "0.3.0", "clipdesk_0.3.0_amd64.deb", &deb).await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("backup");
+    let (ok, _, stderr) = backup(app.data.path(), &copy).await;
+    assert!(ok, "{stderr}");
+    let token = app.token.clone();
+    let client = app.client.clone();
+    app.server.stop().await.unwrap();
+
+    let listed = manifest(&copy)["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "releases/0.3.0/clipdesk_0.3.0_amd64.deb")
+        .cloned()
+        .expect("the manifest lists the release's package");
+    assert_eq!(listed["size"], deb.len());
+    assert_eq!(manifest(&copy)["releases"], 1);
+
+    let restored_dir = dir.path().join("restored");
+    let (ok, _, stderr) = restore(&copy, &restored_dir).await;
+    assert!(ok, "{stderr}");
+    let restored = TestApp {
+        server: start(Config::new(&restored_dir)).await,
+        // Unused: the restored folder lives in `dir`.
+        data: tempfile::tempdir().unwrap(),
+        client,
+        token,
+    };
+    let offer = restored
+        .get("/api/v1/updates/linux/x86_64/0.2.0?format=deb")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(offer.status(), 200, "the restored server offers 0.3.0");
+    let offer: clipdesk_protocol::api::UpdateManifest = offer.json().await.unwrap();
+    assert_eq!(offer.version, "0.3.0");
+    let download = restored
+        .client
+        .get(&offer.url)
+        .bearer_auth(&restored.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), 200, "the package came back with its row");
+    assert_eq!(download.bytes().await.unwrap().as_ref(), deb.as_slice());
+    restored.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn backup_refuses_a_data_folder_whose_published_release_lost_its_package_naming_it() {
+    let app = spawn_app().await;
+    publish_release(app.data.path(), "0.3.0", "clipdesk_0.3.0_amd64.deb", b"deb").await;
+    std::fs::remove_file(
+        app.data
+            .path()
+            .join("releases/0.3.0/clipdesk_0.3.0_amd64.deb"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("backup");
+    let (ok, _, stderr) = backup(app.data.path(), &copy).await;
+    assert!(
+        !ok,
+        "a backup that would restore a release without its package"
+    );
+    assert!(
+        stderr.contains("releases/0.3.0/clipdesk_0.3.0_amd64.deb"),
+        "names the missing package: {stderr}"
+    );
+    assert!(names_in(dir.path()).is_empty(), "no backup is left behind");
+    app.server.stop().await.unwrap();
+}
