@@ -3,30 +3,9 @@
 //   node report-tls.mjs RUN.jsonl OUT.json OUT.md
 
 import fs from 'node:fs';
-import path from 'node:path';
+import { loadRun, spread } from './report-run.mjs';
 
-const [rawPath, jsonPath, mdPath] = process.argv.slice(2);
-const lines = fs.readFileSync(rawPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-const machine = lines.find((l) => l.case === 'machine') ?? {};
-const results = lines.filter((l) => l.case !== 'machine');
-const stamp = path.basename(mdPath, '.md');
-fs.writeFileSync(jsonPath, `${JSON.stringify({ stamp, machine, results }, null, 1)}\n`);
-
-const rounds = Math.max(0, ...results.map((r) => r.round ?? 0));
-const nums = (xs) => xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
-const median = (xs) => {
-  const s = nums(xs);
-  if (s.length === 0) return null;
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-// min / **median** / max over the rounds, as in bench/run's tables.
-const spread = (xs, digits) => {
-  const s = nums(xs);
-  if (s.length === 0) return '—';
-  const f = (x) => x.toFixed(digits);
-  return s.length === 1 ? f(s[0]) : `${f(s[0])} / **${f(median(s))}** / ${f(s.at(-1))}`;
-};
+const { machine, results, stamp, rounds, mdPath } = loadRun(process.argv.slice(2));
 const of = (scheme, mode) => results.filter((r) => r.scheme === scheme && r.mode === mode);
 const MB = 1e6;
 

@@ -1,6 +1,6 @@
 //! `clipdesk-server`: the command line over the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -119,6 +119,20 @@ enum TokenAction {
     Revoke { name: String },
 }
 
+/// The configuration and database an admin command works on: the config file's data folder,
+/// or `--data` when given (made when missing).
+fn open_data(file: Option<&Path>, data: Option<PathBuf>) -> anyhow::Result<(Config, Db)> {
+    let settings = Flags {
+        data,
+        ..Flags::default()
+    };
+    let config = Config::load(file, &settings)?;
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    let db = Db::open(&config.database_path())?;
+    Ok((config, db))
+}
+
 fn main() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
     let file = cli.config.as_deref();
@@ -191,15 +205,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Token { action, data } => {
-            let settings = Flags {
-                data,
-                ..Flags::default()
-            };
-            let config = Config::load(file, &settings)?;
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!("cannot create data folder {}", config.data_dir.display())
-            })?;
-            let db = Db::open(&config.database_path())?;
+            let (_, db) = open_data(file, data)?;
             let conn = db.lock()?;
             match action {
                 TokenAction::Create { name } => {
@@ -225,15 +231,7 @@ fn main() -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Release { action, data } => {
-            let settings = Flags {
-                data,
-                ..Flags::default()
-            };
-            let config = Config::load(file, &settings)?;
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!("cannot create data folder {}", config.data_dir.display())
-            })?;
-            let db = Db::open(&config.database_path())?;
+            let (config, db) = open_data(file, data)?;
             let mut conn = db.lock()?;
             match action {
                 ReleaseAction::Add {
