@@ -458,21 +458,8 @@ async fn backup_refuses_a_folder_that_already_holds_files() {
 /// Publishes `bytes` as release `version` of the desktop, named `name`, with a `.sig` in the
 /// form `tauri signer sign` writes (the server checks its form, the desktop its key).
 async fn publish_release(data: &Path, version: &str, name: &str, bytes: &[u8]) {
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
     let files = tempfile::tempdir().unwrap();
-    let file = files.path().join(name);
-    std::fs::write(&file, bytes).unwrap();
-    let mut signature = b"ED".to_vec();
-    signature.extend([7u8; 72]);
-    let minisign = format!(
-        "untrusted comment: signature from tauri secret key\n{}\ntrusted comment: \
-         timestamp:1700000000\tfile:{name}\tversion:{version}\n{}\n",
-        STANDARD.encode(&signature),
-        STANDARD.encode([9u8; 64])
-    );
-    let sig = files.path().join(format!("{name}.sig"));
-    std::fs::write(&sig, STANDARD.encode(minisign)).unwrap();
+    let (file, sig) = crate::helpers::release_package(files.path(), name, version, bytes);
     let (ok, _, stderr) = cli(&[
         "release".as_ref(),
         "add".as_ref(),

@@ -3,7 +3,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use crate::helpers::{ServerProcess, serve_command};
+use crate::helpers::{ServerProcess, cli, serve_command};
 
 /// Starts the binary on port 0 with JSON logs and reads the address it logged.
 #[tokio::test]
@@ -22,15 +22,6 @@ async fn serve_answers_healthz_and_stops_cleanly_on_sigterm() {
 
     let status = server.terminate(Duration::from_secs(10));
     assert!(status.success(), "SIGTERM is a clean stop, got {status}");
-}
-
-fn cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_clipdesk-server"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .output()
-        .unwrap()
 }
 
 #[tokio::test]

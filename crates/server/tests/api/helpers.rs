@@ -579,3 +579,44 @@ impl Drop for ServerProcess {
         }
     }
 }
+
+/// `clipdesk-server ARGS --data DATA`, as an admin runs it on the server host.
+pub fn cli(data: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_clipdesk-server"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap()
+}
+
+/// A `.sig` file shaped as `tauri signer sign` writes it (the server checks its form; the
+/// desktop checks the key).
+pub fn release_signature(file: &str, version: &str) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    let mut signature = b"ED".to_vec();
+    signature.extend([7u8; 72]);
+    let minisign = format!(
+        "untrusted comment: signature from tauri secret key\n{}\ntrusted comment: \
+         timestamp:1700000000\tfile:{file}\tversion:{version}\n{}\n",
+        STANDARD.encode(&signature),
+        STANDARD.encode([9u8; 64])
+    );
+    STANDARD.encode(minisign)
+}
+
+/// Writes a desktop package of `bytes` named `name` and its signature into `dir`: what
+/// `release add` takes.
+pub fn release_package(
+    dir: &Path,
+    name: &str,
+    version: &str,
+    bytes: &[u8],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let file = dir.join(name);
+    std::fs::write(&file, bytes).unwrap();
+    let sig = dir.join(format!("{name}.sig"));
+    std::fs::write(&sig, release_signature(name, version)).unwrap();
+    (file, sig)
+}

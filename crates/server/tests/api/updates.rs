@@ -1,51 +1,19 @@
 //! Desktop releases: an admin publishes one with `clipdesk-server release add`; desktops ask
 //! the updater route and download the package with their operator token.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use clipdesk_protocol::api::UpdateManifest;
 use clipdesk_protocol::{ErrorCode, ErrorResponse};
 
-use crate::helpers::{TestApp, spawn_app};
-
-fn cli(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clipdesk-server"))
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .output()
-        .unwrap()
-}
-
-/// A `.sig` file shaped as `tauri signer sign` writes it (the server checks its form; the
-/// desktop checks the key).
-fn signature_text(file: &str, version: &str) -> String {
-    let mut signature = b"ED".to_vec();
-    signature.extend([7u8; 72]);
-    let minisign = format!(
-        "untrusted comment: signature from tauri secret key\n{}\ntrusted comment: \
-         timestamp:1700000000\tfile:{file}\tversion:{version}\n{}\n",
-        STANDARD.encode(&signature),
-        STANDARD.encode([9u8; 64])
-    );
-    STANDARD.encode(minisign)
-}
-
-/// Writes a package of `bytes` named `name` and its signature into `dir`.
-fn package(dir: &Path, name: &str, version: &str, bytes: &[u8]) -> (PathBuf, PathBuf) {
-    let file = dir.join(name);
-    std::fs::write(&file, bytes).unwrap();
-    let sig = dir.join(format!("{name}.sig"));
-    std::fs::write(&sig, signature_text(name, version)).unwrap();
-    (file, sig)
-}
+use crate::helpers::{TestApp, cli, release_package, release_signature, spawn_app};
 
 fn publish(app: &TestApp, version: &str, name: &str, bytes: &[u8], notes: &str) -> Output {
     let files = tempfile::tempdir().unwrap();
-    let (file, sig) = package(files.path(), name, version, bytes);
+    let (file, sig) = release_package(files.path(), name, version, bytes);
     cli(
         app.data.path(),
         &[
@@ -111,7 +79,7 @@ async fn a_desktop_on_an_older_version_is_offered_the_newest_release_and_downloa
     assert_eq!(manifest.notes.as_deref(), Some("Faster review"));
     assert_eq!(
         manifest.signature,
-        signature_text("clipdesk_0.3.0_amd64.deb", "0.3.0")
+        release_signature("clipdesk_0.3.0_amd64.deb", "0.3.0")
     );
     assert!(
         manifest.url.starts_with(
@@ -235,12 +203,12 @@ async fn the_updater_route_names_an_unknown_format_and_needs_a_token() {
 async fn release_add_refuses_bad_input_by_name_and_leaves_nothing_behind() {
     let app = spawn_app().await;
     let files = tempfile::tempdir().unwrap();
-    let (deb, sig) = package(files.path(), "clipdesk_0.2.0_amd64.deb", "0.2.0", b"deb");
-    let (_, sig_for_0_1) = package(files.path(), "old.deb", "0.1.0", b"deb");
+    let (deb, sig) = release_package(files.path(), "clipdesk_0.2.0_amd64.deb", "0.2.0", b"deb");
+    let (_, sig_for_0_1) = release_package(files.path(), "old.deb", "0.1.0", b"deb");
     let bogus_sig = files.path().join("bogus.sig");
     std::fs::write(&bogus_sig, STANDARD.encode("just some text\n")).unwrap();
     let (appimage, appimage_sig) =
-        package(files.path(), "clipdesk_0.2.0_amd64.AppImage", "0.2.0", b"x");
+        release_package(files.path(), "clipdesk_0.2.0_amd64.AppImage", "0.2.0", b"x");
     let missing = files.path().join("clipdesk_0.2.0_amd64.rpm");
     let path = |p: &PathBuf| p.to_str().unwrap().to_owned();
     let cases: [(Vec<String>, &str); 5] = [
