@@ -27,13 +27,7 @@ async fn desktop_with_a_contact_and_a_token(w: &World, token: &str) -> String {
     let (url, token) = (w.server.url(), token.to_owned());
     w.store
         .call(move |conn| {
-            conn.execute(
-                "INSERT INTO campaigns (slug, name, template, landing_title, prompt, dm_url_with_id,
-                                        dm_url_without_id, created_at, updated_at)
-                 VALUES ('spring', 'Spring', '{}', 'Spring reviews', 'Show us', 'https://x/{user_id}',
-                         'https://x/@{handle}', 0, 0)",
-                [],
-            )?;
+            common::insert_spring_campaign(conn)?;
             let maya = ContactInput::parse(HANDLE, USER_ID, "Maya Lopez", "", "").unwrap();
             let dan = ContactInput::parse("dan_rides", "", "Dan", "", "").unwrap();
             let ids = vec![

@@ -22,16 +22,12 @@ async fn world(contacts: usize) -> World {
     let w = World::start().await;
     w.store
         .call(move |conn| {
-            conn.execute(
-                "INSERT INTO campaigns (slug, name, template, landing_title, prompt, dm_url_with_id,
-                                        dm_url_without_id, created_at, updated_at)
-                 VALUES ('spring', 'Spring', '{}', 'Spring reviews', 'Show us', 'https://x/{user_id}',
-                         'https://x/@{handle}', 0, 0)",
-                [],
-            )?;
+            common::insert_spring_campaign(conn)?;
             let ids: Vec<i64> = (0..contacts)
                 .map(|i| {
-                    let input = ContactInput::parse(&format!("user_{i}"), "", &format!("User {i}"), "", "").unwrap();
+                    let input =
+                        ContactInput::parse(&format!("user_{i}"), "", &format!("User {i}"), "", "")
+                            .unwrap();
                     contacts::insert(conn, &input, None)
                 })
                 .collect::<Result<_, _>>()?;

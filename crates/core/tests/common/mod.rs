@@ -121,3 +121,14 @@ pub async fn sync_until_quiet(store: &StoreHandle, client: &ServerClient) {
             .unwrap();
     }
 }
+
+/// The campaign "spring" (id 1 in a fresh store) that the sync and diagnostics tests put people in.
+pub fn insert_spring_campaign(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO campaigns (slug, name, template, landing_title, prompt, dm_url_with_id,
+                                dm_url_without_id, created_at, updated_at)
+         VALUES ('spring', 'Spring', '{}', 'Spring reviews', 'Show us', 'https://x/{user_id}',
+                 'https://x/@{handle}', 0, 0)",
+        [],
+    )
+}
