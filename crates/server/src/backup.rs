@@ -7,6 +7,10 @@
 //! SHA-256. It is written under a temporary name, the manifest last, and renamed into place:
 //! a folder without a manifest is an interrupted backup and is never restored.
 //!
+//! With a bucket (`storage = "s3://…"`) the media are in the bucket and not copied (only files
+//! still on disk are, e.g. of a folder half migrated); the manifest names the bucket
+//! (`media_storage`), and the bucket is backed up with its own tools.
+//!
 //! Left out: `secret.key` (a restored server makes its own; signed media URLs expire anyway)
 //! and `instance-id` (a restored copy is another instance and gets a new id).
 
@@ -60,6 +64,10 @@ pub struct Manifest {
     #[serde(default)]
     pub releases: usize,
     pub files: Vec<FileEntry>,
+    /// The bucket the media are in, not copied (`s3://BUCKET/PREFIX`); absent when the media
+    /// are in the backup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_storage: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +153,7 @@ fn snapshot(config: &Config, staging: &Path) -> anyhow::Result<Snapshot> {
     let named = copy_database(&config.database_path(), &copy)?;
     let mut files = vec![hash_file(&copy, DATABASE)?];
     let mut missing = Vec::new();
+    let in_bucket = !config.storage.is_local();
     for (id, container, state) in &named.videos {
         let ext = Container::from_name(container)
             .unwrap_or(Container::Mp4)
@@ -157,6 +166,8 @@ fn snapshot(config: &Config, staging: &Path) -> anyhow::Result<Snapshot> {
             let path = format!("videos/{id}/{name}");
             match copy_hashed(&config.data_dir.join(&path), &staging.join(&path), &path) {
                 Ok(entry) => files.push(entry),
+                // With a bucket, a file not on disk is in the bucket.
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound && in_bucket => {}
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => missing.push(path),
                 Err(err) => return Err(err).with_context(|| format!("cannot copy {path}")),
             }
@@ -228,6 +239,7 @@ fn snapshot(config: &Config, staging: &Path) -> anyhow::Result<Snapshot> {
         videos: named.videos.len(),
         releases: named.releases.len(),
         files,
+        media_storage: in_bucket.then(|| config.storage.to_string()),
     }))
 }
 

@@ -11,6 +11,8 @@ use figment::providers::{Format, Serialized, Toml};
 use figment::value::Value;
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use crate::objects::{S3Media, Storage};
+
 /// Every setting, named in the TOML file, in flags (`--max-upload-bytes`) and in the
 /// environment (`CLIPDESK_MAX_UPLOAD_BYTES`) by the `serde` name of its field.
 #[derive(Debug, Clone, Deserialize)]
@@ -42,7 +44,7 @@ pub struct Config {
     /// `ffmpeg` and `ffprobe`: a path, or a name looked up on PATH.
     pub ffmpeg: PathBuf,
     pub ffprobe: PathBuf,
-    /// Media jobs run at once.
+    /// Media jobs run at once. Default: half the cores, at least one (`default_media_workers`).
     #[serde(deserialize_with = "at_least_one")]
     pub media_workers: usize,
     /// A job still running after this is killed and counts as failed.
@@ -86,6 +88,20 @@ pub struct Config {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of `tls_cert` (PKCS#8, PKCS#1 or SEC1).
     pub tls_key: Option<PathBuf>,
+    /// Where originals, renditions and posters are kept: `local` (`videos/` in the data
+    /// folder) or a bucket, `s3://BUCKET/PREFIX`. Uploads in progress stay local either way.
+    pub storage: Storage,
+    /// The S3-compatible server's URL (R2, B2, MinIO, Garage…); unset for AWS itself.
+    pub s3_endpoint: Option<String>,
+    pub s3_region: String,
+    /// Address the bucket in the path (`endpoint/bucket/key`), as MinIO and Garage want.
+    pub s3_path_style: bool,
+    /// Unset: `AWS_ACCESS_KEY_ID` from the environment.
+    pub s3_access_key_id: Option<String>,
+    /// Unset: `AWS_SECRET_ACCESS_KEY` from the environment.
+    pub s3_secret_access_key: Option<String>,
+    /// `redirect` desktops to a short-lived presigned bucket URL, or `proxy` the bytes.
+    pub s3_media: S3Media,
 }
 
 /// The certificate and key files TLS is served from.
@@ -111,7 +127,7 @@ impl Config {
             fsync_every_patch: false,
             ffmpeg: PathBuf::from("ffmpeg"),
             ffprobe: PathBuf::from("ffprobe"),
-            media_workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            media_workers: default_media_workers(),
             media_job_timeout: Duration::from_secs(600),
             media_url_ttl: Duration::from_secs(3600),
             body_idle_timeout: Duration::from_secs(60),
@@ -124,6 +140,13 @@ impl Config {
             organisation: None,
             tls_cert: None,
             tls_key: None,
+            storage: Storage::Local,
+            s3_endpoint: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_path_style: false,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_media: S3Media::Redirect,
         }
     }
 
@@ -139,6 +162,8 @@ impl Config {
             .extract()
             .map_err(|err| anyhow::anyhow!("invalid settings: {err}"))?;
         config.tls_files()?;
+        // A wrong bucket setting stops the start with its name, before anything is served.
+        crate::objects::MediaStore::from_config(&config)?;
         Ok(config)
     }
 
@@ -252,7 +277,7 @@ pub struct Flags {
     /// ffprobe to run: a path or a name on PATH [default: ffprobe]
     #[arg(long, env = "CLIPDESK_FFPROBE")]
     pub ffprobe: Option<PathBuf>,
-    /// Media jobs run at once [default: one per core]
+    /// Media jobs run at once [default: half the cores, at least 1]
     #[arg(long, env = "CLIPDESK_MEDIA_WORKERS")]
     pub media_workers: Option<usize>,
     /// Seconds before a media job is killed as hung [default: 600]
@@ -291,6 +316,26 @@ pub struct Flags {
     /// PEM private key of --tls-cert
     #[arg(long, env = "CLIPDESK_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// Where media are kept: local, or s3://BUCKET/PREFIX [default: local]
+    #[arg(long, env = "CLIPDESK_STORAGE")]
+    pub storage: Option<String>,
+    /// S3-compatible server URL (R2, B2, MinIO, Garage…); unset for AWS
+    #[arg(long, env = "CLIPDESK_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket's region [default: us-east-1]
+    #[arg(long, env = "CLIPDESK_S3_REGION")]
+    pub s3_region: Option<String>,
+    /// Path-style bucket URLs (endpoint/bucket/key), as MinIO and Garage want
+    #[arg(
+        long,
+        env = "CLIPDESK_S3_PATH_STYLE",
+        num_args = 0..=1,
+        default_missing_value = "true"
+    )]
+    pub s3_path_style: Option<bool>,
+    /// How media URLs answer with a bucket: redirect (presigned URL) or proxy [default: redirect]
+    #[arg(long, env = "CLIPDESK_S3_MEDIA")]
+    pub s3_media: Option<String>,
 }
 
 impl Flags {
@@ -318,6 +363,13 @@ fn secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
 /// Zero would make a timer fire at once or a loop spin: it means one second.
 fn positive_secs<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     u64::deserialize(d).map(|s| Duration::from_secs(s.max(1)))
+}
+
+/// Half the cores, at least one: on 2 cores one media job at a time already doubles the
+/// upload path's p99 (ffmpeg under `nice`), a second one raises it again and finishes no more
+/// videos per minute (bench/media/README.md).
+pub fn default_media_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 fn at_least_one<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
@@ -393,12 +445,28 @@ mod tests {
             organisation: Some("o".into()),
             tls_cert: Some("c.pem".into()),
             tls_key: Some("k.pem".into()),
+            storage: Some("local".into()),
+            s3_endpoint: Some("http://127.0.0.1:9000".into()),
+            s3_region: Some("auto".into()),
+            s3_path_style: Some(true),
+            s3_media: Some("proxy".into()),
         };
         let config = Config::load(None, &flags).unwrap();
         assert_eq!(config.max_connections, Some(1));
         assert_eq!(config.organisation.as_deref(), Some("o"));
         assert_eq!(config.tls_key, Some(PathBuf::from("k.pem")));
         assert_eq!(config.shutdown_grace, Duration::from_secs(1));
+    }
+
+    #[test]
+    fn media_jobs_get_half_the_cores_by_default_so_uploads_keep_theirs() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let config = Config::load(None, &Flags::default()).unwrap();
+        assert_eq!(config.media_workers, (cores / 2).max(1));
+        assert!(
+            config.media_workers < cores || cores == 1,
+            "a core is left to the upload path"
+        );
     }
 
     #[test]

@@ -143,7 +143,46 @@ pub async fn run(config: &Config) -> Report {
     checks.push(link_reach(&url));
     checks.push(answers_as_this(&url, instance::read(&data_dir)).await);
     checks.push(clock_check(newest_event));
+    if !config.storage.is_local() {
+        checks.push(storage(config).await);
+    }
     Report { checks }
+}
+
+/// With a bucket: it answers, takes these credentials and is writable (a probe object is put,
+/// read back and deleted).
+async fn storage(config: &Config) -> Check {
+    const NAME: &str = "storage";
+    let store = match crate::objects::MediaStore::from_config(config) {
+        Ok(Some(store)) => store,
+        Ok(None) => return Check::new(NAME, Verdict::Ok, "local: media in the data folder"),
+        Err(err) => return Check::new(NAME, Verdict::Fail, format!("{err:#}")),
+    };
+    let storage = store.storage().to_string();
+    // object_store retries for minutes; a doctor answers sooner.
+    match tokio::time::timeout(3 * HTTP_TIMEOUT, store.probe()).await {
+        Ok(Ok(())) => Check::new(
+            NAME,
+            Verdict::Ok,
+            format!("{storage} is reachable and writable (a probe object was put and deleted)"),
+        ),
+        Ok(Err(err)) => Check::new(
+            NAME,
+            Verdict::Fail,
+            format!(
+                "{storage} cannot be used: {err:#}; check s3_endpoint, s3_region, \
+                 s3_path_style, the credentials and the bucket's permissions"
+            ),
+        ),
+        Err(_) => Check::new(
+            NAME,
+            Verdict::Fail,
+            format!(
+                "{storage} did not answer within {} s; check s3_endpoint and the network",
+                (3 * HTTP_TIMEOUT).as_secs()
+            ),
+        ),
+    }
 }
 
 /// The data folder, the secret key and the database; also the newest event's time.

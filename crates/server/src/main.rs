@@ -8,9 +8,10 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use clipdesk_server::configuration::{Config, Flags};
 use clipdesk_server::db::Db;
+use clipdesk_server::objects::{MediaStore, S3Settings};
 use clipdesk_server::startup::StopSignals;
 use clipdesk_server::telemetry::{self, LogFormat};
-use clipdesk_server::{Server, backup, doctor, releases, tokens};
+use clipdesk_server::{Server, backup, doctor, releases, storage_migrate, tokens};
 
 #[derive(Parser)]
 #[command(
@@ -75,6 +76,40 @@ enum Command {
         action: ReleaseAction,
         /// Folder of the server's data (releases are kept there) [default: clipdesk-data]
         #[arg(long, global = true, env = "CLIPDESK_DATA")]
+        data: Option<PathBuf>,
+    },
+    /// Where media are kept (`storage` setting): moving a data folder's videos into a bucket.
+    Storage {
+        #[command(subcommand)]
+        action: StorageAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum StorageAction {
+    /// Move every video's files from the data folder's videos/ into a bucket, each object
+    /// checked (size and SHA-256) before the local copy is deleted. Safe to run again, and
+    /// while the server runs; unfinished uploads stay local.
+    Migrate {
+        /// The bucket (and prefix) to move into: s3://BUCKET/PREFIX.
+        #[arg(long)]
+        to: String,
+        /// S3-compatible server URL (R2, B2, MinIO, Garage…); unset for AWS
+        #[arg(long, env = "CLIPDESK_S3_ENDPOINT")]
+        s3_endpoint: Option<String>,
+        /// The bucket's region [default: us-east-1]
+        #[arg(long, env = "CLIPDESK_S3_REGION")]
+        s3_region: Option<String>,
+        /// Path-style bucket URLs (endpoint/bucket/key), as MinIO and Garage want
+        #[arg(
+            long,
+            env = "CLIPDESK_S3_PATH_STYLE",
+            num_args = 0..=1,
+            default_missing_value = "true"
+        )]
+        s3_path_style: Option<bool>,
+        /// Folder of the server's data [default: clipdesk-data]
+        #[arg(long, env = "CLIPDESK_DATA")]
         data: Option<PathBuf>,
     },
 }
@@ -185,6 +220,12 @@ fn main() -> anyhow::Result<ExitCode> {
                 manifest.last_event_seq,
                 started.elapsed().as_secs_f64()
             );
+            if let Some(bucket) = &manifest.media_storage {
+                println!(
+                    "media are in {bucket} and were not copied: back the bucket up with its own \
+                     tools (versioning, replication, rclone)"
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { from, data } => {
@@ -229,6 +270,40 @@ fn main() -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Storage {
+            action:
+                StorageAction::Migrate {
+                    to,
+                    s3_endpoint,
+                    s3_region,
+                    s3_path_style,
+                    data,
+                },
+        } => {
+            let settings = Flags {
+                data,
+                s3_endpoint,
+                s3_region,
+                s3_path_style,
+                ..Flags::default()
+            };
+            let config = Config::load(file, &settings)?;
+            let store = MediaStore::from_url(&to, &S3Settings::from_config(&config))?;
+            let runtime = tokio::runtime::Runtime::new().context("cannot start the runtime")?;
+            let summary = runtime.block_on(storage_migrate::migrate(&config, &store, |line| {
+                println!("{line}")
+            }))?;
+            for line in summary.closing(&config, store.storage()) {
+                println!("{line}");
+            }
+            Ok(match summary.failures.first() {
+                Some((video, err)) => {
+                    eprintln!("error: video {video} was not moved: {err:#}");
+                    ExitCode::FAILURE
+                }
+                None => ExitCode::SUCCESS,
+            })
         }
         Command::Release { action, data } => {
             let (config, db) = open_data(file, data)?;

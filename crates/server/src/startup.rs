@@ -82,6 +82,7 @@ impl Server {
         let (stop, stopping) = watch::channel(false);
         let state = AppState {
             media_wake: Arc::new(tokio::sync::Notify::new()),
+            objects: crate::objects::MediaStore::from_config(&config)?,
             signer: Arc::new(signer),
             instance_id: instance_id.as_str().into(),
             feed: Feed::new(db)?,

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use crate::configuration::Config;
 use crate::db::Db;
 use crate::events::Feed;
+use crate::objects::MediaStore;
 use crate::rate_limit::RateLimiter;
 use crate::signing::Signer;
 
@@ -25,6 +26,8 @@ pub struct AppState {
     pub signer: Arc<Signer>,
     /// This data folder's id, answered by `/healthz`.
     pub instance_id: Arc<str>,
+    /// The bucket media are kept in; `None` with `storage = "local"`.
+    pub objects: Option<MediaStore>,
 }
 
 impl AppState {

@@ -59,8 +59,11 @@ fn keys_in(text: &str) -> Vec<String> {
             let line = line.strip_prefix('#').unwrap_or(line).trim_start();
             let (key, _) = line.split_once('=')?;
             let key = key.trim();
-            (!key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
-                .then(|| key.to_owned())
+            (!key.is_empty()
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .then(|| key.to_owned())
         })
         .collect()
 }

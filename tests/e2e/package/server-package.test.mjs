@@ -137,6 +137,10 @@ test("apt installs it with its dependencies checked, makes the clipdesk user and
   assert.match(shell, /nologin|false/, "nobody logs in as it");
   const stat = await fs.stat(STATE);
   if (!had.state) assert.equal(stat.mode & 0o777, 0o750, "the data folder is the service's own");
+  const config = await fs.stat(CONFIG);
+  assert.equal(config.mode & 0o777, 0o640, "the settings (a bucket's secret key among them) are not world-readable");
+  assert.equal(config.uid, 0, "root owns the settings");
+  assert.equal(String(config.gid), user.stdout.trim().split(":")[3], "the service's group reads them");
   const versionOut = await run([BINARY, "--version"]);
   assert.equal(versionOut.stdout.trim(), `clipdesk-server ${version}`, shown(versionOut));
 });

@@ -21,6 +21,7 @@ use crate::clock;
 use crate::configuration::Config;
 use crate::error::ApiError;
 use crate::events::NewEvent;
+use crate::objects::MediaStore;
 use crate::state::AppState;
 use crate::uploads::container::Container;
 
@@ -134,6 +135,8 @@ pub fn requeue_interrupted(state: &AppState) -> anyhow::Result<usize> {
 
 /// Starts the workers; they run until aborted.
 pub fn start_workers(state: &AppState, tools: Tools) -> Vec<JoinHandle<()>> {
+    // Work folders of jobs a restart cut short: their jobs run again from the start.
+    let _ = crate::uploads::storage::remove_quietly(&work_dir(&state.config));
     (0..state.config.media_workers)
         .map(|_| tokio::spawn(worker(state.clone(), tools.clone())))
         .collect()
@@ -214,7 +217,10 @@ async fn process(state: &AppState, tools: &Tools, job: Job) {
     let videos_dir = state.config.videos_dir();
     let limit = state.config.media_job_timeout;
     let started = std::time::Instant::now();
-    let result = make_outputs(tools, &videos_dir, &job, limit).await;
+    let result = match &state.objects {
+        None => make_outputs(tools, &videos_dir, &job, limit).await,
+        Some(store) => make_outputs_in_bucket(state, store, tools, &job, limit).await,
+    };
     let recorded = match result {
         Ok((probe, rendition_size)) => {
             tracing::info!(video = %job.video_id, ms = started.elapsed().as_millis() as u64, "video ready");
@@ -228,6 +234,64 @@ async fn process(state: &AppState, tools: &Tools, job: Job) {
     if let Err(err) = recorded {
         tracing::error!(video = %job.video_id, error = %err, "cannot record a media job's outcome");
     }
+}
+
+/// With a bucket: the original is read from it (or from disk, when a half-migrated folder still
+/// has it there) into a work folder under the data folder, the outputs are made there as
+/// locally, put to the bucket (poster, then rendition), and the work folder is removed.
+async fn make_outputs_in_bucket(
+    state: &AppState,
+    store: &MediaStore,
+    tools: &Tools,
+    job: &Job,
+    limit: Duration,
+) -> Result<(Probe, u64), String> {
+    let work = work_dir(&state.config).join(&job.video_id);
+    let made = async {
+        tokio::fs::create_dir_all(&work)
+            .await
+            .map_err(|e| format!("cannot create a work folder: {e}"))?;
+        let file_name = job
+            .original
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let key = store.key_for(&job.video_id, &file_name);
+        let in_work = Job {
+            video_id: job.video_id.clone(),
+            attempts: job.attempts,
+            // A copy still on disk holds the same bytes: linked into the work folder, so the
+            // finishing step removing it meanwhile (the bucket holds it) cannot pull it away
+            // from ffmpeg; fetched from the bucket otherwise.
+            original: {
+                let copy = work.join(&file_name);
+                if std::fs::hard_link(&job.original, &copy).is_err() {
+                    store.get_to_file(&key, &copy).await.map_err(|e| {
+                        format!("the original cannot be read from the bucket: {e:#}")
+                    })?;
+                }
+                copy
+            },
+        };
+        // make_outputs names the outputs `<folder>/<video id>/…`: the work folder's parent.
+        let (probe, size) = make_outputs(tools, &work_dir(&state.config), &in_work, limit).await?;
+        for name in ["poster.jpg", "rendition.mp4"] {
+            store
+                .put_file(&store.key_for(&job.video_id, name), &work.join(name))
+                .await
+                .map_err(|e| format!("cannot store the {name} in the bucket: {e:#}"))?;
+        }
+        Ok((probe, size))
+    }
+    .await;
+    let _ =
+        crate::uploads::storage::remove_quietly_async(work, "removing a media work folder").await;
+    made
+}
+
+/// Where media jobs with a bucket copy the original and make the outputs; emptied at start.
+fn work_dir(config: &Config) -> PathBuf {
+    config.data_dir.join("media-work")
 }
 
 async fn make_outputs(

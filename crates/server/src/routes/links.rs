@@ -12,7 +12,7 @@ use crate::domain::{LinkToken, Slug};
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::events::{NewEvent, Tx};
 use crate::state::AppState;
-use crate::uploads::storage::{part_path, remove_quietly_async, video_dir};
+use crate::uploads::storage::{delete_video_files, part_path, remove_quietly_async};
 
 pub const MAX_RECIPIENTS: usize = 1000;
 
@@ -293,7 +293,8 @@ async fn forget(
         remove_quietly_async(part_path(&state.config.uploads_dir(), &id), DOING).await?;
     }
     for id in videos {
-        remove_quietly_async(video_dir(&state.config.videos_dir(), &id), DOING).await?;
+        // The local folder and, with a bucket, the video's objects.
+        delete_video_files(&state.config, state.objects.as_ref(), &id, DOING).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,8 +1,14 @@
 //! `GET /media/{video}/{kind}?exp=…&sig=…`: the original, the rendition or the poster,
-//! streamed from disk with HTTP Range (206, 416) for players that seek.
+//! streamed from disk with HTTP Range (206, 416) for players that seek. With a bucket, a
+//! redirect to a short-lived presigned bucket URL (`s3_media = "redirect"`, the bucket serves
+//! Range) or the object proxied with Range (`"proxy"`); a file still on disk (a folder half
+//! migrated, a copy not yet released) is served from disk.
 
+use std::time::Duration;
+
+use axum::body::Body;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower::ServiceExt;
@@ -11,6 +17,7 @@ use tower_http::services::ServeFile;
 use crate::clock;
 use crate::error::{ApiError, ApiQuery};
 use crate::media;
+use crate::objects::{MAX_PRESIGNED_TTL, MediaStore, S3Media};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
@@ -38,17 +45,18 @@ pub async fn serve(
     }
     let videos_dir = state.config.videos_dir();
     let lookup = video.clone();
-    let container: Option<String> = state
+    let found: Option<(String, String)> = state
         .db()
         .call(move |conn| {
             Ok(rusqlite::OptionalExtension::optional(conn.query_row(
-                "SELECT container FROM videos WHERE id = ?1",
+                "SELECT container, state FROM videos WHERE id = ?1",
                 [lookup],
-                |row| row.get(0),
+                |row| Ok((row.get(0)?, row.get(1)?)),
             ))?)
         })
         .await?;
-    let container = container.ok_or_else(|| ApiError::NotFound("no such video".into()))?;
+    let (container, video_state) =
+        found.ok_or_else(|| ApiError::NotFound("no such video".into()))?;
     let (path, content_type) = match kind.as_str() {
         "original" => (
             media::original_path(&videos_dir, &video, &container),
@@ -58,17 +66,52 @@ pub async fn serve(
         "poster" => (media::poster_path(&videos_dir, &video), "image/jpeg"),
         other => return Err(ApiError::NotFound(format!("no media kind {other:?}"))),
     };
-    if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
-        return Err(ApiError::NotFound(format!("this video has no {kind} yet")));
-    }
-    let mime = content_type.parse().map_err(anyhow::Error::from)?;
-    let Ok(served) = ServeFile::new_with_mime(&path, &mime)
-        .oneshot(request)
-        .await;
-    let mut response = served.into_response();
-    // Cacheable by the player until the URL expires, never by a shared cache.
+    let on_disk = tokio::fs::try_exists(&path).await.unwrap_or(false);
+    let mut response = match &state.objects {
+        Some(store) if !on_disk => {
+            // The rendition and poster exist once the video is ready; the original always.
+            if kind != "original" && video_state != "ready" {
+                return Err(ApiError::NotFound(format!("this video has no {kind} yet")));
+            }
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let key = store.key_for(&video, &file_name);
+            let left = Duration::from_secs(u64::try_from(signed.exp - now).unwrap_or(0));
+            match state.config.s3_media {
+                S3Media::Redirect => redirect(store, &key, left, content_type).await?,
+                S3Media::Proxy => {
+                    proxy(
+                        store,
+                        &key,
+                        content_type,
+                        request.headers().get(header::RANGE),
+                    )
+                    .await?
+                }
+            }
+        }
+        _ => {
+            if !on_disk {
+                return Err(ApiError::NotFound(format!("this video has no {kind} yet")));
+            }
+            let mime = content_type.parse().map_err(anyhow::Error::from)?;
+            let Ok(served) = ServeFile::new_with_mime(&path, &mime)
+                .oneshot(request)
+                .await;
+            served.into_response()
+        }
+    };
+    // Cacheable by the player until the URL expires, never by a shared cache. A redirect is
+    // not cached at all: its target expires sooner than our URL.
     let max_age = (signed.exp - now).max(0);
-    if let Ok(value) = HeaderValue::from_str(&format!("private, max-age={max_age}")) {
+    let cache = if response.status().is_redirection() {
+        "no-store".to_owned()
+    } else {
+        format!("private, max-age={max_age}")
+    };
+    if let Ok(value) = HeaderValue::from_str(&cache) {
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
     // A browser must play or show it as what it says it is, never run it as a page.
@@ -77,4 +120,120 @@ pub async fn serve(
         HeaderValue::from_static("nosniff"),
     );
     Ok(response)
+}
+
+/// 307 to a presigned GET of the object, valid no longer than our URL (and at most
+/// [`MAX_PRESIGNED_TTL`]), answering with the media type so a browser plays it.
+async fn redirect(
+    store: &MediaStore,
+    key: &str,
+    left: Duration,
+    content_type: &str,
+) -> Result<Response, ApiError> {
+    let url = store
+        .presigned_get_as(key, left.min(MAX_PRESIGNED_TTL), Some(content_type))
+        .await?;
+    let location = HeaderValue::from_str(url.as_str()).map_err(anyhow::Error::from)?;
+    Ok((
+        StatusCode::TEMPORARY_REDIRECT,
+        [(header::LOCATION, location)],
+    )
+        .into_response())
+}
+
+/// The object streamed through the server, with Range: 206 and Content-Range for one range,
+/// 416 for a range past the end, the whole object for no (or several) ranges.
+async fn proxy(
+    store: &MediaStore,
+    key: &str,
+    content_type: &'static str,
+    range: Option<&HeaderValue>,
+) -> Result<Response, ApiError> {
+    let size = store
+        .head(key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("this video's file is missing from the bucket".into()))?;
+    let wanted = match range.and_then(|v| v.to_str().ok()) {
+        None => None,
+        Some(text) => match parse_range(text, size) {
+            RangeAsked::Whole => None,
+            RangeAsked::Part(part) => Some(part),
+            RangeAsked::Unsatisfiable => {
+                return Ok((
+                    StatusCode::RANGE_NOT_SATISFIABLE,
+                    [
+                        (header::CONTENT_RANGE, format!("bytes */{size}")),
+                        (header::ACCEPT_RANGES, "bytes".to_owned()),
+                    ],
+                )
+                    .into_response());
+            }
+        },
+    };
+    let (status, part) = match wanted {
+        Some(part) => (StatusCode::PARTIAL_CONTENT, part),
+        None => (StatusCode::OK, 0..size),
+    };
+    let body = if part.is_empty() {
+        Body::empty()
+    } else {
+        Body::from_stream(store.get_range(key, part.clone()).await?)
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(
+        header::CONTENT_LENGTH,
+        HeaderValue::from(part.end - part.start),
+    );
+    if status == StatusCode::PARTIAL_CONTENT {
+        let value = format!("bytes {}-{}/{size}", part.start, part.end - 1);
+        headers.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_str(&value).map_err(anyhow::Error::from)?,
+        );
+    }
+    Ok(response)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum RangeAsked {
+    /// Several ranges: the whole object, 200 (as RFC 9110 allows).
+    Whole,
+    Part(std::ops::Range<u64>),
+    /// Past the end, or not a byte range: 416, as a file served from disk answers.
+    Unsatisfiable,
+}
+
+/// A `Range` header against an object of `size` bytes, read by the parser tower-http's
+/// ServeFile uses for files on disk, so both backends answer a player alike.
+fn parse_range(text: &str, size: u64) -> RangeAsked {
+    match http_range_header::parse_range_header(text).and_then(|asked| asked.validate(size)) {
+        Ok(ranges) => match ranges.as_slice() {
+            [one] => RangeAsked::Part(*one.start()..one.end() + 1),
+            _ => RangeAsked::Whole,
+        },
+        Err(_) => RangeAsked::Unsatisfiable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_single_byte_range_is_read_as_players_send_it() {
+        assert_eq!(parse_range("bytes=0-99", 1000), RangeAsked::Part(0..100));
+        assert_eq!(parse_range("bytes=900-", 1000), RangeAsked::Part(900..1000));
+        assert_eq!(parse_range("bytes=-100", 1000), RangeAsked::Part(900..1000));
+        assert_eq!(
+            parse_range("bytes=990-5000", 1000),
+            RangeAsked::Part(990..1000)
+        );
+        assert_eq!(parse_range("bytes=1000-", 1000), RangeAsked::Unsatisfiable);
+        assert_eq!(parse_range("bytes=0-1,5-9", 1000), RangeAsked::Whole);
+        assert_eq!(parse_range("items=0-1", 1000), RangeAsked::Unsatisfiable);
+    }
 }

@@ -147,8 +147,11 @@ async fn discard(state: &AppState, upload: &Upload) -> Result<(), ApiError> {
         )
         .await?;
         if let Some(video_id) = &upload.video_id {
-            remove_quietly_async(
-                storage::video_dir(&state.config.videos_dir(), video_id),
+            // With a bucket, a finishing step that failed after its put left an object too.
+            storage::delete_video_files(
+                &state.config,
+                state.objects.as_ref(),
+                video_id,
                 "removing a failed upload",
             )
             .await?;
