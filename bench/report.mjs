@@ -27,7 +27,10 @@ const spread = (xs, digits) => {
   const f = (x) => x.toFixed(digits);
   return s.length === 1 ? f(s[0]) : `${f(s[0])} / **${f(median(s))}** / ${f(s.at(-1))}`;
 };
-const of = (kase, server) => results.filter((r) => r.case === kase && r.server === server);
+// The main tables are tus-load.mjs's own client in cold memory; the clients table has the rest.
+const by = (kase, server, client, memory) =>
+  results.filter((r) => r.case === kase && r.server === server && (r.client ?? 'node') === client && (r.memory ?? 'cold') === memory);
+const of = (kase, server) => by(kase, server, 'node', 'cold');
 const med = (kase, server, pick) => median(of(kase, server).map(pick));
 const gbps = (r) => (r.ok === r.uploads ? r.throughput_gbps : null);
 const bodyGbps = (r) => (r.ok === r.uploads ? r.body_throughput_gbps : null);
@@ -48,6 +51,7 @@ const NAMES = {
   rustus: 'rustus',
   'rustus-fsync': 'rustus --force-fsync true',
   'null-sink': 'null sink (the client\'s ceiling)',
+  'clipdesk-s3': 'clipdesk-server, S3 backend (s3s-fs)',
 };
 const CASES = {
   '1GiB': 'one 1 GiB upload, one PATCH',
@@ -95,9 +99,9 @@ p();
 p('| case | server | GB/s, to the last response | GB/s, body only | completion tail ms | server CPU s per GB | peak RSS MB | failed |');
 p('|---|---|---|---|---|---|---|---|');
 const rows = [
-  ['1GiB', ['dd-cache', 'dd-cache-warm', 'dd-fdatasync', 'clipdesk', 'clipdesk-fsync-each', 'tus-node', 'rustus', 'rustus-fsync', 'null-sink']],
+  ['1GiB', ['dd-cache', 'dd-cache-warm', 'dd-fdatasync', 'clipdesk', 'clipdesk-fsync-each', 'clipdesk-s3', 'tus-node', 'rustus', 'rustus-fsync', 'null-sink']],
   ['1GiB-64MiB-patches', ['clipdesk', 'clipdesk-fsync-each']],
-  ['200x20MB', ['clipdesk', 'tus-node', 'rustus', 'null-sink']],
+  ['200x20MB', ['clipdesk', 'clipdesk-s3', 'tus-node', 'rustus', 'null-sink']],
 ];
 for (const [kase, servers] of rows) {
   for (const server of servers) {
@@ -175,6 +179,78 @@ targets.push([
   pageP99 == null ? 'no fixed-rate run (wrk)' : `p99 **${fmt(pageP99)} ms** at ${fmt(pageRate, 0)} req/s`,
   mark(pageP99 == null ? null : pageP99 < 5),
 ]);
+
+// Every client, cold and warm: the durable figure against the faster peer that syncs nothing.
+const CLIENTS = { node: 'tus-load.mjs (Node http)', curl: '`curl -T`', 'tus-js': 'tus-js-client (Node)' };
+if (results.some((r) => r.client && r.client !== 'node')) {
+  p('## Every client, cold and warm memory: one 1 GiB PATCH');
+  p();
+  p(
+    'GB/s to the last response; clipdesk-server syncs the file before it answers, the peers sync nothing. ' +
+      '*Cold*: after 4 s idle (the host has taken freed memory back); *warm*: right after 1 GiB was written ' +
+      'and deleted, as when cases run back to back.',
+  );
+  p();
+  const s3 = results.some((r) => r.server === 'clipdesk-s3');
+  p(`| client | memory | clipdesk-server |${s3 ? ' clipdesk-server, S3 |' : ''} @tus/server | rustus | clipdesk ÷ the faster peer |`);
+  p(`|---|---|---|${s3 ? '---|' : ''}---|---|---|`);
+  for (const client of Object.keys(CLIENTS)) {
+    for (const memory of ['cold', 'warm']) {
+      const cell = (server) => spread(by('1GiB', server, client, memory).map(gbps), 2);
+      const m = (server) => median(by('1GiB', server, client, memory).map(gbps));
+      const clip = m('clipdesk');
+      const peer = Math.max(m('tus-node') ?? -1, m('rustus') ?? -1);
+      if (clip == null && peer < 0) continue;
+      const r = ratio(clip, peer > 0 ? peer : null);
+      targets.push([
+        `${CLIENTS[client]}, ${memory}: durable clipdesk-server ≥ the faster non-syncing peer`,
+        `${fmt(clip)} vs ${fmt(peer > 0 ? peer : null)} GB/s = **${fmt(r)}×**`,
+        mark(r == null ? null : r >= 1),
+      ]);
+      p(
+        `| ${CLIENTS[client]} | ${memory} | ${cell('clipdesk')} |${s3 ? ` ${cell('clipdesk-s3')} |` : ''} ${cell('tus-node')} | ` +
+          `${cell('rustus')} | **${fmt(r)}×** |`,
+      );
+    }
+  }
+  p();
+  p('| server | peak RSS MB, one 1 GiB PATCH (every client and memory) |');
+  p('|---|---|');
+  for (const server of ['clipdesk', 'clipdesk-s3', 'tus-node', 'rustus']) {
+    const rs = results.filter((r) => r.case === '1GiB' && r.server === server);
+    if (rs.length) p(`| ${NAMES[server]} | ${spread(rs.map(hwm), 1)} |`);
+  }
+  const s3rs = results.filter((r) => r.server === 'clipdesk-s3' && r.extra_rss);
+  if (s3rs.length) p(`| s3s-fs (the bucket behind the S3 backend) | ${spread(s3rs.map((r) => r.extra_rss.hwm / MB), 1)} |`);
+  p();
+}
+
+// Local disk against the S3 backend: when the video is recorded.
+if (results.some((r) => r.video_received)) {
+  p('## Upload complete → `video_received`, per backend');
+  p();
+  p(
+    'From the last PATCH\'s answer to the upload\'s `video_received` in the event feed (long-polled by the client; ' +
+      'negative: the event was in the feed before the answer reached the client). With local disk the answer ' +
+      'waits for it; with the S3 backend the original is put in the bucket, verified and only then recorded.',
+  );
+  p();
+  p('| case | backend | GB/s, to the last response | → video_received, p50 ms | → video_received, slowest ms | clipdesk-server peak RSS MB | s3s-fs peak RSS MB |');
+  p('|---|---|---|---|---|---|---|');
+  for (const kase of ['1GiB', '200x20MB']) {
+    for (const server of ['clipdesk', 'clipdesk-s3']) {
+      const rs = results.filter((r) => r.case === kase && r.server === server && r.video_received);
+      if (!rs.length) continue;
+      p(
+        `| ${CASES[kase]} | ${NAMES[server]} | ${spread(rs.map(gbps), 2)} | ${spread(rs.map((r) => r.video_received.p50_ms), 0)} | ` +
+          `${spread(rs.map((r) => r.video_received.max_ms), 0)} | ${spread(rs.map(hwm), 1)} | ` +
+          `${server === 'clipdesk-s3' ? spread(rs.map((r) => (r.extra_rss?.hwm ?? 0) / MB), 1) : '—'} |`,
+      );
+    }
+  }
+  p();
+}
+
 p('## Against the issue\'s targets (medians)');
 p();
 p('| target | measured | |');
