@@ -12,7 +12,11 @@ use serde_json::json;
 use crate::helpers::{TestApp, fixture, spawn_app, spawn_app_with};
 
 /// Waits (long-polling the feed) for `video_ready` or `video_failed` about `video`.
-async fn outcome(app: &TestApp, video: &str, limit: Duration) -> (EventKind, serde_json::Value) {
+pub(crate) async fn outcome(
+    app: &TestApp,
+    video: &str,
+    limit: Duration,
+) -> (EventKind, serde_json::Value) {
     let deadline = tokio::time::Instant::now() + limit;
     let mut after = 0;
     loop {

@@ -78,26 +78,6 @@ impl Setup {
     }
 }
 
-/// Waits (long-polling the feed) for `video_ready` or `video_failed` about `video`.
-async fn outcome(app: &TestApp, video: &str) -> EventKind {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    let mut after = 0;
-    loop {
-        let page = app.feed(&format!("after={after}&wait=5")).await;
-        for event in &page.events {
-            let done = matches!(event.kind, EventKind::VideoReady | EventKind::VideoFailed);
-            if done && event.video_id.as_deref() == Some(video) {
-                return event.kind;
-            }
-        }
-        after = page.next_after;
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no outcome for {video}"
-        );
-    }
-}
-
 /// A client that shows redirects instead of following them.
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
@@ -162,7 +142,8 @@ async fn upload_play_and_forget(backend: Backend) {
     }
     assert_eq!(app.files_in("uploads"), 0);
 
-    assert_eq!(outcome(app, &id).await, EventKind::VideoReady);
+    let (done, _) = crate::media::outcome(app, &id, Duration::from_secs(90)).await;
+    assert_eq!(done, EventKind::VideoReady);
     let rendition = setup.stored(&id, "rendition.mp4").expect("a rendition");
     assert!(setup.stored(&id, "poster.jpg").is_some(), "a poster");
     if setup.s3.is_some() {
@@ -459,30 +440,24 @@ fn doctor_says_whether_the_bucket_takes_our_writes() {
             .unwrap_or_else(|| panic!("a storage line: {out:?}"))
             .to_owned()
     };
-    let good = run(
-        "doctor",
-        data.path(),
-        &args,
-        &[
-            ("AWS_ACCESS_KEY_ID", &s3.access_key),
-            ("AWS_SECRET_ACCESS_KEY", &s3.secret_key),
-        ],
-    );
-    let line = storage_line(&good);
+    let doctor = |args: &[&str], secret: &str| {
+        let out = run(
+            "doctor",
+            data.path(),
+            args,
+            &[
+                ("AWS_ACCESS_KEY_ID", &s3.access_key),
+                ("AWS_SECRET_ACCESS_KEY", secret),
+            ],
+        );
+        storage_line(&out)
+    };
+    let line = doctor(&args, &s3.secret_key);
     assert!(line.starts_with("ok"), "{line}");
     assert!(line.contains("reachable and writable"), "{line}");
     assert_eq!(s3.keys(""), Vec::<String>::new(), "the probe is deleted");
 
-    let bad = run(
-        "doctor",
-        data.path(),
-        &args,
-        &[
-            ("AWS_ACCESS_KEY_ID", &s3.access_key),
-            ("AWS_SECRET_ACCESS_KEY", "not-the-secret"),
-        ],
-    );
-    let line = storage_line(&bad);
+    let line = doctor(&args, "not-the-secret");
     assert!(line.starts_with("FAIL"), "{line}");
 
     // A misspelled bucket fails too, though s3s-fs would make one on the first put.
@@ -492,16 +467,7 @@ fn doctor_says_whether_the_bucket_takes_our_writes() {
         .collect();
     assert_ne!(misspelled, args, "the bucket is in the arguments");
     let misspelled: Vec<&str> = misspelled.iter().map(String::as_str).collect();
-    let missing = run(
-        "doctor",
-        data.path(),
-        &misspelled,
-        &[
-            ("AWS_ACCESS_KEY_ID", &s3.access_key),
-            ("AWS_SECRET_ACCESS_KEY", &s3.secret_key),
-        ],
-    );
-    let line = storage_line(&missing);
+    let line = doctor(&misspelled, &s3.secret_key);
     assert!(line.starts_with("FAIL"), "{line}");
     assert!(
         !s3.root.path().join("no-such-bucket").exists(),
