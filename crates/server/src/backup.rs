@@ -26,6 +26,8 @@ use rusqlite::{Connection, OpenFlags};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::objects::hex;
+
 use crate::configuration::Config;
 use crate::domain::UploadId;
 use crate::instance::{self, InstanceId};
@@ -563,10 +565,6 @@ fn hash_file(path: &Path, name: &str) -> anyhow::Result<FileEntry> {
         size,
         sha256: hex(&hasher.finalize()),
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The names in `dir` (at most a few, for a message), `None` when it does not exist.

@@ -571,7 +571,8 @@ fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// A digest as lowercase hex, as manifests, logs and `storage migrate` compare them.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

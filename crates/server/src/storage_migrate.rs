@@ -12,8 +12,9 @@ use sha2::{Digest, Sha256};
 use crate::configuration::Config;
 use crate::db::Db;
 use crate::domain::UploadId;
-use crate::objects::{MediaStore, Storage};
+use crate::objects::{MediaStore, Storage, hex};
 use crate::uploads::container::Container;
+use crate::uploads::storage::remove_quietly;
 
 /// How long the bucket has to answer the first requests (object_store retries for minutes).
 const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
@@ -346,22 +347,12 @@ async fn put_verified(store: &MediaStore, key: &str, path: &Path) -> anyhow::Res
 async fn hash_file(path: &Path) -> anyhow::Result<(u64, String)> {
     let path = path.to_owned();
     tokio::task::spawn_blocking(move || {
-        use std::io::Read;
         let mut file = std::fs::File::open(&path)
             .with_context(|| format!("cannot read {}", path.display()))?;
         let mut hasher = Sha256::new();
-        let mut buffer = vec![0u8; 1 << 20];
-        let mut size = 0u64;
-        loop {
-            let read = file
-                .read(&mut buffer)
-                .with_context(|| format!("cannot read {}", path.display()))?;
-            if read == 0 {
-                return Ok((size, hex(&hasher.finalize())));
-            }
-            size += read as u64;
-            hasher.update(&buffer[..read]);
-        }
+        let size = std::io::copy(&mut file, &mut hasher)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Ok((size, hex(&hasher.finalize())))
     })
     .await
     .context("the hashing task stopped")?
@@ -381,20 +372,12 @@ async fn hash_object(store: &MediaStore, key: &str, size: u64) -> anyhow::Result
 
 /// Removes a moved video's folder (with any leftover of an interrupted media step).
 fn remove_dir(dir: &Path) -> anyhow::Result<()> {
-    match std::fs::remove_dir_all(dir) {
-        Ok(()) => Ok(()),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(err) => Err(err).with_context(|| {
-            format!(
-                "its objects are in the bucket, but {} could not be removed",
-                dir.display()
-            )
-        }),
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    remove_quietly(dir).with_context(|| {
+        format!(
+            "its objects are in the bucket, but {} could not be removed",
+            dir.display()
+        )
+    })
 }
 
 /// Bytes as MiB with one decimal, as `backup` reports them.
