@@ -2,6 +2,9 @@
 /// tests/command_names.rs keeps this list, `src/lib.rs`'s handlers, the capability and the
 /// UI's `api.ts` equal.
 const COMMANDS: &[&str] = &[
+    "export_videos",
+    "export_cancel",
+    "export_open_folder",
     "app_info",
     "sync_status",
     "settings_get",
@@ -38,11 +41,19 @@ const COMMANDS: &[&str] = &[
     "review_get",
     "review_media",
     "review_decide",
+    "review_tags",
+    "review_label",
+    "review_poster",
     "dashboard",
     "export_diagnostics",
     "update_check",
     "update_download",
     "update_install",
+    "webhook_event_kinds",
+    "webhooks_list",
+    "webhook_add",
+    "webhook_remove",
+    "webhook_deliveries",
 ];
 
 fn main() {

@@ -177,6 +177,7 @@ pub fn run() {
         // Endpoint, token and key are set per check (the connected server, this build's key).
         .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(commands::updates::PendingUpdate::default())
+        .manage(commands::export::Exports::default())
         .setup(|app| {
             let dir = data_dir(app)?;
             let handle = app.handle().clone();
@@ -187,6 +188,9 @@ pub fn run() {
         })
         // A new command goes in build.rs, the capability and api.ts too (tests/command_names.rs).
         .invoke_handler(tauri::generate_handler![
+            commands::export::export_videos,
+            commands::export::export_cancel,
+            commands::export::export_open_folder,
             commands::app_info,
             commands::sync_status,
             commands::settings::settings_get,
@@ -223,11 +227,19 @@ pub fn run() {
             commands::review::review_decide,
             commands::review::reviews_waiting,
             commands::review::review_get,
+            commands::review::review_tags,
+            commands::review::review_label,
+            commands::review::review_poster,
             commands::dashboard::dashboard,
             commands::diagnostics::export_diagnostics,
             commands::updates::update_check,
             commands::updates::update_download,
             commands::updates::update_install,
+            commands::webhooks::webhook_event_kinds,
+            commands::webhooks::webhooks_list,
+            commands::webhooks::webhook_add,
+            commands::webhooks::webhook_remove,
+            commands::webhooks::webhook_deliveries,
         ])
         .build(context);
     match result {

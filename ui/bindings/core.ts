@@ -362,12 +362,12 @@ export type ReviewFilter = "to_review" | "approved" | "rejected" | "all";
 /**
  * A decision this desktop made that the server has not confirmed yet.
  */
-export type PendingDecision = { decision: ReviewDecision, note: string, };
+export type PendingDecision = { decision: ReviewDecision, note: string, tags: Array<string>, rating: number | null, };
 
 /**
  * Another reviewer decided first; their decision stands and is shown beside ours.
  */
-export type ReviewClash = { mine: ReviewDecision, my_note: string, theirs: ReviewDecision, their_note: string, reviewer: string | null, };
+export type ReviewClash = { mine: ReviewDecision, my_note: string, theirs: ReviewDecision, their_note: string, reviewer: string | null, my_tags: Array<string>, my_rating: number | null, their_tags: Array<string>, their_rating: number | null, };
 
 /**
  * One row of the Review screen.
@@ -380,7 +380,21 @@ received_at: string,
 /**
  * The review as the server last told us.
  */
-review: ReviewDecision, review_note: string, reviewer: string | null, pending: PendingDecision | null, conflict: ReviewClash | null, };
+review: ReviewDecision, review_note: string, reviewer: string | null, 
+/**
+ * Tags and rating as the server last told us (`pending` holds unsent ones).
+ */
+tags: Array<string>, rating: number | null, 
+/**
+ * Grows when a reviewer picks another poster; fresh addresses show it.
+ */
+poster_version: number, pending: PendingDecision | null, conflict: ReviewClash | null, };
+
+/**
+ * Narrows a list by label: a tag (ignoring case) and a lowest rating, as the reviewer sees
+ * them (an unsent change counts).
+ */
+export type LabelFilter = { tag: string | null, rating_min: number | null, };
 
 /**
  * One campaign's funnel. Each stage counts the people who reached it or any later one, so
@@ -523,3 +537,34 @@ reach: LinkReach,
  * What was reached, in the words Settings shows.
  */
 message: string, };
+
+/**
+ * How far an export is, sent after every chunk written and every video finished.
+ */
+export type ExportProgress = { videos_done: number, videos_total: number, bytes_done: number, 
+/**
+ * The file being written, as `campaign/name`.
+ */
+current: string | null, };
+
+/**
+ * A video that could not be exported, and why (the message names the file).
+ */
+export type ExportFailure = { video_id: string, 
+/**
+ * `@handle`, or the video id when the server did not say whose it is.
+ */
+name: string, message: string, };
+
+/**
+ * What an export came to.
+ */
+export type ExportReport = { folder: string, 
+/**
+ * Videos with at least one file put in place.
+ */
+exported: number, 
+/**
+ * Videos whose files were all there already, unchanged.
+ */
+skipped: number, failed: Array<ExportFailure>, cancelled: boolean, bytes: number, };

@@ -3,7 +3,7 @@
 /**
  * Stable codes a client switches on; the message is for people and may change.
  */
-export type ErrorCode = "invalid" | "unauthorized" | "not_found" | "expired" | "revoked" | "limit_reached" | "not_a_video" | "checksum_mismatch" | "conflict" | "locked" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
+export type ErrorCode = "invalid" | "unauthorized" | "not_found" | "expired" | "revoked" | "declined" | "limit_reached" | "not_a_video" | "checksum_mismatch" | "conflict" | "locked" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
 
 export type ErrorBody = { code: ErrorCode, message: string, };
 
@@ -120,10 +120,19 @@ organisation: string | null, };
 export type SelfReportedHandle = { handle: string, };
 
 /**
+ * `POST /api/v1/public/links/{token}/decline`: the person said "no thanks" on the page.
+ */
+export type DeclineLink = { 
+/**
+ * Why, in their words (at most 500 characters); optional.
+ */
+reason?: string, };
+
+/**
  * What happened, as the event feed names it. Kinds this build does not know are kept as
  * `unknown` so an older desktop skips them instead of failing.
  */
-export type EventKind = "link_created" | "link_opened" | "link_revoked" | "link_forgotten" | "upload_started" | "video_received" | "video_rejected" | "video_ready" | "video_failed" | "review_set" | "unknown";
+export type EventKind = "link_created" | "link_opened" | "link_revoked" | "link_forgotten" | "link_declined" | "upload_started" | "video_received" | "video_rejected" | "video_ready" | "video_failed" | "review_set" | "poster_set" | "unknown";
 
 /**
  * One entry of the feed. `seq` grows by one per event and never repeats.
@@ -180,7 +189,16 @@ export type Review = { decision: ReviewDecision, note: string,
  * Who set it: the name their desktop sent (the operator in its Settings), else the name
  * of the API token it came with.
  */
-reviewer: string | null, version: number, updated_at: string | null, };
+reviewer: string | null, version: number, updated_at: string | null, 
+/**
+ * 0 to 20 tags (`MAX_TAGS`), each 1 to 32 characters (`MAX_TAG_CHARS`), unique ignoring
+ * case, kept as typed.
+ */
+tags: Array<string>, 
+/**
+ * 1 to 5, or none.
+ */
+rating: number | null, };
 
 /**
  * `PUT /api/v1/videos/{id}/review`: `version` is the one the reviewer saw. `note` belongs to
@@ -192,7 +210,15 @@ export type ReviewUpdate = { decision: ReviewDecision, note: string, version: nu
  * review is attributed to the API token's name, which on an embedded server names the
  * desktop, not the person.
  */
-reviewer?: string, };
+reviewer?: string, 
+/**
+ * The video's tags, all of them (absent: unchanged).
+ */
+tags?: Array<string>, 
+/**
+ * Absent: unchanged; `null`: cleared; 1 to 5: set.
+ */
+rating?: number | null, };
 
 /**
  * The 409 a stale `version` gets: the usual error and the review as it now stands.
@@ -200,19 +226,42 @@ reviewer?: string, };
 export type ReviewConflict = { error: ErrorBody, current: Review, };
 
 /**
+ * `PUT /api/v1/videos/{id}/poster`: the poster becomes the frame at `at_ms` (at most the
+ * video's duration); the answer is the video with its new poster URL.
+ */
+export type PosterFrame = { at_ms: number, };
+
+/**
  * Signed, expiring URLs: usable in `<video src>` without headers.
  */
-export type MediaUrls = { original: string, rendition: string | null, poster: string | null, expires_at: string, };
+export type MediaUrls = { original: string, rendition: string | null, poster: string | null, 
+/**
+ * The original as a download: `Content-Disposition: attachment;
+ * filename="handle-YYYY-MM-DD.ext"` (empty from servers that predate it).
+ */
+download: string, expires_at: string, };
 
 export type Video = { id: string, 
 /**
  * Position in the server's list of videos; `GET /api/v1/videos?after=` pages by it.
  */
-seq: number, link: string, campaign: string, handle: string, display_name: string | null, self_reported: boolean, filename: string | null, filetype: string | null, 
+seq: number, link: string, campaign: string, handle: string, display_name: string | null, 
+/**
+ * The person's TikTok user id, when their link was issued with one.
+ */
+user_id: string | null, self_reported: boolean, filename: string | null, filetype: string | null, 
 /**
  * The consent text the recipient agreed to, exactly as shown.
  */
-consent: string | null, size: number, rendition_size: number | null, state: VideoState, probe: VideoProbe | null, failure: string | null, received_at: string, ready_at: string | null, review: Review, urls: MediaUrls, };
+consent: string | null, 
+/**
+ * When the consent was given: the moment the page started the upload that carried it.
+ */
+consent_at: string | null, 
+/**
+ * sha256 of the original (lowercase hex); None until the server has read it whole.
+ */
+sha256: string | null, size: number, rendition_size: number | null, state: VideoState, probe: VideoProbe | null, failure: string | null, received_at: string, ready_at: string | null, review: Review, urls: MediaUrls, };
 
 export type VideosPage = { videos: Array<Video>, next_after: number, more: boolean, };
 
@@ -243,3 +292,76 @@ export type DoctorReport = { lines: Array<DoctorLine>,
  * "5 ok, 1 warn, 0 FAIL".
  */
 summary: string, failed: boolean, };
+
+/**
+ * Where a delivery stands: `pending` until a 2xx (then `delivered`) or until the retry
+ * window is over (then `failed`).
+ */
+export type DeliveryState = "pending" | "delivered" | "failed";
+
+/**
+ * One endpoint with the counts of its deliveries. The secret is never shown again.
+ */
+export type WebhookEndpoint = { 
+/**
+ * `wh_…`
+ */
+id: string, url: string, 
+/**
+ * Event kinds' wire names (`video_ready`, `review_set`, …).
+ */
+events: Array<string>, 
+/**
+ * RFC 3339.
+ */
+created_at: string, pending: number, delivered: number, failed: number, };
+
+/**
+ * `POST /api/v1/webhooks`.
+ */
+export type NewWebhook = { 
+/**
+ * http:// or https://.
+ */
+url: string, events: Array<string>, };
+
+/**
+ * What adding an endpoint answers: the only time its secret is shown.
+ */
+export type CreatedWebhook = { endpoint: WebhookEndpoint, 
+/**
+ * `whsec_<base64>`, the Standard Webhooks form; the HMAC key is the decoded bytes.
+ */
+secret: string, };
+
+/**
+ * `GET /api/v1/webhooks`.
+ */
+export type WebhookList = { webhooks: Array<WebhookEndpoint>, };
+
+/**
+ * One event sent (or being sent) to one endpoint; `id` is its `webhook-id`, the same on
+ * every retry.
+ */
+export type WebhookDelivery = { 
+/**
+ * `msg_…`
+ */
+id: string, endpoint: string, event_seq: number, kind: string, state: DeliveryState, attempts: number, 
+/**
+ * RFC 3339; set while pending.
+ */
+next_attempt_at: string | null, 
+/**
+ * The HTTP status of the last attempt, if it got one.
+ */
+last_status: number | null, 
+/**
+ * Why the last attempt failed (a status, a timeout, a refused connection).
+ */
+last_error: string | null, created_at: string, delivered_at: string | null, };
+
+/**
+ * `GET /api/v1/webhooks/{id}/deliveries?limit=N`: newest first.
+ */
+export type WebhookDeliveries = { deliveries: Array<WebhookDelivery>, };

@@ -46,6 +46,7 @@ pub fn core_module() -> TsModule {
         .add::<crate::reviews::PendingDecision>()
         .add::<crate::reviews::ReviewClash>()
         .add::<crate::reviews::ReviewItem>()
+        .add::<crate::reviews::LabelFilter>()
         .add::<crate::dashboard::Funnel>()
         .add::<crate::dashboard::DaySends>()
         .add::<crate::dashboard::Dashboard>()
@@ -63,6 +64,9 @@ pub fn core_module() -> TsModule {
         .add::<crate::updates::UpdateProgress>()
         .add::<crate::reach::AddressOutcome>()
         .add::<crate::reach::AddressCheck>()
+        .add::<crate::video_export::ExportProgress>()
+        .add::<crate::video_export::ExportFailure>()
+        .add::<crate::video_export::ExportReport>()
 }
 
 #[cfg(test)]

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use clipdesk_protocol::api::{CampaignUpsert, CreateLinks, CreatedLinks, EventsPage};
-use clipdesk_protocol::media::{Review, ReviewConflict, ReviewUpdate, Video};
+use clipdesk_protocol::media::{PosterFrame, Review, ReviewConflict, ReviewUpdate, Video};
 use clipdesk_protocol::reach::DoctorReport;
+use clipdesk_protocol::webhooks::{CreatedWebhook, NewWebhook, WebhookDeliveries, WebhookList};
 use clipdesk_protocol::{ErrorResponse, Health};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
@@ -166,6 +167,44 @@ impl ServerClient {
         read(response, "reading a video").await
     }
 
+    /// Makes the frame at `at_ms` the video's poster; the video with its new poster address.
+    pub async fn put_poster(&self, id: &str, at_ms: u64) -> CoreResult<Video> {
+        let response = self
+            .http
+            .put(self.url(&format!("/api/v1/videos/{id}/poster")))
+            .json(&PosterFrame { at_ms })
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        read(response, "picking a poster").await
+    }
+
+    /// GET a signed media URL (its signature is the credential, no token is sent), from
+    /// `offset` on when it is not 0. The answer's head comes within the client's usual 40 s;
+    /// the body has no overall limit (a large original takes long) and the caller waits for
+    /// each chunk with [`MEDIA_CHUNK_TIMEOUT`].
+    pub async fn media(&self, url: &str, doing: &str) -> CoreResult<reqwest::Response> {
+        let request = self
+            .http
+            .get(url)
+            .timeout(Duration::from_secs(24 * 3600))
+            .send();
+        let response = tokio::time::timeout(Duration::from_secs(40), request)
+            .await
+            .map_err(|_| CoreError::Unavailable(format!("no answer within 40 s while {doing}")))?
+            .map_err(|e| away(&e, doing))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        match read::<serde_json::Value>(Ok(response), doing).await {
+            Err(err) => Err(err),
+            Ok(_) => Err(CoreError::Unavailable(format!(
+                "the server answered HTTP {status} while {doing}"
+            ))),
+        }
+    }
+
     pub async fn put_review(
         &self,
         video: &str,
@@ -190,7 +229,55 @@ impl ServerClient {
             read(Ok(response), "saving a review").await?,
         ))
     }
+
+    /// `GET /api/v1/webhooks`: endpoints with their delivery counts.
+    pub async fn webhooks(&self) -> CoreResult<WebhookList> {
+        let response = self
+            .http
+            .get(self.url("/api/v1/webhooks"))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        read(response, "listing webhooks").await
+    }
+
+    /// `POST /api/v1/webhooks`: the answer carries the secret, shown this once.
+    pub async fn add_webhook(&self, body: &NewWebhook) -> CoreResult<CreatedWebhook> {
+        let response = self
+            .http
+            .post(self.url("/api/v1/webhooks"))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await;
+        read(response, "adding a webhook").await
+    }
+
+    pub async fn remove_webhook(&self, id: &str) -> CoreResult<()> {
+        let response = self
+            .http
+            .delete(self.url(&format!("/api/v1/webhooks/{id}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        no_content(response, "removing a webhook").await
+    }
+
+    /// `GET /api/v1/webhooks/{id}/deliveries`: the newest `limit`.
+    pub async fn webhook_deliveries(&self, id: &str, limit: u32) -> CoreResult<WebhookDeliveries> {
+        let response = self
+            .http
+            .get(self.url(&format!("/api/v1/webhooks/{id}/deliveries")))
+            .query(&[("limit", limit.to_string())])
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        read(response, "reading a webhook's deliveries").await
+    }
 }
+
+/// How long a media download waits for its next chunk before giving up.
+pub const MEDIA_CHUNK_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn away(err: &reqwest::Error, doing: &str) -> CoreError {
     CoreError::Unavailable(format!("the server cannot be reached while {doing}: {err}"))

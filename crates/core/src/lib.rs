@@ -21,6 +21,8 @@ pub mod store;
 pub mod sync;
 pub mod templates;
 pub mod updates;
+pub mod video_export;
+pub mod webhooks;
 
 pub use app::AppInfo;
 pub use error::{CoreError, CoreResult, UserError};

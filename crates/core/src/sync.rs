@@ -107,6 +107,14 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
             let by = event.detail["revoked_by"].as_str().unwrap_or("server");
             crate::people::revoked_on_server(conn, link, at, by)?;
         }
+        EventKind::LinkDeclined => {
+            conn.execute(
+                "UPDATE outreach SET declined_at = coalesce(declined_at, ?2),
+                        decline_reason = coalesce(decline_reason, ?3), updated_at = ?2
+                 WHERE link_token = ?1",
+                params![link, at, event.detail["reason"].as_str()],
+            )?;
+        }
         EventKind::LinkOpened => {
             conn.execute(
                 "UPDATE outreach SET link_opened_at = coalesce(link_opened_at, ?2), updated_at = ?2
@@ -156,16 +164,39 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
             let decision = event.detail["decision"].as_str().unwrap_or("pending");
             let note = event.detail["note"].as_str().unwrap_or_default();
             let version = event.detail["version"].as_i64().unwrap_or(0);
+            // Servers before tags send neither: what is stored stays.
+            let tags = event.detail.get("tags").map(|t| t.to_string());
+            let has_rating = event.detail.get("rating").is_some();
             // Only a newer version wins: our own saved review may already be here.
             conn.execute(
                 "UPDATE videos SET review = ?2, review_note = ?3, reviewer = ?4, review_version = ?5,
-                        updated_at = ?6
+                        updated_at = ?6, tags = coalesce(?7, tags),
+                        rating = CASE WHEN ?8 THEN ?9 ELSE rating END
                  WHERE id = ?1 AND review_version < ?5",
-                params![video, decision, note, event.detail["reviewer"].as_str(), version, at],
+                params![
+                    video,
+                    decision,
+                    note,
+                    event.detail["reviewer"].as_str(),
+                    version,
+                    at,
+                    tags,
+                    has_rating,
+                    event.detail["rating"].as_u64()
+                ],
             )?;
             conn.execute(
                 "UPDATE outreach SET review = ?2, review_note = ?3, updated_at = ?4 WHERE video_id = ?1",
                 params![video, decision, note, at],
+            )?;
+        }
+        EventKind::PosterSet => {
+            // A reviewer picked another poster: a new version asks for fresh addresses.
+            let version = event.detail["poster_version"].as_i64().unwrap_or(0);
+            conn.execute(
+                "UPDATE videos SET poster_version = max(poster_version, ?2), updated_at = ?3
+                 WHERE id = ?1",
+                params![event.video_id, version, at],
             )?;
         }
         EventKind::LinkForgotten => {
@@ -304,12 +335,25 @@ pub async fn register_links(store: &StoreHandle, client: &ServerClient) -> CoreR
 }
 
 /// Queues a review decision made on this desktop; `sync_outbox` sends it, in the name of the
-/// operator Settings names now (a rename later does not change who made this one).
+/// operator Settings names now (a rename later does not change who made this one). Tags and
+/// rating stay as the server has them.
 pub fn queue_review(
     conn: &Connection,
     video: &str,
     decision: ReviewDecision,
     note: &str,
+) -> CoreResult<()> {
+    queue_review_with(conn, video, decision, note, None)
+}
+
+/// [`queue_review`] that also sends the video's tags and rating (all of them: `None` rating
+/// clears it), when `labels` says.
+pub fn queue_review_with(
+    conn: &Connection,
+    video: &str,
+    decision: ReviewDecision,
+    note: &str,
+    labels: Option<(&[String], Option<u8>)>,
 ) -> CoreResult<()> {
     let reviewer = settings::load(conn)?.operator;
     let base: i64 = conn
@@ -321,15 +365,18 @@ pub fn queue_review(
         .optional()?
         .ok_or_else(|| CoreError::NotFound(format!("no video {video}")))?;
     conn.execute(
-        "INSERT INTO review_outbox (video_id, decision, note, reviewer, base_version, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO review_outbox (video_id, decision, note, reviewer, base_version, created_at,
+                                    tags, rating)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             video,
             decision.as_str(),
             note,
             reviewer,
             base,
-            clock::now_ms()
+            clock::now_ms(),
+            labels.map(|(tags, _)| serde_json::Value::from(tags).to_string()),
+            labels.and_then(|(_, rating)| rating)
         ],
     )?;
     Ok(())
@@ -338,12 +385,21 @@ pub fn queue_review(
 /// Sends pending review decisions in order. A 409 marks the decision as a conflict and
 /// stores the other reviewer's review: shown, never overwritten.
 pub async fn sync_outbox(store: &StoreHandle, client: &ServerClient) -> CoreResult<usize> {
-    type Queued = (i64, String, String, String, Option<String>, i64);
+    type Queued = (
+        i64,
+        String,
+        String,
+        String,
+        Option<String>,
+        i64,
+        Option<String>,
+        Option<u8>,
+    );
     let pending: Vec<Queued> = store
         .call(|conn| {
             let mut stmt = conn.prepare(
-                "SELECT id, video_id, decision, note, reviewer, base_version FROM review_outbox
-                 WHERE state = 'pending' ORDER BY id",
+                "SELECT id, video_id, decision, note, reviewer, base_version, tags, rating
+                 FROM review_outbox WHERE state = 'pending' ORDER BY id",
             )?;
             let rows = stmt.query_map([], |r| {
                 Ok((
@@ -353,19 +409,25 @@ pub async fn sync_outbox(store: &StoreHandle, client: &ServerClient) -> CoreResu
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
                 ))
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
         .await?;
     let mut sent = 0;
-    for (id, video, decision, note, reviewer, base) in pending {
-        // Decisions queued before the outbox kept a name go as the token's.
+    for (id, video, decision, note, reviewer, base, tags, rating) in pending {
+        // Decisions queued before the outbox kept a name go as the token's; before it kept
+        // tags, with neither tags nor rating (the server keeps its own).
+        let tags: Option<Vec<String>> = tags.and_then(|t| serde_json::from_str(&t).ok());
         let update = ReviewUpdate {
             decision: ReviewDecision::from_stored(&decision),
             note,
             version: base,
             reviewer,
+            rating: tags.is_some().then_some(rating),
+            tags,
         };
         let outcome = match client.put_review(&video, &update).await {
             Ok(outcome) => outcome,
@@ -396,9 +458,18 @@ pub async fn sync_outbox(store: &StoreHandle, client: &ServerClient) -> CoreResu
                     params![id, state],
                 )?;
                 tx.execute(
-                    "UPDATE videos SET review = ?2, review_note = ?3, reviewer = ?4, review_version = ?5
+                    "UPDATE videos SET review = ?2, review_note = ?3, reviewer = ?4, review_version = ?5,
+                                       tags = ?6, rating = ?7
                      WHERE id = ?1 AND review_version < ?5",
-                    params![video, review.decision.as_str(), review.note, review.reviewer, review.version],
+                    params![
+                        video,
+                        review.decision.as_str(),
+                        review.note,
+                        review.reviewer,
+                        review.version,
+                        serde_json::Value::from(review.tags.as_slice()).to_string(),
+                        review.rating
+                    ],
                 )?;
                 tx.commit()?;
                 Ok(())
@@ -561,6 +632,42 @@ mod tests {
     }
 
     #[test]
+    fn a_person_who_declined_is_marked_with_their_reason_once() {
+        let mut conn = open_in_memory().unwrap();
+        conn.execute_batch(
+            "INSERT INTO campaigns (id, slug, name, template, dm_url_with_id, dm_url_without_id, created_at, updated_at)
+             VALUES (1, 'spring', 'Spring', '{}', 'a', 'b', 0, 0);
+             INSERT INTO contacts (id, handle, created_at, updated_at) VALUES (1, 'maya', 0, 0);
+             INSERT INTO outreach (campaign_id, contact_id, state, link_token, added_at, updated_at)
+             VALUES (1, 1, 'sent', 'tok', 0, 0);",
+        )
+        .unwrap();
+        let declined = |seq, reason: &str| {
+            event(
+                seq,
+                EventKind::LinkDeclined,
+                None,
+                serde_json::json!({ "reason": reason }),
+            )
+        };
+        apply_page(&mut conn, &page(vec![declined(1, "camera shy")])).unwrap();
+        apply_page(&mut conn, &page(vec![declined(2, "second thoughts")])).unwrap();
+        let (at, reason): (Option<i64>, Option<String>) = conn
+            .query_row(
+                "SELECT declined_at, decline_reason FROM outreach WHERE link_token = 'tok'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(at.is_some());
+        assert_eq!(
+            reason.as_deref(),
+            Some("camera shy"),
+            "the first answer stands"
+        );
+    }
+
+    #[test]
     fn unknown_event_kinds_are_kept_and_skipped() {
         let mut conn = open_in_memory().unwrap();
         let p = page(vec![event(
@@ -611,5 +718,48 @@ mod tests {
             )
             .unwrap();
         assert_eq!((decision.as_str(), version), ("rejected", 2));
+    }
+
+    #[test]
+    fn the_feed_brings_tags_ratings_and_a_new_poster_to_the_local_cache() {
+        let mut conn = open_in_memory().unwrap();
+        let received = event(
+            1,
+            EventKind::VideoReceived,
+            Some("v1"),
+            serde_json::json!({}),
+        );
+        let tagged = event(
+            2,
+            EventKind::ReviewSet,
+            Some("v1"),
+            serde_json::json!({"decision": "approved", "note": "", "reviewer": "ana", "version": 1,
+                               "tags": ["Hook"], "rating": 4}),
+        );
+        let poster = event(
+            3,
+            EventKind::PosterSet,
+            Some("v1"),
+            serde_json::json!({"at_ms": 1200, "poster_version": 1}),
+        );
+        // From a server before tags: what the cache has stays.
+        let untagged = event(
+            4,
+            EventKind::ReviewSet,
+            Some("v1"),
+            serde_json::json!({"decision": "rejected", "note": "", "reviewer": "bo", "version": 2}),
+        );
+        apply_page(&mut conn, &page(vec![received, tagged, poster])).unwrap();
+        let read = |conn: &Connection| -> (String, Option<u8>, i64) {
+            conn.query_row(
+                "SELECT tags, rating, poster_version FROM videos WHERE id = 'v1'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap()
+        };
+        assert_eq!(read(&conn), (r#"["Hook"]"#.into(), Some(4), 1));
+        apply_page(&mut conn, &page(vec![untagged])).unwrap();
+        assert_eq!(read(&conn), (r#"["Hook"]"#.into(), Some(4), 1));
     }
 }

@@ -145,6 +145,8 @@ async fn an_open_and_an_upload_reach_the_desktop_and_a_second_reviewer_wins_the_
                 note: "lovely".into(),
                 version: 0,
                 reviewer: None,
+                tags: None,
+                rating: None,
             },
         )
         .await

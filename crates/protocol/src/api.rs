@@ -133,6 +133,16 @@ pub struct SelfReportedHandle {
     pub handle: String,
 }
 
+/// `POST /api/v1/public/links/{token}/decline`: the person said "no thanks" on the page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DeclineLink {
+    /// Why, in their words (at most 500 characters); optional.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
+}
+
 /// What happened, as the event feed names it. Kinds this build does not know are kept as
 /// `unknown` so an older desktop skips them instead of failing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
@@ -142,29 +152,50 @@ pub enum EventKind {
     LinkOpened,
     LinkRevoked,
     LinkForgotten,
+    LinkDeclined,
     UploadStarted,
     VideoReceived,
     VideoRejected,
     VideoReady,
     VideoFailed,
     ReviewSet,
+    /// A reviewer chose the video's poster from a frame; its poster URL changes.
+    PosterSet,
     #[serde(other)]
     Unknown,
 }
 
 impl EventKind {
+    /// Every kind this build knows (all but `Unknown`): what a subscription may name.
+    pub const KNOWN: &'static [EventKind] = &[
+        EventKind::LinkCreated,
+        EventKind::LinkOpened,
+        EventKind::LinkRevoked,
+        EventKind::LinkForgotten,
+        EventKind::LinkDeclined,
+        EventKind::UploadStarted,
+        EventKind::VideoReceived,
+        EventKind::VideoRejected,
+        EventKind::VideoReady,
+        EventKind::VideoFailed,
+        EventKind::ReviewSet,
+        EventKind::PosterSet,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::LinkCreated => "link_created",
             EventKind::LinkOpened => "link_opened",
             EventKind::LinkRevoked => "link_revoked",
             EventKind::LinkForgotten => "link_forgotten",
+            EventKind::LinkDeclined => "link_declined",
             EventKind::UploadStarted => "upload_started",
             EventKind::VideoReceived => "video_received",
             EventKind::VideoRejected => "video_rejected",
             EventKind::VideoReady => "video_ready",
             EventKind::VideoFailed => "video_failed",
             EventKind::ReviewSet => "review_set",
+            EventKind::PosterSet => "poster_set",
             EventKind::Unknown => "unknown",
         }
     }
@@ -210,19 +241,12 @@ mod tests {
 
     #[test]
     fn event_kind_as_str_matches_serde() {
-        for kind in [
-            EventKind::LinkCreated,
-            EventKind::LinkOpened,
-            EventKind::LinkRevoked,
-            EventKind::LinkForgotten,
-            EventKind::UploadStarted,
-            EventKind::VideoReceived,
-            EventKind::VideoRejected,
-            EventKind::VideoReady,
-            EventKind::VideoFailed,
-            EventKind::ReviewSet,
-        ] {
+        for &kind in EventKind::KNOWN {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(
+                serde_json::from_value::<EventKind>(kind.as_str().into()).unwrap(),
+                kind
+            );
         }
     }
 

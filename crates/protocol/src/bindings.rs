@@ -110,6 +110,7 @@ pub fn protocol_module() -> TsModule {
         .add::<PublicLink>()
         .add::<PublicCampaign>()
         .add::<SelfReportedHandle>()
+        .add::<DeclineLink>()
         .add::<EventKind>()
         .add::<Event>()
         .add::<EventsPage>()
@@ -119,6 +120,7 @@ pub fn protocol_module() -> TsModule {
         .add::<crate::media::Review>()
         .add::<crate::media::ReviewUpdate>()
         .add::<crate::media::ReviewConflict>()
+        .add::<crate::media::PosterFrame>()
         .add::<crate::media::MediaUrls>()
         .add::<crate::media::Video>()
         .add::<crate::media::VideosPage>()
@@ -126,6 +128,13 @@ pub fn protocol_module() -> TsModule {
         .add::<crate::reach::DoctorVerdict>()
         .add::<crate::reach::DoctorLine>()
         .add::<crate::reach::DoctorReport>()
+        .add::<crate::webhooks::DeliveryState>()
+        .add::<crate::webhooks::WebhookEndpoint>()
+        .add::<crate::webhooks::NewWebhook>()
+        .add::<crate::webhooks::CreatedWebhook>()
+        .add::<crate::webhooks::WebhookList>()
+        .add::<crate::webhooks::WebhookDelivery>()
+        .add::<crate::webhooks::WebhookDeliveries>()
 }
 
 #[cfg(test)]

@@ -16,6 +16,8 @@ pub enum ErrorCode {
     Expired,
     /// A link the operator revoked.
     Revoked,
+    /// A link whose person said "no thanks" on the page.
+    Declined,
     /// A link used up its uploads.
     LimitReached,
     /// An upload that is not a video we can take (empty, unknown container).
@@ -41,6 +43,7 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::Expired => "expired",
             ErrorCode::Revoked => "revoked",
+            ErrorCode::Declined => "declined",
             ErrorCode::LimitReached => "limit_reached",
             ErrorCode::NotAVideo => "not_a_video",
             ErrorCode::ChecksumMismatch => "checksum_mismatch",

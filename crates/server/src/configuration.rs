@@ -102,6 +102,15 @@ pub struct Config {
     pub s3_secret_access_key: Option<String>,
     /// `redirect` desktops to a short-lived presigned bucket URL, or `proxy` the bytes.
     pub s3_media: S3Media,
+    /// A webhook delivery's first retry waits this long (milliseconds); later ones back off
+    /// exponentially from it (×60, ×360, … up to ×7200: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h).
+    pub webhook_retry_base_ms: u64,
+    /// A delivery still failing this long after its event is given up (`failed`).
+    #[serde(
+        rename = "webhook_retry_window_secs",
+        deserialize_with = "positive_secs"
+    )]
+    pub webhook_retry_window: Duration,
 }
 
 /// The certificate and key files TLS is served from.
@@ -147,6 +156,8 @@ impl Config {
             s3_access_key_id: None,
             s3_secret_access_key: None,
             s3_media: S3Media::Redirect,
+            webhook_retry_base_ms: 5000,
+            webhook_retry_window: Duration::from_secs(24 * 3600),
         }
     }
 

@@ -168,6 +168,54 @@ CREATE TABLE releases (
     PRIMARY KEY (version, format, arch)
 );
 "#,
+    // A person who said "no thanks" on the page: the link takes no more uploads and no
+    // follow-up goes out. The reason is theirs, optional, kept as typed (bounded by the route).
+    r#"
+ALTER TABLE links ADD COLUMN declined_at INTEGER;
+ALTER TABLE links ADD COLUMN decline_reason TEXT;
+"#,
+    // sha256 of each video's original (lowercase hex), for exports to check their copies;
+    // NULL until the media job (or the bucket put) has read the file whole.
+    r#"
+ALTER TABLE videos ADD COLUMN sha256 TEXT;
+"#,
+    // A review's tags (a JSON array of strings, as typed) and 1-5 rating; a video's poster
+    // version, bumped when a reviewer picks a frame, so its poster URL changes with it.
+    r#"
+ALTER TABLE reviews ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE reviews ADD COLUMN rating INTEGER;
+ALTER TABLE videos ADD COLUMN poster_version INTEGER NOT NULL DEFAULT 0;
+"#,
+    // Webhook endpoints (`webhook add`) and one delivery per event sent to one of them.
+    // `cursor` is the last event seq considered, committed with the deliveries it made.
+    r#"
+CREATE TABLE webhook_endpoints (
+    id          TEXT PRIMARY KEY,
+    url         TEXT NOT NULL,
+    events      TEXT NOT NULL,
+    secret      TEXT NOT NULL,
+    cursor      INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    removed_at  INTEGER
+);
+CREATE TABLE webhook_deliveries (
+    id               TEXT PRIMARY KEY,
+    endpoint         TEXT NOT NULL REFERENCES webhook_endpoints(id),
+    event_seq        INTEGER NOT NULL,
+    kind             TEXT NOT NULL,
+    body             TEXT NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER,
+    last_status      INTEGER,
+    last_error       TEXT,
+    created_at       INTEGER NOT NULL,
+    delivered_at     INTEGER,
+    UNIQUE (endpoint, event_seq)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint, created_at);
+"#,
 ];
 
 type Job = Box<dyn FnOnce(&Mutex<Connection>) + Send>;

@@ -14,6 +14,8 @@ pub enum ApiError {
     LinkExpired,
     #[error("this link was revoked")]
     LinkRevoked,
+    #[error("the person behind this link said no thanks; it takes no videos")]
+    LinkDeclined,
     #[error("{field}: {reason}")]
     Invalid { field: String, reason: String },
     /// A request the route cannot read at all (an unknown package format): 400.
@@ -77,6 +79,7 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
             ApiError::LinkExpired => (StatusCode::NOT_FOUND, ErrorCode::Expired),
             ApiError::LinkRevoked => (StatusCode::NOT_FOUND, ErrorCode::Revoked),
+            ApiError::LinkDeclined => (StatusCode::NOT_FOUND, ErrorCode::Declined),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::Invalid),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::Invalid),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),

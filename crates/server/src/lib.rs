@@ -25,6 +25,7 @@ pub mod storage_migrate;
 pub mod telemetry;
 pub mod tokens;
 mod uploads;
+pub mod webhooks;
 
 pub use configuration::Config;
 pub use startup::{RunningServer, Server};

@@ -22,14 +22,14 @@ pub struct LinkRecord {
     pub strings: String,
 }
 
-/// Finds a link that can still be used: unknown, revoked and expired ones are errors a
-/// recipient can read.
+/// Finds a link that can still be used: unknown, revoked, expired and declined ones are errors
+/// a recipient can read.
 pub fn usable(conn: &Connection, token: &str) -> Result<LinkRecord, ApiError> {
     let found = conn
         .query_row(
             "SELECT l.token, l.campaign, l.handle, l.display_name, l.self_reported,
                     l.opened_at, l.revoked_at, c.expires_at, c.title, c.prompt, c.max_duration_s,
-                    c.language, c.strings
+                    c.language, c.strings, l.declined_at
              FROM links l JOIN campaigns c ON c.slug = l.campaign
              WHERE l.token = ?1",
             [token],
@@ -50,11 +50,12 @@ pub fn usable(conn: &Connection, token: &str) -> Result<LinkRecord, ApiError> {
                     },
                     row.get::<_, Option<i64>>(6)?,
                     row.get::<_, Option<i64>>(7)?,
+                    row.get::<_, Option<i64>>(13)?,
                 ))
             },
         )
         .optional()?;
-    let Some((link, revoked_at, expires_at)) = found else {
+    let Some((link, revoked_at, expires_at, declined_at)) = found else {
         return Err(ApiError::NotFound("this link does not exist".into()));
     };
     if revoked_at.is_some() {
@@ -62,6 +63,9 @@ pub fn usable(conn: &Connection, token: &str) -> Result<LinkRecord, ApiError> {
     }
     if expires_at.is_some_and(|at| at <= clock::now_ms()) {
         return Err(ApiError::LinkExpired);
+    }
+    if declined_at.is_some() {
+        return Err(ApiError::LinkDeclined);
     }
     Ok(link)
 }

@@ -11,7 +11,7 @@ use clipdesk_server::db::Db;
 use clipdesk_server::objects::{MediaStore, S3Settings};
 use clipdesk_server::startup::StopSignals;
 use clipdesk_server::telemetry::{self, LogFormat};
-use clipdesk_server::{Server, backup, doctor, releases, storage_migrate, tokens};
+use clipdesk_server::{Server, backup, doctor, releases, storage_migrate, tokens, webhooks};
 
 #[derive(Parser)]
 #[command(
@@ -78,6 +78,15 @@ enum Command {
         #[arg(long, global = true, env = "CLIPDESK_DATA")]
         data: Option<PathBuf>,
     },
+    /// Webhooks: endpoints that get the feed's events, signed (Standard Webhooks), at least
+    /// once. A running server picks up changes made here.
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookAction,
+        /// Folder of the server's data (the database holds the endpoints) [default: clipdesk-data]
+        #[arg(long, global = true, env = "CLIPDESK_DATA")]
+        data: Option<PathBuf>,
+    },
     /// Where media are kept (`storage` setting): moving a data folder's videos into a bucket.
     Storage {
         #[command(subcommand)]
@@ -138,6 +147,29 @@ enum ReleaseAction {
     Remove {
         #[arg(long)]
         version: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhookAction {
+    /// Add an endpoint for events from now on; its secret (`whsec_…`) is printed once, on the
+    /// last line of stdout.
+    Add {
+        /// http:// or https:// URL the events are POSTed to.
+        url: String,
+        /// Event kinds, comma-separated: video_ready,review_set,link_declined…
+        #[arg(long, required = true, value_delimiter = ',')]
+        events: Vec<String>,
+    },
+    /// List endpoints with their pending, delivered and failed deliveries.
+    List,
+    /// Stop delivering to an endpoint (its pending deliveries end failed).
+    Remove { id: String },
+    /// The delivery log, newest first: of one endpoint, or of all.
+    Deliveries {
+        id: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
     },
 }
 
@@ -267,6 +299,58 @@ fn main() -> anyhow::Result<ExitCode> {
                 TokenAction::Revoke { name } => {
                     tokens::revoke(&conn, &name)?;
                     eprintln!("revoked {name:?}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Webhook { action, data } => {
+            let (_, db) = open_data(file, data)?;
+            let mut conn = db.lock()?;
+            match action {
+                WebhookAction::Add { url, events } => {
+                    let (endpoint, secret) = webhooks::add(&conn, &url, &events)?;
+                    println!("{}", endpoint.id);
+                    eprintln!(
+                        "webhook {} for {} ({}); its signing secret (shown once):",
+                        endpoint.id,
+                        endpoint.url,
+                        endpoint.events.join(",")
+                    );
+                    println!("{secret}");
+                }
+                WebhookAction::List => {
+                    for w in webhooks::list(&conn)? {
+                        println!(
+                            "{}\t{}\t{}\tpending {}\tdelivered {}\tfailed {}",
+                            w.id,
+                            w.url,
+                            w.events.join(","),
+                            w.pending,
+                            w.delivered,
+                            w.failed
+                        );
+                    }
+                }
+                WebhookAction::Remove { id } => {
+                    webhooks::remove(&mut conn, &id)?;
+                    eprintln!("removed {id}");
+                }
+                WebhookAction::Deliveries { id, limit } => {
+                    let limit = limit.clamp(1, webhooks::MAX_DELIVERIES_LISTED);
+                    for d in webhooks::deliveries(&conn, id.as_deref(), limit)? {
+                        println!(
+                            "{}\t{}\tevent {} {}\t{}\tattempts {}\tlast status {}\t{}",
+                            d.id,
+                            d.endpoint,
+                            d.event_seq,
+                            d.kind,
+                            d.state.as_str(),
+                            d.attempts,
+                            d.last_status
+                                .map_or_else(|| "-".to_owned(), |s| s.to_string()),
+                            d.last_error.as_deref().unwrap_or("-")
+                        );
+                    }
                 }
             }
             Ok(ExitCode::SUCCESS)

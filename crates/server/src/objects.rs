@@ -523,6 +523,30 @@ impl MediaStore {
             .with_context(|| format!("cannot presign {key} in {}", self.storage))
     }
 
+    /// [`MediaStore::presigned_get_as`], the bucket also answering with `disposition` as the
+    /// `Content-Disposition` (a download with its file name).
+    pub async fn presigned_download(
+        &self,
+        key: &str,
+        ttl: Duration,
+        content_type: &str,
+        disposition: &str,
+    ) -> anyhow::Result<url::Url> {
+        let options = SignedUrlOptions::default().with_query([
+            ("response-content-type", content_type),
+            ("response-content-disposition", disposition),
+        ]);
+        self.s3
+            .signed_url_opts(
+                http::Method::GET,
+                &ObjectPath::from(key),
+                ttl.clamp(Duration::from_secs(1), MAX_PRESIGNED_TTL),
+                &options,
+            )
+            .await
+            .with_context(|| format!("cannot presign {key} in {}", self.storage))
+    }
+
     /// The bytes `range` of `key` as a stream (the caller knows the size from [`Self::head`]).
     pub async fn get_range(
         &self,
@@ -574,6 +598,15 @@ fn install_crypto_provider() {
 /// A digest as lowercase hex, as manifests, logs and `storage migrate` compare them.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file's size and SHA-256 (lowercase hex), read once; blocking.
+pub(crate) fn sha256_file(path: &Path) -> std::io::Result<(u64, String)> {
+    use sha2::Digest;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let size = std::io::copy(&mut file, &mut hasher)?;
+    Ok((size, hex(&hasher.finalize())))
 }
 
 #[cfg(test)]

@@ -105,7 +105,10 @@ impl Server {
                 "media jobs interrupted by a restart run again"
             );
         }
-        let mut background = vec![tokio::spawn(sweep_forever(state.clone()))];
+        let mut background = vec![
+            tokio::spawn(sweep_forever(state.clone())),
+            crate::webhooks::start(&state)?,
+        ];
         let tls = tls.map(|((tls, seen), files)| {
             tracing::info!(cert = %files.cert.display(), key = %files.key.display(), "serving HTTPS");
             background.push(tokio::spawn(tls.clone().reload_forever(files, seen)));

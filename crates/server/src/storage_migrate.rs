@@ -347,12 +347,8 @@ async fn put_verified(store: &MediaStore, key: &str, path: &Path) -> anyhow::Res
 async fn hash_file(path: &Path) -> anyhow::Result<(u64, String)> {
     let path = path.to_owned();
     tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::File::open(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let mut hasher = Sha256::new();
-        let size = std::io::copy(&mut file, &mut hasher)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        Ok((size, hex(&hasher.finalize())))
+        crate::objects::sha256_file(&path)
+            .with_context(|| format!("cannot read {}", path.display()))
     })
     .await
     .context("the hashing task stopped")?

@@ -4,11 +4,13 @@ pub mod campaigns;
 pub mod contacts;
 pub mod dashboard;
 pub mod diagnostics;
+pub mod export;
 pub mod people;
 pub mod queue;
 pub mod review;
 pub mod settings;
 pub mod updates;
+pub mod webhooks;
 
 use clipdesk_core::store::Connection;
 use clipdesk_core::sync::SyncStatus;

@@ -16,8 +16,11 @@ import {
   addAllContacts,
   createCampaign,
   goTo,
+  horizontalOverflow,
   importContacts,
+  playerState,
   press,
+  resizeWindow,
   selectReviewVideo,
   uploadAsRecipient,
   waitForAttribute,
@@ -234,4 +237,140 @@ test("N writes a note that R saves with the rejection; A then approves without i
   const approved = await review();
   assert.equal(approved.decision, "approved");
   assert.equal(approved.note, "", "the rejection's note stays with the rejection");
+});
+
+/** @param {string} id */
+async function serverReview(id) {
+  const answer = await fetch(`${server.url}/api/v1/videos/${id}`, { headers: { authorization: `Bearer ${anaToken}` } });
+  return (await answer.json()).review;
+}
+
+/** The ids the list shows, in order. */
+async function listed() {
+  const rows = await driver().findElements(By.css("[data-testid=review-list] li[data-video]"));
+  return Promise.all(rows.map((r) => r.getAttribute("data-video")));
+}
+
+test("T types a tag with completion from the tags in use, Shift+4 rates, and the list filters by both", async () => {
+  const [first = "", second = ""] = videos;
+  await driver().findElement(By.css("[data-testid=review-filter-all]")).click();
+  await driver().wait(async () => (await listed()).length === 2, 10_000, "All lists both videos");
+  await selectReviewVideo(driver(), first);
+  await press(driver(), "t");
+  const field = await driver().findElement(By.css("[data-testid=review-tag-input]"));
+  assert.equal(await driver().executeScript("return document.activeElement?.dataset.testid"), "review-tag-input");
+  await field.sendKeys("Hook\uE007");
+  await waitForText(driver(), "[data-testid=review-tags]", /Hook/);
+  await field.sendKeys("\uE00C"); // Escape: back to the keys
+  await press(driver(), "\uE008" + "4"); // Shift+4
+  await waitForAttribute(driver(), "[data-testid=review-rating] button[aria-label='4 stars']", "aria-checked", "true");
+  await driver().wait(
+    async () => {
+      const review = await serverReview(first);
+      return review.rating === 4 && review.tags.join() === "Hook";
+    },
+    15_000,
+    "the tag and the rating reach the server",
+  );
+
+  // On the next video the field offers the tag already used.
+  await selectReviewVideo(driver(), second);
+  await press(driver(), "t");
+  await driver().wait(
+    async () => driver().executeScript(`
+      const input = document.querySelector("[data-testid=review-tag-input]");
+      return [...(input.list?.options ?? [])].some((o) => o.value === "Hook");
+    `),
+    10_000,
+    "completion offers Hook",
+  );
+  const secondField = await driver().findElement(By.css("[data-testid=review-tag-input]"));
+  await secondField.sendKeys("b-roll\uE007\uE00C");
+  await waitForText(driver(), "[data-testid=review-tags]", /b-roll/);
+  await press(driver(), "\uE008" + "2");
+  await waitForAttribute(driver(), "[data-testid=review-rating] button[aria-label='2 stars']", "aria-checked", "true");
+
+  const tagFilter = await driver().findElement(By.css("[data-testid=review-tag-filter]"));
+  await tagFilter.sendKeys("hook\uE007");
+  await driver().wait(async () => JSON.stringify(await listed()) === JSON.stringify([first]), 10_000, "only the tagged video");
+  // Backspaces, not clear(): the field is read as typed.
+  await tagFilter.sendKeys("\uE003\uE003\uE003\uE003\uE007");
+  await chooseRating("3");
+  await driver().wait(async () => JSON.stringify(await listed()) === JSON.stringify([first]), 10_000, "only the 4-star video");
+  await chooseRating("");
+  await driver().wait(async () => (await listed()).length === 2, 10_000, "both again");
+});
+
+/** @param {string} value "" for any rating */
+async function chooseRating(value) {
+  await driver().executeScript(
+    `const s = document.querySelector("[data-testid=review-rating-filter]");
+     s.selectedIndex = arguments[0] === "" ? 0 : Number(arguments[0]);
+     s.dispatchEvent(new Event("change", { bubbles: true }));`,
+    value,
+  );
+}
+
+test("S plays at 1.5×, and , and . pause and step one frame", async () => {
+  const [first = ""] = videos;
+  await selectReviewVideo(driver(), first);
+  await driver().wait(until.elementLocated(By.css("video[data-testid=review-player]")), 10_000);
+  await press(driver(), "s");
+  await waitForText(driver(), "[data-testid=review-speed]", /^1\.5×/);
+  const rate = await driver().executeScript("return document.querySelector('video[data-testid=review-player]').playbackRate");
+  assert.equal(rate, 1.5, "the player plays at the speed shown");
+  await driver().wait(async () => (await playerState(driver()))?.readyState >= 1, 10_000, "metadata loaded");
+  await driver().executeScript("document.querySelector('video[data-testid=review-player]').currentTime = 1");
+  await driver().wait(async () => Math.abs((await playerState(driver())).currentTime - 1) < 0.001, 5_000);
+  await press(driver(), ".");
+  await driver().wait(async () => Math.abs((await playerState(driver())).currentTime - (1 + 1 / 30)) < 0.005, 5_000, "one frame on");
+  assert.equal((await playerState(driver())).paused, true);
+  await press(driver(), ",");
+  await press(driver(), ",");
+  await driver().wait(async () => Math.abs((await playerState(driver())).currentTime - (1 - 1 / 30)) < 0.005, 5_000, "two frames back");
+  await press(driver(), "s");
+  await press(driver(), "s");
+  await waitForText(driver(), "[data-testid=review-speed]", /^1×/);
+});
+
+test("P makes the current frame the poster, and the list shows the new one", async () => {
+  const [first = ""] = videos;
+  await selectReviewVideo(driver(), first);
+  const posterSrc = () =>
+    driver().executeScript(
+      `const img = document.querySelector('[data-testid=review-list] li[data-video="${first}"] [data-testid=review-poster]');
+       return img && img.complete && img.naturalWidth > 0 ? img.src : null;`,
+    );
+  await driver().wait(async () => (await posterSrc()) !== null, 15_000, "the list shows a poster");
+  const before = await posterSrc();
+  const state = await playerState(driver());
+  await driver().executeScript(
+    "document.querySelector('video[data-testid=review-player]').currentTime = arguments[0]",
+    Math.max(0, state.duration - 0.5),
+  );
+  await press(driver(), "p");
+  await waitForText(driver(), "[data-testid=review-notice]", /^Poster set to the frame at /, 20_000);
+  await driver().wait(
+    async () => {
+      const now = await posterSrc();
+      return now !== null && now !== before && /[?&]v=1(&|$)/.test(now);
+    },
+    20_000,
+    "the list's poster becomes the new one",
+  );
+  const video = await (await fetch(`${server.url}/api/v1/videos/${first}`, { headers: { authorization: `Bearer ${anaToken}` } })).json();
+  assert.match(video.urls.poster, /[?&]v=1(&|$)/, "every desktop gets the new poster's address");
+});
+
+test("the Review screen with tags, stars and the player's controls fits at 900x600 and 1280x800", async () => {
+  const [first = ""] = videos;
+  await selectReviewVideo(driver(), first);
+  for (const [width, height] of [
+    [900, 600],
+    [1280, 800],
+  ]) {
+    await resizeWindow(driver(), width, height);
+    assert.deepEqual(await horizontalOverflow(driver()), [], `Review at ${width}x${height} scrolls sideways`);
+    await app?.screenshot(`desktop-review-labels-${width}x${height}`);
+  }
 });

@@ -404,6 +404,36 @@ test("a revoked link says it was turned off", { timeout: 30_000 }, async () => {
   await page.close();
 });
 
+test("a person who does not want to record says no thanks, with a reason, inside TikTok's browser too", { timeout: 60_000 }, async () => {
+  const link = await mayasLink();
+  const { page } = await openPage(link.url, { userAgent: TIKTOK_UA, width: 360 });
+  await screen(page, "open-in-browser");
+  await page.click('[data-testid="no-thanks"]');
+  await screen(page, "decline");
+  await page.screenshot({ path: path.join(artifactsDir, "recorder-decline-360.png"), fullPage: true });
+  await page.click('[data-testid="decline-back"]');
+  await screen(page, "open-in-browser");
+  await page.click('[data-testid="no-thanks"]');
+  await screen(page, "decline");
+  await page.fill('[data-testid="decline-reason"]', "I'm camera shy");
+  await page.click('[data-testid="decline-send"]');
+  const dead = await screen(page, "dead-end");
+  assert.equal(await dead.getAttribute("data-reason"), "declined");
+  assert.match(await page.innerText("h1"), /Thanks for letting us know/);
+  const events = await api.waitForEvent((e) => e.link === link.token && e.kind === "link_declined", { timeoutMs: 30_000 });
+  const declined = events.filter((e) => e.link === link.token && e.kind === "link_declined");
+  assert.equal(declined.length, 1);
+  assert.equal(declined[0].detail.reason, "I'm camera shy");
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), "no horizontal scroll");
+  await page.close();
+
+  const again = await openPage(link.url);
+  const reopened = await screen(again.page, "dead-end");
+  assert.equal(await reopened.getAttribute("data-reason"), "declined", "a second visit shows no recorder");
+  assert.equal(await again.page.$('[data-testid="start-camera"], [data-testid="file-input"]'), null);
+  await again.page.close();
+});
+
 test("an expired link says it has expired", { timeout: 30_000 }, async () => {
   const link = await mayasLink();
   // Links made while the campaign ran; then the campaign ends.

@@ -1,11 +1,12 @@
 // Calls into the Rust side; every value that crosses is typed by the generated bindings.
 
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { DoctorReport, Health, MediaUrls, ReviewDecision } from "../../bindings/protocol";
+import type { CreatedWebhook, WebhookDelivery, WebhookEndpoint } from "../../bindings/protocol";
 import type {
   AddressCheck,
   Applied,
@@ -28,11 +29,14 @@ import type {
   HistoryEntry,
   MessagePreview,
   Template,
+  LabelFilter,
   ReviewFilter,
   ReviewItem,
   Settings,
   SyncStatus,
   Dashboard,
+  ExportProgress,
+  ExportReport,
   UpdateCheck,
   UpdateDownload,
   UpdateProgress,
@@ -197,8 +201,27 @@ export function settingsDoctor(serverUrl: string, serverToken: string): Promise<
   return invoke<DoctorReport>("settings_doctor", { serverUrl, serverToken });
 }
 
-export function reviewsList(filter: ReviewFilter, campaign: string | null = null): Promise<ReviewItem[]> {
-  return invoke<ReviewItem[]>("reviews_list", { filter, campaign });
+export function reviewsList(
+  filter: ReviewFilter,
+  campaign: string | null = null,
+  labels: LabelFilter | null = null,
+): Promise<ReviewItem[]> {
+  return invoke<ReviewItem[]>("reviews_list", { filter, campaign, labels });
+}
+
+/** Every tag in use, most used first, for completion. */
+export function reviewTags(): Promise<string[]> {
+  return invoke<string[]>("review_tags");
+}
+
+/** Sets a video's tags (all of them) and rating (null clears it). */
+export function reviewLabel(video: string, tags: string[], rating: number | null): Promise<ReviewItem> {
+  return invoke<ReviewItem>("review_label", { video, tags, rating });
+}
+
+/** Makes the frame at `atMs` the video's poster (the list shows it once the feed says so). */
+export function reviewPoster(video: string, atMs: number): Promise<void> {
+  return invoke<void>("review_poster", { video, atMs });
 }
 
 export function reviewGet(video: string): Promise<ReviewItem> {
@@ -280,4 +303,51 @@ export function updateInstall(): Promise<void> {
 
 export function onUpdateProgress(handler: (progress: UpdateProgress) => void): Promise<UnlistenFn> {
   return listen<UpdateProgress>("update-progress", (event) => handler(event.payload));
+}
+
+/** Exports the videos `ids` into `folder` (one subfolder per campaign, with manifests); `onProgress` hears each chunk. */
+export function exportVideos(ids: string[], folder: string, onProgress: (progress: ExportProgress) => void): Promise<ExportReport> {
+  const progress = new Channel<ExportProgress>();
+  progress.onmessage = onProgress;
+  return invoke<ExportReport>("export_videos", { ids, folder, progress });
+}
+
+/** Stops the running export after the chunk it is writing. */
+export function exportCancel(): Promise<void> {
+  return invoke<void>("export_cancel");
+}
+
+/** Opens the last export's folder in the file manager. */
+export function exportOpenFolder(): Promise<void> {
+  return invoke<void>("export_open_folder");
+}
+
+/** The system's folder picker for an export; null when cancelled. */
+export async function pickExportFolder(): Promise<string | null> {
+  const chosen = await openDialog({ multiple: false, directory: true });
+  return typeof chosen === "string" ? chosen : null;
+}
+
+/** The event kinds a webhook may subscribe to (the feed's names). */
+export function webhookEventKinds(): Promise<string[]> {
+  return invoke<string[]>("webhook_event_kinds");
+}
+
+/** The connected server's webhook endpoints with their delivery counts. */
+export function webhooksList(): Promise<WebhookEndpoint[]> {
+  return invoke<WebhookEndpoint[]>("webhooks_list");
+}
+
+/** Adds an endpoint; the answer's `secret` is shown this once. */
+export function webhookAdd(url: string, events: string[]): Promise<CreatedWebhook> {
+  return invoke<CreatedWebhook>("webhook_add", { url, events });
+}
+
+export function webhookRemove(id: string): Promise<void> {
+  return invoke<void>("webhook_remove", { id });
+}
+
+/** An endpoint's newest deliveries. */
+export function webhookDeliveries(id: string): Promise<WebhookDelivery[]> {
+  return invoke<WebhookDelivery[]>("webhook_deliveries", { id });
 }

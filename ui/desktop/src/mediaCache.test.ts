@@ -3,7 +3,7 @@ import type { MediaUrls } from "../../bindings/protocol";
 import { MediaCache } from "./mediaCache";
 
 function urls(expiresAt: number, n: number): MediaUrls {
-  return { original: `o${n}`, rendition: `r${n}`, poster: `p${n}`, expires_at: new Date(expiresAt).toISOString() };
+  return { original: `o${n}`, rendition: `r${n}`, poster: `p${n}`, download: `d${n}`, expires_at: new Date(expiresAt).toISOString() };
 }
 
 describe("the media address cache", () => {

@@ -7,7 +7,39 @@ export type ReviewAction =
   | { kind: "decide"; decision: Exclude<ReviewDecision, "pending"> }
   | { kind: "note" }
   | { kind: "move"; delta: 1 | -1 }
-  | { kind: "toggle_play" };
+  | { kind: "toggle_play" }
+  | { kind: "tags" }
+  | { kind: "rate"; rating: number | null }
+  | { kind: "speed" }
+  | { kind: "frame"; delta: 1 | -1 }
+  | { kind: "poster" }
+  | { kind: "tick" }
+  | { kind: "export" };
+
+/**
+ * The key a keydown stands for here: Shift with a digit is `Shift+N` whatever the layout
+ * types (the digits alone switch screens).
+ */
+export function reviewKeyOf(event: Pick<KeyboardEvent, "key" | "code" | "shiftKey">): string {
+  if (!event.shiftKey) return event.key;
+  if (/^Digit[0-9]$/.test(event.code)) return `Shift+${event.code.slice(5)}`;
+  // No key code (some synthesised events): the digit itself, or its symbol on a US layout.
+  const digit = /^[0-9]$/.test(event.key) ? event.key : usShifted[event.key];
+  return digit ? `Shift+${digit}` : event.key;
+}
+
+const usShifted: Record<string, string> = { "!": "1", "@": "2", "#": "3", $: "4", "%": "5", ")": "0" };
+
+/** Playback speeds `S` cycles through. */
+export const speeds = [1, 1.5, 2] as const;
+
+export function nextSpeed(current: number): number {
+  const at = speeds.findIndex((s) => s === current);
+  return speeds[(at + 1) % speeds.length] ?? 1;
+}
+
+/** One frame, in seconds: the local cache does not know the frame rate, 30 fps is typical. */
+export const FRAME_S = 1 / 30;
 
 /** The action a key stands for on the Review screen (keys typed into a field never get here). */
 export function reviewActionForKey(key: string): ReviewAction | null {
@@ -32,6 +64,34 @@ export function reviewActionForKey(key: string): ReviewAction | null {
       return { kind: "move", delta: -1 };
     case " ":
       return { kind: "toggle_play" };
+    case "t":
+    case "T":
+      return { kind: "tags" };
+    case "0":
+    case "Shift+0":
+      return { kind: "rate", rating: null };
+    case "Shift+1":
+    case "Shift+2":
+    case "Shift+3":
+    case "Shift+4":
+    case "Shift+5":
+      return { kind: "rate", rating: Number(key.slice(6)) };
+    case "s":
+    case "S":
+      return { kind: "speed" };
+    case ",":
+      return { kind: "frame", delta: -1 };
+    case ".":
+      return { kind: "frame", delta: 1 };
+    case "p":
+    case "P":
+      return { kind: "poster" };
+    case "x":
+    case "X":
+      return { kind: "tick" };
+    case "e":
+    case "E":
+      return { kind: "export" };
     default:
       return null;
   }
@@ -40,6 +100,25 @@ export function reviewActionForKey(key: string): ReviewAction | null {
 /** The decision a row shows: this desktop's unsent one first, else the server's. */
 export function shownDecision(item: ReviewItem): ReviewDecision {
   return item.pending?.decision ?? item.review;
+}
+
+/** The tags and rating a row shows: this desktop's unsent ones first, else the server's. */
+export function shownLabels(item: ReviewItem): { tags: string[]; rating: number | null } {
+  return item.pending
+    ? { tags: item.pending.tags, rating: item.pending.rating }
+    : { tags: item.tags, rating: item.rating };
+}
+
+/** `tags` with `tag` added (trimmed; a tag already there, ignoring case, is not added twice). */
+export function withTag(tags: readonly string[], tag: string): string[] {
+  const clean = tag.trim();
+  if (!clean || tags.some((t) => t.toLowerCase() === clean.toLowerCase())) return [...tags];
+  return [...tags, clean];
+}
+
+/** `★★★☆☆` for 3, empty for none. */
+export function starsText(rating: number | null): string {
+  return rating ? "★".repeat(rating) + "☆".repeat(5 - rating) : "";
 }
 
 /** The note shown with a row's decision: this desktop's unsent one first, else the server's. */
@@ -94,7 +173,12 @@ export function conflictText(item: ReviewItem): string | null {
   if (!clash) return null;
   const who = clash.reviewer ?? "Another reviewer";
   const theirNote = clash.their_note ? ` (“${clash.their_note}”)` : "";
-  return `${who} decided first: ${decisionWords[clash.theirs]}${theirNote}. Your ${decisionWords[clash.mine].toLowerCase()} was not saved; press A or R to decide again.`;
+  const labels = (tags: string[], rating: number | null) =>
+    [tags.join(", ") || "no tags", rating ? starsText(rating) : "no rating"].join(", ");
+  const theirs = labels(clash.their_tags, clash.their_rating);
+  const mine = labels(clash.my_tags, clash.my_rating);
+  const labelText = theirs === mine ? "" : ` Their labels: ${theirs}; yours were: ${mine}.`;
+  return `${who} decided first: ${decisionWords[clash.theirs]}${theirNote}. Your ${decisionWords[clash.mine].toLowerCase()} was not saved; press A or R to decide again.${labelText}`;
 }
 
 /** `83_500` → `1:23`. */

@@ -12,7 +12,7 @@ function section(title: string) {
 
 /** "Space" → " ", "↓" → "ArrowDown", "1–4" → "1", letters lower case. */
 function keyOf(label: string): string {
-  const named: Record<string, string> = { Space: " ", "↓": "ArrowDown", "↑": "ArrowUp", Esc: "Escape", "1–4": "1" };
+  const named: Record<string, string> = { Space: " ", "↓": "ArrowDown", "↑": "ArrowUp", Esc: "Escape", "1–4": "1", "Shift+1–5": "Shift+1" };
   return named[label] ?? (label.length === 1 ? label.toLowerCase() : label);
 }
 

@@ -1,6 +1,6 @@
 // The public API the page talks to: resolving a link, a campaign page, a self-reported handle.
 
-import type { PublicCampaign, PublicLink, SelfReportedHandle } from "../../bindings/protocol";
+import type { DeclineLink, PublicCampaign, PublicLink, SelfReportedHandle } from "../../bindings/protocol";
 import { parseProblem, type Problem } from "./errors";
 
 export type Result<T> = { ok: true; value: T } | { ok: false; problem: Problem };
@@ -20,6 +20,7 @@ async function request<T>(method: "GET" | "POST", path: string, body?: unknown):
   }
   const text = await response.text().catch(() => "");
   if (!response.ok) return { ok: false, problem: parseProblem(response.status, text) };
+  if (response.status === 204) return { ok: true, value: undefined as T };
   try {
     return { ok: true, value: JSON.parse(text) as T };
   } catch {
@@ -40,4 +41,10 @@ export function fetchCampaign(slug: string): Promise<Result<PublicCampaign>> {
 export function claimLink(slug: string, handle: string): Promise<Result<PublicLink>> {
   const body: SelfReportedHandle = { handle };
   return request("POST", `/api/v1/public/campaigns/${encodeURIComponent(slug)}/links`, body);
+}
+
+/** The person says "no thanks": the link takes no more videos and nobody follows up. */
+export function declineLink(token: string, reason: string): Promise<Result<void>> {
+  const body: DeclineLink = reason.trim() ? { reason: reason.trim() } : {};
+  return request("POST", `/api/v1/public/links/${encodeURIComponent(token)}/decline`, body);
 }

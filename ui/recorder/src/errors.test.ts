@@ -17,16 +17,19 @@ describe("what went wrong is told plainly", () => {
     expect(parseProblem(400, JSON.stringify({ error: { code: "brand_new", message: "x" } })).code).toBe("internal");
   });
 
-  it("unknown_expired_and_revoked_links_each_say_something_different", () => {
+  it("unknown_expired_revoked_and_declined_links_each_say_something_different", () => {
     const en = stringsFor("en");
-    const bodies = (["not_found", "expired", "revoked", "limit_reached"] as const).map((code) => en[deadEndText(code).body]);
-    expect(new Set(bodies).size).toBe(4);
+    const bodies = (["not_found", "expired", "revoked", "declined", "limit_reached"] as const).map((code) => en[deadEndText(code).body]);
+    expect(new Set(bodies).size).toBe(5);
+    expect(en[deadEndText("declined").title]).toMatch(/letting us know/);
+    expect(parseProblem(404, JSON.stringify({ error: { code: "declined", message: "x" } })).code).toBe("declined");
     expect(en[deadEndText("revoked").title]).toMatch(/turned off/);
     expect(en[deadEndText("expired").title]).toMatch(/expired/);
   });
 
   it("a_link_problem_ends_the_visit_but_a_busy_server_does_not", () => {
     expect(isDeadEnd("revoked")).toBe(true);
+    expect(isDeadEnd("declined")).toBe(true);
     expect(isDeadEnd("limit_reached")).toBe(true);
     expect(isDeadEnd("rate_limited")).toBe(false);
     expect(isDeadEnd("network")).toBe(false);

@@ -8,7 +8,7 @@ import type { StringKey } from "./strings";
 export type Problem = { code: ErrorCode | "network"; message: string };
 
 const KNOWN_CODES: readonly ErrorCode[] = [
-  "invalid", "unauthorized", "not_found", "expired", "revoked", "limit_reached", "not_a_video",
+  "invalid", "unauthorized", "not_found", "expired", "revoked", "declined", "limit_reached", "not_a_video",
   "checksum_mismatch", "conflict", "locked", "payload_too_large", "rate_limited", "unavailable", "internal",
 ];
 
@@ -41,10 +41,10 @@ export function parseProblem(status: number, body: string): Problem {
 }
 
 /** Codes that end the visit: the link itself can take no video, so the page shows no recorder. */
-export type DeadEnd = "not_found" | "expired" | "revoked" | "limit_reached";
+export type DeadEnd = "not_found" | "expired" | "revoked" | "declined" | "limit_reached";
 
 export function isDeadEnd(code: Problem["code"]): code is DeadEnd {
-  return code === "not_found" || code === "expired" || code === "revoked" || code === "limit_reached";
+  return code === "not_found" || code === "expired" || code === "revoked" || code === "declined" || code === "limit_reached";
 }
 
 /** The heading and sentence of a dead-end page, different for each reason. */
@@ -56,6 +56,8 @@ export function deadEndText(code: DeadEnd): { title: StringKey; body: StringKey 
       return { title: "errorExpiredTitle", body: "errorExpired" };
     case "revoked":
       return { title: "errorRevokedTitle", body: "errorRevoked" };
+    case "declined":
+      return { title: "errorDeclinedTitle", body: "errorDeclined" };
     case "limit_reached":
       return { title: "errorLimitTitle", body: "errorLimit" };
   }
@@ -70,6 +72,8 @@ export function problemText(code: Problem["code"]): StringKey {
       return "errorExpired";
     case "revoked":
       return "errorRevoked";
+    case "declined":
+      return "errorDeclined";
     case "limit_reached":
       return "errorLimit";
     case "not_a_video":

@@ -6,6 +6,7 @@ import type { PublicLink } from "../../bindings/protocol";
 import { isTikTokInApp, outsideBrowserName } from "./browser";
 import { cameraIds, canRecord, closeCamera, openCamera, openCameraOf, startRecording, type Recording } from "./camera";
 import { mirrored, switchChoices, type CameraChoice } from "./cameraSwitch";
+import { declineLink } from "./api";
 import { copyLink } from "./clipboard";
 import { consentText } from "./consent";
 import { button, h, show } from "./dom";
@@ -115,6 +116,45 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
         ? button(strings.startCamera, "start-camera", camera)
         : h("p", { class: "error", role: "alert" }, strings.errorNoRecorder),
       fileChooser(strings.chooseFile),
+      noThanks(),
+    );
+  }
+
+  /** The quiet way out: last on the screen, so nobody taps it instead of recording. */
+  function noThanks(): HTMLElement {
+    return button(strings.noThanks, "no-thanks", decline, "link");
+  }
+
+  /** "No thanks" with an optional reason; sent, the page ends as a declined link does. */
+  function decline(): void {
+    const reason = h("textarea", { maxlength: "500", rows: "3", "data-testid": "decline-reason" });
+    const failed = h("p", { class: "error", role: "alert", "data-testid": "decline-error", hidden: true });
+    const send = button(strings.declineSend, "decline-send", () => {
+      send.disabled = true;
+      failed.hidden = true;
+      void declineLink(link.token, reason.value).then((result) => {
+        send.disabled = false;
+        if (result.ok) {
+          leaveCamera();
+          showDeadEnd("declined", strings);
+          return;
+        }
+        if (isDeadEnd(result.problem.code)) {
+          leaveCamera();
+          showDeadEnd(result.problem.code, strings);
+          return;
+        }
+        failed.textContent = strings[problemText(result.problem.code)];
+        failed.hidden = false;
+      });
+    }, "secondary");
+    screen(
+      "decline",
+      h("h1", {}, strings.declineTitle),
+      h("label", { class: "field" }, h("span", {}, strings.declineReasonLabel), reason),
+      failed,
+      send,
+      button(strings.declineBack, "decline-back", home, "link"),
     );
   }
 
@@ -154,6 +194,7 @@ export function startRecorder(link: PublicLink, strings: Strings): void {
       h("p", {}, strings.orChooseFile),
       fileChooser(strings.chooseFile),
       canRecord() ? button(strings.tryCamera, "try-camera", camera, "link") : null,
+      noThanks(),
     );
     page.dataset.reason = reason;
   }

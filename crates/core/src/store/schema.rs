@@ -207,4 +207,19 @@ ALTER TABLE campaigns ADD COLUMN organisation TEXT;
 ALTER TABLE campaigns ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE campaigns ADD COLUMN pushed_revision INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+-- The person said "no thanks" on the page (the feed's link_declined), with their reason.
+ALTER TABLE outreach ADD COLUMN declined_at INTEGER;
+ALTER TABLE outreach ADD COLUMN decline_reason TEXT;
+"#,
+    r#"
+-- A review's tags (JSON array, as typed) and 1-5 rating (crates/core/src/reviews.rs), and the
+-- poster version the feed's poster_set brings (a new one means fresh poster addresses).
+-- An outbox row with NULL tags was queued before tags existed: it sends neither.
+ALTER TABLE videos ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE videos ADD COLUMN rating INTEGER;
+ALTER TABLE videos ADD COLUMN poster_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE review_outbox ADD COLUMN tags TEXT;
+ALTER TABLE review_outbox ADD COLUMN rating INTEGER;
+"#,
 ];

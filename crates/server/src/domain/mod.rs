@@ -3,5 +3,5 @@
 mod secret;
 mod slug;
 
-pub use secret::{ApiToken, LinkToken, UploadId, hash_api_token};
+pub use secret::{ApiToken, LinkToken, UploadId, hash_api_token, random_b64};
 pub use slug::Slug;

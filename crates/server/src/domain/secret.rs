@@ -5,7 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-fn random_b64<const N: usize>() -> String {
+/// `N` random bytes as base64url without padding: ids and unique names.
+pub fn random_b64<const N: usize>() -> String {
     let mut bytes = [0u8; N];
     // The OS random source failing is not something a request can recover from.
     getrandom::fill(&mut bytes).expect("the OS random number generator is available");

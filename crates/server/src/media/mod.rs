@@ -5,6 +5,7 @@
 //! failed job is retried once; each ffmpeg run has a time limit, so a damaged file can fail a
 //! job but never hang a worker.
 
+pub mod poster_frame;
 mod probe;
 mod transcode;
 
@@ -222,9 +223,9 @@ async fn process(state: &AppState, tools: &Tools, job: Job) {
         Some(store) => make_outputs_in_bucket(state, store, tools, &job, limit).await,
     };
     let recorded = match result {
-        Ok((probe, rendition_size)) => {
+        Ok((probe, rendition_size, sha256)) => {
             tracing::info!(video = %job.video_id, ms = started.elapsed().as_millis() as u64, "video ready");
-            record_ready(state, &job, probe, rendition_size).await
+            record_ready(state, &job, probe, rendition_size, sha256).await
         }
         Err(reason) => {
             tracing::warn!(video = %job.video_id, attempt = job.attempts, %reason, "media job failed");
@@ -245,7 +246,7 @@ async fn make_outputs_in_bucket(
     tools: &Tools,
     job: &Job,
     limit: Duration,
-) -> Result<(Probe, u64), String> {
+) -> Result<(Probe, u64, String), String> {
     let work = work_dir(&state.config).join(&job.video_id);
     let made = async {
         tokio::fs::create_dir_all(&work)
@@ -274,14 +275,15 @@ async fn make_outputs_in_bucket(
             },
         };
         // make_outputs names the outputs `<folder>/<video id>/…`: the work folder's parent.
-        let (probe, size) = make_outputs(tools, &work_dir(&state.config), &in_work, limit).await?;
+        let (probe, size, sha256) =
+            make_outputs(tools, &work_dir(&state.config), &in_work, limit).await?;
         for name in ["poster.jpg", "rendition.mp4"] {
             store
                 .put_file(&store.key_for(&job.video_id, name), &work.join(name))
                 .await
                 .map_err(|e| format!("cannot store the {name} in the bucket: {e:#}"))?;
         }
-        Ok((probe, size))
+        Ok((probe, size, sha256))
     }
     .await;
     let _ =
@@ -299,10 +301,18 @@ async fn make_outputs(
     videos_dir: &Path,
     job: &Job,
     limit: Duration,
-) -> Result<(Probe, u64), String> {
+) -> Result<(Probe, u64, String), String> {
     if !job.original.exists() {
         return Err("the original file is missing".into());
     }
+    // The original's sha256, read on a blocking thread while ffmpeg works: exports check
+    // their copies against it.
+    let hashing = {
+        let original = job.original.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::objects::sha256_file(&original).map(|(_, sha256)| sha256)
+        })
+    };
     let original = probe::probe(tools, &job.original, limit).await?;
     let rendition = rendition_path(videos_dir, &job.video_id);
     let rendition_tmp = rendition.with_extension("mp4.tmp");
@@ -339,7 +349,11 @@ async fn make_outputs(
     .await
     .map_err(|e| format!("finishing the outputs failed: {e}"))?
     .map_err(|e| format!("cannot store the outputs: {e}"))?;
-    Ok((probe, size))
+    let sha256 = hashing
+        .await
+        .map_err(|e| format!("hashing the original failed: {e}"))?
+        .map_err(|e| format!("cannot read the original: {e}"))?;
+    Ok((probe, size, sha256))
 }
 
 async fn record_ready(
@@ -347,6 +361,7 @@ async fn record_ready(
     job: &Job,
     probe: Probe,
     rendition_size: u64,
+    sha256: String,
 ) -> Result<(), ApiError> {
     let video_id = job.video_id.clone();
     state
@@ -357,7 +372,7 @@ async fn record_ready(
             let changed = tx.execute(
                 "UPDATE videos SET state = 'ready', duration_ms = ?2, width = ?3, height = ?4,
                         rotation = ?5, video_codec = ?6, audio_codec = ?7, format_name = ?8,
-                        rendition_size = ?9, failure = NULL, ready_at = ?10
+                        rendition_size = ?9, failure = NULL, ready_at = ?10, sha256 = ?11
                  WHERE id = ?1",
                 params![
                     video_id,
@@ -369,7 +384,8 @@ async fn record_ready(
                     probe.audio_codec,
                     probe.format_name,
                     rendition_size,
-                    now
+                    now,
+                    sha256
                 ],
             )?;
             if changed == 0 {

@@ -29,7 +29,20 @@ pub async fn poster(
     limit: Duration,
 ) -> Result<(), String> {
     // A frame about a second in says more than a black first frame; short clips use frame 0.
-    let at = if probe.duration_ms >= 1500 { "1" } else { "0" };
+    let at_ms = if probe.duration_ms >= 1500 { 1000 } else { 0 };
+    poster_at(tools, input, at_ms, out, limit).await
+}
+
+/// The frame at `at_ms` as a JPEG poster (`-ss` before `-i`: a fast seek that still lands
+/// on the exact frame when re-encoding).
+pub async fn poster_at(
+    tools: &Tools,
+    input: &Path,
+    at_ms: u64,
+    out: &Path,
+    limit: Duration,
+) -> Result<(), String> {
+    let at = format!("{}.{:03}", at_ms / 1000, at_ms % 1000);
     let filter = scale_filter();
     let args: Vec<&OsStr> = vec![
         "-nostdin".as_ref(),

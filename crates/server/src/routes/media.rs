@@ -1,8 +1,9 @@
-//! `GET /media/{video}/{kind}?exp=…&sig=…`: the original, the rendition or the poster,
-//! streamed from disk with HTTP Range (206, 416) for players that seek. With a bucket, a
-//! redirect to a short-lived presigned bucket URL (`s3_media = "redirect"`, the bucket serves
-//! Range) or the object proxied with Range (`"proxy"`); a file still on disk (a folder half
-//! migrated, a copy not yet released) is served from disk.
+//! `GET /media/{video}/{kind}?exp=…&sig=…`: the original, the rendition or the poster (and
+//! `download`: the original as an attachment named `handle-YYYY-MM-DD.ext`), streamed from
+//! disk with HTTP Range (206, 416) for players that seek. With a bucket, a redirect to a
+//! short-lived presigned bucket URL (`s3_media = "redirect"`, the bucket serves Range) or the
+//! object proxied with Range (`"proxy"`); a file still on disk (a folder half migrated, a copy
+//! not yet released) is served from disk.
 
 use std::time::Duration;
 
@@ -13,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
+
+use clipdesk_protocol::media::{original_extension, video_file_stem};
 
 use crate::clock;
 use crate::error::{ApiError, ApiQuery};
@@ -45,20 +48,29 @@ pub async fn serve(
     }
     let videos_dir = state.config.videos_dir();
     let lookup = video.clone();
-    let found: Option<(String, String)> = state
+    let found: Option<(String, String, String, i64)> = state
         .db()
         .call(move |conn| {
             Ok(rusqlite::OptionalExtension::optional(conn.query_row(
-                "SELECT container, state FROM videos WHERE id = ?1",
+                "SELECT container, state, handle, created_at FROM videos WHERE id = ?1",
                 [lookup],
-                |row| Ok((row.get(0)?, row.get(1)?)),
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
             ))?)
         })
         .await?;
-    let (container, video_state) =
+    let (container, video_state, handle, received_ms) =
         found.ok_or_else(|| ApiError::NotFound("no such video".into()))?;
+    // The original again, as an attachment with a readable name.
+    let disposition = (kind == "download").then(|| {
+        let name = format!(
+            "{}.{}",
+            video_file_stem(&handle, &clock::to_rfc3339(received_ms)),
+            original_extension(&container)
+        );
+        content_disposition(&name)
+    });
     let (path, content_type) = match kind.as_str() {
-        "original" => (
+        "original" | "download" => (
             media::original_path(&videos_dir, &video, &container),
             media::original_mime(&container),
         ),
@@ -70,7 +82,7 @@ pub async fn serve(
     let mut response = match &state.objects {
         Some(store) if !on_disk => {
             // The rendition and poster exist once the video is ready; the original always.
-            if kind != "original" && video_state != "ready" {
+            if !matches!(kind.as_str(), "original" | "download") && video_state != "ready" {
                 return Err(ApiError::NotFound(format!("this video has no {kind} yet")));
             }
             let file_name = path
@@ -80,7 +92,9 @@ pub async fn serve(
             let key = store.key_for(&video, &file_name);
             let left = Duration::from_secs(u64::try_from(signed.exp - now).unwrap_or(0));
             match state.config.s3_media {
-                S3Media::Redirect => redirect(store, &key, left, content_type).await?,
+                S3Media::Redirect => {
+                    redirect(store, &key, left, content_type, disposition.as_deref()).await?
+                }
                 S3Media::Proxy => {
                     proxy(
                         store,
@@ -114,6 +128,14 @@ pub async fn serve(
     if let Ok(value) = HeaderValue::from_str(&cache) {
         response.headers_mut().insert(header::CACHE_CONTROL, value);
     }
+    if let Some(value) = disposition
+        .filter(|_| !response.status().is_redirection())
+        .and_then(|d| HeaderValue::from_str(&d).ok())
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_DISPOSITION, value);
+    }
     // A browser must play or show it as what it says it is, never run it as a page.
     response.headers_mut().insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -129,10 +151,17 @@ async fn redirect(
     key: &str,
     left: Duration,
     content_type: &str,
+    disposition: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let url = store
-        .presigned_get_as(key, left.min(MAX_PRESIGNED_TTL), Some(content_type))
-        .await?;
+    let ttl = left.min(MAX_PRESIGNED_TTL);
+    let url = match disposition {
+        None => store.presigned_get_as(key, ttl, Some(content_type)).await?,
+        Some(disposition) => {
+            store
+                .presigned_download(key, ttl, content_type, disposition)
+                .await?
+        }
+    };
     let location = HeaderValue::from_str(url.as_str()).map_err(anyhow::Error::from)?;
     Ok((
         StatusCode::TEMPORARY_REDIRECT,
@@ -198,6 +227,31 @@ async fn proxy(
     Ok(response)
 }
 
+/// `attachment` with the name twice (RFC 6266): `filename="…"` in ASCII with anything a
+/// quoted string or an old client could trip on replaced by `_`, and `filename*` with the
+/// UTF-8 name percent-encoded (RFC 5987) for clients that read it.
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '%' | ';') || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 #[derive(Debug, PartialEq, Eq)]
 enum RangeAsked {
     /// Several ranges: the whole object, 200 (as RFC 9110 allows).
@@ -222,6 +276,18 @@ fn parse_range(text: &str, size: u64) -> RangeAsked {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_download_name_is_safe_in_a_quoted_string_and_kept_whole_in_utf8() {
+        assert_eq!(
+            content_disposition("maya.bakes-2026-03-04.mp4"),
+            "attachment; filename=\"maya.bakes-2026-03-04.mp4\"; filename*=UTF-8''maya.bakes-2026-03-04.mp4"
+        );
+        assert_eq!(
+            content_disposition("a\"b\\c;ü%.mov"),
+            "attachment; filename=\"a_b_c___.mov\"; filename*=UTF-8''a%22b%5Cc%3B%C3%BC%25.mov"
+        );
+    }
 
     #[test]
     fn a_single_byte_range_is_read_as_players_send_it() {

@@ -12,6 +12,7 @@ mod recorder;
 mod updates;
 pub mod uploads;
 mod videos;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -41,6 +42,19 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/videos/{id}", get(videos::get))
         .route("/api/v1/videos/{id}/review", put(videos::review))
         .route(
+            "/api/v1/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/webhooks/{id}",
+            axum::routing::delete(webhooks::remove),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route("/api/v1/videos/{id}/poster", put(videos::poster))
+        .route(
             "/api/v1/updates/download/{version}/{file}",
             get(updates::download),
         )
@@ -52,6 +66,10 @@ pub fn router(state: AppState) -> Router {
     // What the recorder page calls, possibly from another origin that hosts the page.
     let public_api = Router::new()
         .route("/api/v1/public/links/{token}", get(public::link))
+        .route(
+            "/api/v1/public/links/{token}/decline",
+            post(public::decline),
+        )
         .route("/api/v1/public/campaigns/{slug}", get(public::campaign))
         .route(
             "/api/v1/public/campaigns/{slug}/links",

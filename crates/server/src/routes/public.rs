@@ -4,7 +4,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use clipdesk_protocol::Handle;
-use clipdesk_protocol::api::{EventKind, PublicCampaign, PublicLink, SelfReportedHandle};
+use clipdesk_protocol::api::{
+    DeclineLink, EventKind, PublicCampaign, PublicLink, SelfReportedHandle,
+};
 use clipdesk_protocol::name::first_name;
 use rusqlite::{Connection, params};
 
@@ -36,6 +38,62 @@ pub async fn link(
         })
         .await?;
     Ok(ApiJson(link))
+}
+
+/// The longest reason a person may give for declining.
+pub const MAX_DECLINE_REASON: usize = 500;
+
+/// `POST /api/v1/public/links/{token}/decline`: the person said "no thanks". The link takes no
+/// more uploads (one still arriving is refused when it finishes), `link_declined` is appended
+/// once, and a second call answers the same without a second event. Only the link's holder
+/// can call it: the token is the capability, as for uploads.
+pub async fn decline(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ApiJson(body): ApiJson<DeclineLink>,
+) -> Result<StatusCode, ApiError> {
+    let token = LinkToken::parse(&token)
+        .ok_or_else(|| ApiError::NotFound("this link does not exist".into()))?;
+    let reason = body
+        .reason
+        .map(|reason| reason.trim().to_owned())
+        .filter(|reason| !reason.is_empty());
+    if reason
+        .as_deref()
+        .is_some_and(|reason| reason.chars().count() > MAX_DECLINE_REASON)
+    {
+        return Err(ApiError::invalid(
+            "reason",
+            format!("at most {MAX_DECLINE_REASON} characters"),
+        ));
+    }
+    state
+        .feed
+        .transact(move |tx| {
+            let link = match links::usable(tx, token.as_str()) {
+                Ok(link) => link,
+                Err(ApiError::LinkDeclined) => return Ok(()),
+                Err(err) => return Err(err),
+            };
+            tx.execute(
+                "UPDATE links SET declined_at = ?2, decline_reason = ?3
+                 WHERE token = ?1 AND declined_at IS NULL",
+                params![link.token, clock::now_ms(), reason],
+            )?;
+            tx.append(
+                EventKind::LinkDeclined,
+                NewEvent {
+                    campaign: Some(&link.campaign),
+                    handle: Some(&link.handle),
+                    link: Some(&link.token),
+                    detail: Some(serde_json::json!({ "reason": reason })),
+                    ..NewEvent::default()
+                },
+            )?;
+            Ok(())
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 fn mark_opened(tx: &mut Tx<'_>, link: &LinkRecord) -> Result<(), ApiError> {

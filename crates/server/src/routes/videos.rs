@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use clipdesk_protocol::api::EventKind;
 use clipdesk_protocol::media::{
-    MediaUrls, Review, ReviewConflict, ReviewDecision, ReviewUpdate, Video, VideoProbe, VideoState,
-    VideosPage,
+    MediaUrls, PosterFrame, Review, ReviewConflict, ReviewDecision, ReviewUpdate, Video,
+    VideoProbe, VideoState, VideosPage, check_rating, check_tags,
 };
 use clipdesk_protocol::{ErrorBody, ErrorCode};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -29,7 +29,10 @@ const SELECT: &str = "SELECT v.rowid, v.id, v.link, v.campaign, v.handle, l.disp
         l.self_reported, v.filename, v.filetype, v.consent, v.size, v.rendition_size, v.state,
         v.duration_ms, v.width, v.height, v.rotation, v.video_codec, v.audio_codec, v.container,
         v.failure, v.created_at, v.ready_at,
-        r.decision, r.note, r.reviewer, r.version, r.updated_at
+        r.decision, r.note, r.reviewer, r.version, r.updated_at,
+        v.sha256 AS sha256, l.user_id AS user_id,
+        (SELECT min(u.created_at) FROM uploads u WHERE u.video_id = v.id) AS consent_at,
+        r.tags AS review_tags, r.rating AS review_rating, v.poster_version AS poster_version
     FROM videos v JOIN links l ON l.token = v.link LEFT JOIN reviews r ON r.video_id = v.id";
 
 #[derive(Debug, Deserialize)]
@@ -37,6 +40,10 @@ pub struct ListQuery {
     #[serde(default)]
     after: i64,
     limit: Option<u32>,
+    /// Only videos with this tag (ignoring case).
+    tag: Option<String>,
+    /// Only videos rated at least this (1 to 5).
+    rating_min: Option<u8>,
 }
 
 pub async fn list(
@@ -51,14 +58,29 @@ pub async fn list(
             format!("must be 1 to {MAX_LIMIT}"),
         ));
     }
+    if let Some(min) = query.rating_min {
+        check_rating(Some(min)).map_err(|reason| ApiError::invalid("rating_min", reason))?;
+    }
     let urls = state.clone();
     let page = state
         .db()
         .call(move |conn| {
             let mut stmt = conn.prepare_cached(&format!(
-                "{SELECT} WHERE v.rowid > ?1 ORDER BY v.rowid LIMIT ?2"
+                "{SELECT} WHERE v.rowid > ?1
+                   AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(r.tags)
+                                              WHERE lower(json_each.value) = lower(?3)))
+                   AND (?4 IS NULL OR r.rating >= ?4)
+                 ORDER BY v.rowid LIMIT ?2"
             ))?;
-            let rows = stmt.query_map(params![query.after, i64::from(limit) + 1], read_row)?;
+            let rows = stmt.query_map(
+                params![
+                    query.after,
+                    i64::from(limit) + 1,
+                    query.tag.as_deref().map(str::trim),
+                    query.rating_min
+                ],
+                read_row,
+            )?;
             let mut videos = rows.collect::<rusqlite::Result<Vec<_>>>()?;
             let more = videos.len() > limit as usize;
             videos.truncate(limit as usize);
@@ -118,6 +140,13 @@ pub async fn review(
         }
         Some(name) => name.to_owned(),
     };
+    let tags = match &update.tags {
+        Some(tags) => Some(check_tags(tags).map_err(|reason| ApiError::invalid("tags", reason))?),
+        None => None,
+    };
+    if let Some(rating) = update.rating {
+        check_rating(rating).map_err(|reason| ApiError::invalid("rating", reason))?;
+    }
     let outcome = state
         .feed
         .transact(move |tx| {
@@ -128,10 +157,23 @@ pub async fn review(
             }
             let now = clock::now_ms();
             let version = current.version + 1;
+            // Absent tags or rating stay as they are.
+            let tags = tags.unwrap_or(current.tags);
+            let rating = update.rating.unwrap_or(current.rating);
             tx.execute(
-                "UPDATE reviews SET decision = ?2, note = ?3, reviewer = ?4, version = ?5, updated_at = ?6
+                "UPDATE reviews SET decision = ?2, note = ?3, reviewer = ?4, version = ?5, updated_at = ?6,
+                                    tags = ?7, rating = ?8
                  WHERE video_id = ?1",
-                params![id, update.decision.as_str(), update.note, reviewer, version, now],
+                params![
+                    id,
+                    update.decision.as_str(),
+                    update.note,
+                    reviewer,
+                    version,
+                    now,
+                    tags_json(&tags),
+                    rating
+                ],
             )?;
             let (campaign, handle, link): (String, String, String) = tx.query_row(
                 "SELECT campaign, handle, link FROM videos WHERE id = ?1",
@@ -151,6 +193,8 @@ pub async fn review(
                         "reviewer": reviewer,
                         "token": operator.name,
                         "version": version,
+                        "tags": tags,
+                        "rating": rating,
                     })),
                     ..NewEvent::default()
                 },
@@ -161,6 +205,8 @@ pub async fn review(
                 reviewer: Some(reviewer),
                 version,
                 updated_at: Some(clock::to_rfc3339(now)),
+                tags,
+                rating,
             }))
         })
         .await?;
@@ -186,9 +232,22 @@ pub async fn review(
     })
 }
 
+/// `PUT /api/v1/videos/{id}/poster`: the frame at `at_ms` becomes the poster; the answer is
+/// the video with its new poster URL.
+pub async fn poster(
+    State(state): State<AppState>,
+    operator: Operator,
+    Path(id): Path<String>,
+    ApiJson(frame): ApiJson<PosterFrame>,
+) -> Result<ApiJson<Video>, ApiError> {
+    crate::media::poster_frame::set_from_frame(&state, &operator.name, &id, frame.at_ms).await?;
+    get(State(state), operator, Path(id)).await
+}
+
 fn current_review(conn: &Connection, id: &str) -> rusqlite::Result<Option<Review>> {
     conn.query_row(
-        "SELECT decision, note, reviewer, version, updated_at FROM reviews WHERE video_id = ?1",
+        "SELECT decision, note, reviewer, version, updated_at, tags, rating
+         FROM reviews WHERE video_id = ?1",
         [id],
         |row| {
             Ok(Review {
@@ -197,6 +256,8 @@ fn current_review(conn: &Connection, id: &str) -> rusqlite::Result<Option<Review
                 reviewer: row.get(2)?,
                 version: row.get(3)?,
                 updated_at: Some(clock::to_rfc3339(row.get(4)?)),
+                tags: read_tags(row.get(5)?),
+                rating: row.get(6)?,
             })
         },
     )
@@ -206,7 +267,19 @@ fn current_review(conn: &Connection, id: &str) -> rusqlite::Result<Option<Review
 /// A row before its URLs are signed (signing needs the state, not the connection).
 pub struct VideoRow {
     seq: i64,
+    /// Grows each time a reviewer picks a poster frame; in the poster URL so caches miss.
+    poster_version: i64,
     video: Video,
+}
+
+fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+/// Stored tags; a row written before tags existed (or unreadable) has none.
+fn read_tags(text: Option<String>) -> Vec<String> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
 }
 
 fn read_row(row: &Row<'_>) -> rusqlite::Result<VideoRow> {
@@ -234,6 +307,7 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<VideoRow> {
     let seq: i64 = row.get(0)?;
     Ok(VideoRow {
         seq,
+        poster_version: row.get("poster_version")?,
         video: Video {
             id: row.get(1)?,
             seq,
@@ -245,6 +319,11 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<VideoRow> {
             filename: row.get(7)?,
             filetype: row.get(8)?,
             consent: row.get(9)?,
+            consent_at: row
+                .get::<_, Option<i64>>("consent_at")?
+                .map(clock::to_rfc3339),
+            sha256: row.get("sha256")?,
+            user_id: row.get("user_id")?,
             size: row.get(10)?,
             rendition_size: row.get(11)?,
             state,
@@ -260,11 +339,14 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<VideoRow> {
                 reviewer: row.get(25)?,
                 version: row.get::<_, Option<i64>>(26)?.unwrap_or(0),
                 updated_at: row.get::<_, Option<i64>>(27)?.map(clock::to_rfc3339),
+                tags: read_tags(row.get("review_tags")?),
+                rating: row.get("review_rating")?,
             },
             urls: MediaUrls {
                 original: String::new(),
                 rendition: None,
                 poster: None,
+                download: String::new(),
                 expires_at: String::new(),
             },
         },
@@ -288,7 +370,11 @@ impl VideoRow {
         video.urls = MediaUrls {
             original: url("original"),
             rendition: ready.then(|| url("rendition")),
-            poster: ready.then(|| url("poster")),
+            poster: ready.then(|| match self.poster_version {
+                0 => url("poster"),
+                v => format!("{}&v={v}", url("poster")),
+            }),
+            download: url("download"),
             expires_at: clock::to_rfc3339(exp * 1000),
         };
         video

@@ -37,10 +37,37 @@ pub enum Outcome {
     },
     /// Not a video we take; the reason is stored with the upload.
     Rejected(String),
-    /// The link was revoked (or its campaign expired) before the last byte arrived.
-    LinkClosed {
-        revoked: bool,
-    },
+    /// The link was revoked, its campaign expired, or the person declined before the last
+    /// byte arrived.
+    LinkClosed(Closed),
+}
+
+/// Why a link took no more uploads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    Revoked,
+    Expired,
+    Declined,
+}
+
+impl Closed {
+    /// What the upload's row records as its reason.
+    fn reason(self) -> &'static str {
+        match self {
+            Closed::Revoked => "the link was revoked before the upload finished",
+            Closed::Expired => "the link expired before the upload finished",
+            Closed::Declined => "the person declined before the upload finished",
+        }
+    }
+
+    /// The error the uploader's last PATCH gets.
+    pub fn error(self) -> ApiError {
+        match self {
+            Closed::Revoked => ApiError::LinkRevoked,
+            Closed::Expired => ApiError::LinkExpired,
+            Closed::Declined => ApiError::LinkDeclined,
+        }
+    }
 }
 
 /// What the file-system step found.
@@ -78,6 +105,7 @@ fn finish_blocking(state: &AppState, upload: Upload) -> Result<Outcome, ApiError
     let uploads_dir = state.config.uploads_dir();
     let videos_dir = state.config.videos_dir();
     let checked = check_and_move(&uploads_dir, &videos_dir, &upload, &video_id)?;
+    let mut put_sha256 = None;
     if let (Some(store), Checked::Moved { container, size }) = (&state.objects, &checked) {
         let local = storage::original_path(&videos_dir, &video_id, *container);
         let key = store.key_for(&video_id, &format!("original.{}", container.extension()));
@@ -85,7 +113,7 @@ fn finish_blocking(state: &AppState, upload: Upload) -> Result<Outcome, ApiError
         // allocated in their few malloc arenas, not in one more arena per finishing thread
         // (200 uploads finishing at once kept 268 MB that way, bench/run).
         let (store, size) = (store.clone(), *size);
-        block_on(async move {
+        put_sha256 = block_on(async move {
             tokio::spawn(async move { store_original(&store, &key, &local, size).await })
                 .await
                 .map_err(|err| anyhow::anyhow!("storing task failed: {err}"))?
@@ -94,7 +122,15 @@ fn finish_blocking(state: &AppState, upload: Upload) -> Result<Outcome, ApiError
     let outcome = state
         .feed
         .transact_blocking(|tx| record_in(tx, &upload, &video_id, &checked))?;
-    if matches!(outcome, Outcome::Rejected(_) | Outcome::LinkClosed { .. }) {
+    if let (Outcome::Accepted { .. }, Some(sha256)) = (&outcome, put_sha256) {
+        // The bucket put read the file whole already: exports need not wait for the media job.
+        let conn = state.db().lock()?;
+        conn.execute(
+            "UPDATE videos SET sha256 = ?2 WHERE id = ?1 AND sha256 IS NULL",
+            params![video_id, sha256],
+        )?;
+    }
+    if matches!(outcome, Outcome::Rejected(_) | Outcome::LinkClosed(_)) {
         // Recorded first, deleted second: a crash in between leaves a file recovery removes.
         remove_quietly(&part_path(&uploads_dir, &upload.id))
             .and_then(|()| remove_quietly(&storage::video_dir(&videos_dir, &video_id)))
@@ -115,22 +151,23 @@ fn block_on<T>(step: impl std::future::Future<Output = anyhow::Result<T>>) -> Re
 }
 
 /// Puts the local original to the bucket, unless an earlier run already did: objects are
-/// written whole or not at all, so one of the same size under this key is that put.
+/// written whole or not at all, so one of the same size under this key is that put. Returns
+/// the sha256 the put computed (None when skipped).
 async fn store_original(
     store: &crate::objects::MediaStore,
     key: &str,
     local: &Path,
     size: u64,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<String>> {
     if store.head(key).await? == Some(size) {
-        return Ok(());
+        return Ok(None);
     }
     let report = store.put_file(key, local).await?;
     if report.size != size {
         anyhow::bail!("{key}: stored {} bytes of {size}", report.size);
     }
     tracing::info!(%key, size, sha256 = %report.sha256_hex, "original stored in the bucket");
-    Ok(())
+    Ok(Some(report.sha256_hex))
 }
 
 /// With a bucket, once the video row exists: the local copy the bucket now holds is removed.
@@ -256,24 +293,17 @@ fn record_in(
         [&upload.link],
         |row| Ok((row.get(0)?, row.get(1)?)),
     )?;
-    // A link revoked (or expired) while the bytes were on their way takes no video.
+    // A link revoked, expired or declined while the bytes were on their way takes no video.
     let refused = match links::usable(tx, &upload.link) {
         Ok(_) => None,
-        Err(ApiError::LinkRevoked) => Some(true),
-        Err(ApiError::LinkExpired) => Some(false),
+        Err(ApiError::LinkRevoked) => Some(Closed::Revoked),
+        Err(ApiError::LinkExpired) => Some(Closed::Expired),
+        Err(ApiError::LinkDeclined) => Some(Closed::Declined),
         Err(err) => return Err(err),
     };
     let now = clock::now_ms();
     let refusal = match (checked, refused) {
-        (_, Some(revoked)) => Err((
-            Outcome::LinkClosed { revoked },
-            if revoked {
-                "the link was revoked before the upload finished"
-            } else {
-                "the link expired before the upload finished"
-            }
-            .to_owned(),
-        )),
+        (_, Some(closed)) => Err((Outcome::LinkClosed(closed), closed.reason().to_owned())),
         (Checked::NotAVideo(reason), None) => {
             Err((Outcome::Rejected(reason.clone()), reason.clone()))
         }

@@ -117,9 +117,12 @@ pub async fn create(
     match appended(state, lock, upload.clone(), file, 0, checksum, body).await {
         Ok(done) => Ok(done),
         // A refused video is recorded as such; it does not count against the link.
-        Err(err @ (ApiError::NotAVideo(_) | ApiError::LinkRevoked | ApiError::LinkExpired)) => {
-            Err(err)
-        }
+        Err(
+            err @ (ApiError::NotAVideo(_)
+            | ApiError::LinkRevoked
+            | ApiError::LinkExpired
+            | ApiError::LinkDeclined),
+        ) => Err(err),
         Err(err) => {
             discard(state, &upload).await?;
             Err(err)
@@ -360,8 +363,7 @@ async fn finished(state: &AppState, lock: UploadLock, upload: Upload) -> Result<
     match outcome {
         Outcome::Accepted { .. } => Ok(()),
         Outcome::Rejected(reason) => Err(ApiError::NotAVideo(reason)),
-        Outcome::LinkClosed { revoked: true } => Err(ApiError::LinkRevoked),
-        Outcome::LinkClosed { revoked: false } => Err(ApiError::LinkExpired),
+        Outcome::LinkClosed(closed) => Err(closed.error()),
     }
 }
 
