@@ -287,7 +287,7 @@ pub fn schema_version() -> usize {
     MIGRATIONS.len()
 }
 
-fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+pub(crate) fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     let current: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if current > MIGRATIONS.len() {
         anyhow::bail!(

@@ -310,6 +310,18 @@ pub struct Due {
 /// Up to `limit` deliveries due at `now`, each leased (its next attempt moved past this
 /// one's timeout) so it is not started twice, and retried should the server stop mid-request.
 fn take_due(conn: &mut Connection, now: i64, limit: usize) -> rusqlite::Result<Vec<Due>> {
+    // The dispatcher wakes on every event: with nothing due it must not take the write lock
+    // (every commit would cost a second write, and a writer waiting on a lock held elsewhere
+    // stalls the server's one connection for the busy timeout).
+    let any_due: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM webhook_deliveries
+                        WHERE state = 'pending' AND next_attempt_at <= ?1)",
+        [now],
+        |row| row.get(0),
+    )?;
+    if !any_due {
+        return Ok(Vec::new());
+    }
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let due = {
         let mut stmt = tx.prepare(
@@ -565,6 +577,22 @@ mod tests {
         )
         .unwrap();
         assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+
+    #[test]
+    fn with_nothing_due_the_dispatcher_takes_no_write_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite3");
+        let mut conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        // Another writer holds the lock; a writer here would wait, then fail busy.
+        let other = Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        conn.busy_timeout(Duration::from_millis(50)).unwrap();
+        let due = take_due(&mut conn, clock::now_ms(), 4).unwrap();
+        assert!(due.is_empty());
+        other.execute_batch("ROLLBACK").unwrap();
     }
 
     #[test]
