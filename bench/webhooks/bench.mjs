@@ -219,7 +219,7 @@ const version = spawnSync(args.server, ["--version"], { encoding: "utf8" }).stdo
 const md = `# Webhook delivery — ${new Date().toISOString().slice(0, 16)}Z
 
 Command: \`${args.command}\` (COUNT=${COUNT}, ${CONCURRENCY} requests at once). ${version}, release build.
-Machine: ${cpu}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} at the end (shared with other engineers' builds).
+Machine: ${cpu}, ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")} at the end.
 
 The receiver is a Node http server on 127.0.0.1 answering 200 at once, verifying every
 Standard Webhooks signature (bad signatures: **${badSignatures}**). Events are \`link_created\`,
