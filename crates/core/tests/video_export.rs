@@ -14,49 +14,11 @@ use clipdesk_core::client::{ReviewOutcome, ServerClient};
 use clipdesk_core::video_export::{ExportReport, Manifest, export_videos, sha256_of};
 use clipdesk_protocol::api::EventKind;
 use clipdesk_protocol::media::{Video, VideoState};
-use common::{Backend, backend};
+use common::{Backend, backend, upload_video_with};
 use serde_json::json;
 
 const CONSENT: &str = "Ich stimme zu, dass „Spring Bakes“ mein Video zeigen darf.\n\"Ja\" — ok ✓";
 const EVIL_NAME: &str = "=HYPERLINK(\"http://evil.example\",\"click\")";
-
-/// Uploads the fixture through `token` with `consent`, as the page does: the upload's id.
-async fn upload(backend: &Backend, token: &str) -> String {
-    use base64::Engine;
-    let video = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/videos/no-audio.webm"
-    ))
-    .unwrap();
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let response = reqwest::Client::new()
-        .post(format!("{}/api/v1/uploads", backend.server.url()))
-        .header("tus-resumable", "1.0.0")
-        .header("content-type", "application/offset+octet-stream")
-        .header("upload-length", video.len().to_string())
-        .header(
-            "upload-metadata",
-            format!(
-                "token {},filename {},filetype {},consent {}",
-                b64(token),
-                b64("clip.webm"),
-                b64("video/webm"),
-                b64(CONSENT)
-            ),
-        )
-        .body(video)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.headers()["location"]
-        .to_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned()
-}
 
 /// The video an upload became, once the media job made it ready.
 async fn ready_video(client: &ServerClient, upload_id: &str) -> Video {
@@ -115,7 +77,12 @@ async fn three_approved_videos() -> (Backend, Vec<Video>) {
     let ben = &autumn.links[0].token;
     let mut videos = Vec::new();
     for token in [maya, maya, ben] {
-        let upload_id = upload(&b, token).await;
+        let upload_id = upload_video_with(
+            &b.server,
+            token,
+            &[("filetype", "video/webm"), ("consent", CONSENT)],
+        )
+        .await;
         videos.push(ready_video(&b.client, &upload_id).await);
     }
     for v in &mut videos {

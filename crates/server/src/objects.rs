@@ -508,19 +508,11 @@ impl MediaStore {
         ttl: Duration,
         content_type: Option<&str>,
     ) -> anyhow::Result<url::Url> {
-        let mut options = SignedUrlOptions::default();
-        if let Some(content_type) = content_type {
-            options = options.with_query([("response-content-type", content_type)]);
-        }
-        self.s3
-            .signed_url_opts(
-                http::Method::GET,
-                &ObjectPath::from(key),
-                ttl.clamp(Duration::from_secs(1), MAX_PRESIGNED_TTL),
-                &options,
-            )
-            .await
-            .with_context(|| format!("cannot presign {key} in {}", self.storage))
+        let query: Vec<(&str, &str)> = content_type
+            .map(|content_type| ("response-content-type", content_type))
+            .into_iter()
+            .collect();
+        self.presign(key, ttl, &query).await
     }
 
     /// [`MediaStore::presigned_get_as`], the bucket also answering with `disposition` as the
@@ -532,10 +524,22 @@ impl MediaStore {
         content_type: &str,
         disposition: &str,
     ) -> anyhow::Result<url::Url> {
-        let options = SignedUrlOptions::default().with_query([
+        let query = [
             ("response-content-type", content_type),
             ("response-content-disposition", disposition),
-        ]);
+        ];
+        self.presign(key, ttl, &query).await
+    }
+
+    /// A presigned GET of `key` for `ttl` (1 s to [`MAX_PRESIGNED_TTL`]), the bucket's answer
+    /// shaped by the `response-*` parameters in `query`.
+    async fn presign(
+        &self,
+        key: &str,
+        ttl: Duration,
+        query: &[(&str, &str)],
+    ) -> anyhow::Result<url::Url> {
+        let options = SignedUrlOptions::default().with_query(query.iter().copied());
         self.s3
             .signed_url_opts(
                 http::Method::GET,

@@ -77,6 +77,15 @@ impl World {
 /// Uploads the fixture video through the link `token` in one tus request, as the recipient's
 /// page does: the upload's id.
 pub async fn upload_video(server: &RunningServer, token: &str) -> String {
+    upload_video_with(server, token, &[]).await
+}
+
+/// [`upload_video`] with more `Upload-Metadata` pairs (the page's `filetype`, `consent`).
+pub async fn upload_video_with(
+    server: &RunningServer,
+    token: &str,
+    extra: &[(&str, &str)],
+) -> String {
     use base64::Engine;
     let video = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -91,7 +100,18 @@ pub async fn upload_video(server: &RunningServer, token: &str) -> String {
         .header("upload-length", video.len().to_string())
         .header(
             "upload-metadata",
-            format!("token {},filename {}", b64(token), b64("clip.webm")),
+            std::iter::once(format!(
+                "token {},filename {}",
+                b64(token),
+                b64("clip.webm")
+            ))
+            .chain(
+                extra
+                    .iter()
+                    .map(|(key, value)| format!("{key} {}", b64(value))),
+            )
+            .collect::<Vec<_>>()
+            .join(","),
         )
         .body(video)
         .send()
