@@ -153,6 +153,11 @@ fn window_state_plugin() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 }
 
 pub fn run() {
+    // Debug builds only: end-to-end tests shift the desktop's clock (follow-ups due in days).
+    #[cfg(debug_assertions)]
+    if let Some(file) = std::env::var_os("CLIPDESK_CLOCK_FILE") {
+        clipdesk_core::clock::use_offset_file(file);
+    }
     let context = tauri::generate_context!();
     let instance = instance_id(&context.config().identifier);
     let result = tauri::Builder::default()
@@ -202,7 +207,10 @@ pub fn run() {
             commands::contacts::import_preview,
             commands::contacts::import_contacts,
             commands::contacts::import_export_rejected,
+            commands::contacts::import_paste_count,
+            commands::contacts::import_pasted,
             commands::people::person_get,
+            commands::people::campaign_people,
             commands::people::contact_edit,
             commands::people::contact_delete,
             commands::people::contact_remove_from_campaign,

@@ -114,7 +114,11 @@ export type Started = { outreach_id: number, contact: Contact, campaign_slug: st
 /**
  * Copied and pasted in turn; the first one goes with opening the DM page.
  */
-parts: Array<RenderedPart>, link_url: string, dm_url: string, pace: PaceVerdict, };
+parts: Array<RenderedPart>, link_url: string, dm_url: string, pace: PaceVerdict, 
+/**
+ * Set when this is a follow-up: its own message, the same link and DM page.
+ */
+followup: FollowupInfo | null, };
 
 /**
  * What "start next" answers.
@@ -141,13 +145,21 @@ export type QueueLeft = { queued: number, snoozed: number,
 /**
  * Of `snoozed`, the ones whose later has come: they are served first.
  */
-snoozed_due: number, };
+snoozed_due: number, 
+/**
+ * Follow-ups due now and not being sent by anyone.
+ */
+followups_due: number, };
 
 /**
  * The contact who comes up next, shown (not started) while pacing waits so the operator can
  * skip them, mark them can't DM or put them off: those send nothing.
  */
-export type NextContact = { outreach_id: number, state: OutreachState, contact: Contact, };
+export type NextContact = { outreach_id: number, state: OutreachState, contact: Contact, 
+/**
+ * Set when what comes up is a follow-up, not the first message.
+ */
+followup: FollowupInfo | null, };
 
 /**
  * The Queue's standing line, asked when it opens and after every outcome: pacing, how many
@@ -179,7 +191,15 @@ organisation: string | null,
 /**
  * RFC 3339; link expiry counts from it.
  */
-created_at: string, };
+created_at: string, 
+/**
+ * Messages sent again to people who did not react (crates/core/src/followups.rs).
+ */
+followups: Array<FollowupStep>, 
+/**
+ * Whether due follow-ups come up in the Queue before new people.
+ */
+followups_first: boolean, };
 
 /**
  * What the campaign editor saves; `slug` is made from the name when a campaign is new.
@@ -192,7 +212,42 @@ strings: { [key in string]: string },
 /**
  * Blank is none.
  */
-organisation: string | null, };
+organisation: string | null, 
+/**
+ * At most [`crate::followups::MAX_STEPS`]; the server never sees them.
+ */
+followups: Array<FollowupStep>, followups_first: boolean, };
+
+/**
+ * When a step goes out, besides its delay.
+ */
+export type FollowupCondition = "no_open" | "no_upload";
+
+/**
+ * One follow-up step of a campaign.
+ */
+export type FollowupStep = { template: Template, 
+/**
+ * Days after the last message sent to the person.
+ */
+delay_days: number, condition: FollowupCondition, };
+
+/**
+ * What the Queue says of a follow-up: which step, and what the person did so far.
+ */
+export type FollowupInfo = { 
+/**
+ * 1-based.
+ */
+step: number, 
+/**
+ * How many steps the campaign has.
+ */
+steps: number, condition: FollowupCondition, 
+/**
+ * The last message sent to them (RFC 3339) and how many whole days ago that was.
+ */
+last_sent_at: string, days_since_sent: number, opened: boolean, upload_started: boolean, };
 
 /**
  * A contact field a CSV column can fill.
@@ -217,9 +272,49 @@ header: string,
 field: ContactField | null, };
 
 /**
+ * Which field one column fills, chosen by the operator over the automatic mapping:
+ * `field: None` ignores the column.
+ */
+export type ColumnChoice = { 
+/**
+ * 0-based position in the file's header row.
+ */
+index: number, field: ContactField | null, };
+
+/**
+ * How to read a file, as chosen in the import wizard; every field is optional.
+ */
+export type ImportOptions = { 
+/**
+ * `","`, `";"`, `"\t"` or `"|"`; detected from the first lines when not given.
+ */
+delimiter: string | null, 
+/**
+ * The sheet of a spreadsheet to read; the first when not given.
+ */
+sheet: string | null, 
+/**
+ * Columns the operator mapped by hand, over the automatic mapping.
+ */
+mapping: Array<ColumnChoice>, };
+
+/**
  * What the import wizard shows before anything is written.
  */
-export type ImportPreview = { columns: Array<ImportColumn>, 
+export type ImportPreview = { 
+/**
+ * How the text was decoded (`UTF-8`, `UTF-16LE`, `UTF-16BE`, `windows-1252`); `None`
+ * for a spreadsheet.
+ */
+encoding: string | null, 
+/**
+ * The delimiter used (detected or chosen); `None` for a spreadsheet.
+ */
+delimiter: string | null, 
+/**
+ * A spreadsheet's sheets in workbook order (empty for text), and the one shown.
+ */
+sheets: Array<string>, sheet: string | null, columns: Array<ImportColumn>, 
 /**
  * Headers of the columns that will be ignored, in file order.
  */
@@ -228,7 +323,12 @@ ignored: Array<string>,
  * The first rows as they are in the file, one value per column (short rows padded
  * with empty values), before any rule is applied.
  */
-rows: Array<PreviewRow>, };
+rows: Array<PreviewRow>, 
+/**
+ * Why the file cannot be imported as mapped (no handle column), for the operator to
+ * fix by choosing the columns' fields; `None` when it can.
+ */
+problem: string | null, };
 
 export type PreviewRow = { 
 /**
@@ -404,11 +504,23 @@ export type Funnel = { campaign_id: number, slug: string, name: string,
 /**
  * Everyone added to the campaign.
  */
-queued: number, sent: number, opened: number, uploaded: number, approved: number, 
+queued: number, sent: number, opened: number, 
+/**
+ * Their upload began (the first bytes arrived) or a video came.
+ */
+started: number, uploaded: number, approved: number, 
+/**
+ * Said "no thanks" on the page (a video may still have come before).
+ */
+declined: number, 
 /**
  * Outcomes that left the funnel: skipped or can't DM.
  */
-dropped: number, };
+dropped: number, 
+/**
+ * Each message part sent in more than one variant, first message then follow-ups.
+ */
+parts: Array<PartFunnel>, };
 
 /**
  * Sends on one local calendar day.
@@ -423,6 +535,106 @@ day: string, sends: number, };
  * Everything the Dashboard shows, read in one call.
  */
 export type Dashboard = { funnels: Array<Funnel>, sends: Array<DaySends>, };
+
+/**
+ * One variant of a part: how far the people it was sent to got.
+ */
+export type VariantFunnel = { 
+/**
+ * 0-based, as in the template.
+ */
+variant: number, sent: number, opened: number, uploaded: number, approved: number, 
+/**
+ * uploaded / sent, 0 to 1.
+ */
+upload_rate: number, };
+
+/**
+ * A part sent in several variants and whether one brings more videos.
+ */
+export type PartFunnel = { 
+/**
+ * 0 for the first message, else the follow-up step (1-based).
+ */
+step: number, 
+/**
+ * 0-based part of that message.
+ */
+part: number, variants: Array<VariantFunnel>, verdict: Verdict, };
+
+/**
+ * The best variant's upload rate against the next best's, by a two-proportion z-test
+ * (pooled) at 95 %: the best beats every other one when it beats the runner-up.
+ */
+export type Verdict = { 
+/**
+ * The variant with the highest upload rate.
+ */
+best: number, 
+/**
+ * The next best, it is compared with.
+ */
+runner_up: number, z: number, 
+/**
+ * |z| ≥ 1.96 and every expected count ≥ 5.
+ */
+meaningful: boolean, 
+/**
+ * An expected count (uploads or not, per variant) is under 5: the test says nothing yet.
+ */
+too_few: boolean, 
+/**
+ * Roughly how many more sends per variant would make the present difference meaningful,
+ * when it is not yet (and there is a difference).
+ */
+more_sends: number | null, };
+
+export type PersonStatus = "queued" | "sent" | "opened" | "started" | "uploaded" | "approved" | "rejected" | "declined" | "cant_dm" | "skipped";
+
+/**
+ * What the people list shows: one status, or "opened, not uploaded" (opened or started, no
+ * video, not declined: exactly the statuses `opened` and `started`).
+ */
+export type PeopleFilter = { "kind": "all" } | { "kind": "status", "status": PersonStatus } | { "kind": "opened_not_uploaded" };
+
+/**
+ * One person in a campaign.
+ */
+export type CampaignPerson = { outreach_id: number, contact: Contact, status: PersonStatus, 
+/**
+ * RFC 3339: when the status last changed.
+ */
+status_at: string, 
+/**
+ * RFC 3339: until when they were put off ("later"), when they were.
+ */
+snoozed_until: string | null, };
+
+/**
+ * People per status in a campaign, for the filter chips.
+ */
+export type StatusCounts = { total: number, queued: number, sent: number, opened: number, started: number, uploaded: number, approved: number, rejected: number, declined: number, cant_dm: number, skipped: number, 
+/**
+ * `opened` + `started`.
+ */
+opened_not_uploaded: number, };
+
+/**
+ * One page of a campaign's people and where the next one starts.
+ */
+export type PeoplePage = { people: Array<CampaignPerson>, 
+/**
+ * Pass as `after` for the next page; `None` when this was the last.
+ */
+next_after: number | null, 
+/**
+ * People the filter lets through.
+ */
+total: number, 
+/**
+ * Everyone in the campaign, per status (the filter does not change them).
+ */
+counts: StatusCounts, };
 
 /**
  * What applying a page changed, for notifications (and the UI's `sync-applied` event).
@@ -462,7 +674,11 @@ export type CampaignItem = { outreach_id: number, campaign_name: string, state: 
 /**
  * The link may be in the person's hands: sent, opened, or a video came back.
  */
-handed_out: boolean, link_revoked: boolean, videos: number, };
+handed_out: boolean, link_revoked: boolean, videos: number, 
+/**
+ * Where they stand in this campaign, and since when (RFC 3339).
+ */
+status: PersonStatus, status_at: string, };
 
 /**
  * One line of the contact's history, the newest first.

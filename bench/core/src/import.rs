@@ -73,6 +73,50 @@ pub fn run(dir: &Path, csv: &[u8], n: usize, runs: usize) -> anyhow::Result<(Vec
     ))
 }
 
+/// Imports the same contacts from an .xlsx (`xlsx`) into `runs` fresh databases.
+pub fn run_xlsx(dir: &Path, xlsx: &[u8], n: usize, runs: usize) -> anyhow::Result<Line> {
+    let mut fresh = Vec::new();
+    for run in 0..runs {
+        eprintln!(
+            "import: .xlsx into a fresh database, run {}/{runs}",
+            run + 1
+        );
+        let path = dir.join(format!("import-xlsx-{run}.sqlite3"));
+        let mut conn = store::open(&path)?;
+        let (report, took) = time(|| {
+            import::import_with(
+                &mut conn,
+                xlsx,
+                "bench.xlsx",
+                &import::ImportOptions::default(),
+                &mut |_| {},
+            )
+        });
+        let report = report?;
+        ensure!(
+            report.imported == n as u64 && report.rejected == 0,
+            "import of {n} .xlsx rows: {} imported, {} rejected (first: {:?})",
+            report.imported,
+            report.rejected,
+            report.rows.iter().find(|r| r.reason.is_some())
+        );
+        fresh.push(took);
+        drop(conn);
+        remove_database(&path)?;
+    }
+    let summary = Summary::of(&fresh);
+    let rate = thousands((n as f64 / (summary.p50 / 1000.0)) as u64);
+    Ok(Line {
+        what: format!(
+            "import {} contacts from .xlsx, fresh db",
+            thousands(n as u64)
+        ),
+        target_ms: TARGET_MS,
+        note: format!("{:.1} MB .xlsx, {rate} rows/s", xlsx.len() as f64 / 1e6),
+        summary,
+    })
+}
+
 fn remove_database(path: &Path) -> std::io::Result<()> {
     for suffix in ["", "-wal", "-shm"] {
         let file = PathBuf::from(format!("{}{suffix}", path.display()));

@@ -15,9 +15,11 @@ use serde_json::json;
 
 use crate::measure::Line;
 
-const USAGE: &str = "core-bench [--json] [--keep] [--contacts N] [--events N] [--runs N]
+const USAGE: &str =
+    "core-bench [--json] [--keep] [--import-only] [--contacts N] [--events N] [--runs N]
 
   --json          machine-readable results on stdout instead of the table
+  --import-only   run only the imports (CSV and .xlsx), not search, sync or start next
   --keep          leave the databases in their temporary directory (its path goes to
                   stderr) to look into them afterwards
   --contacts N    contacts imported and queued (default 100000, the issue's size)
@@ -28,6 +30,7 @@ const USAGE: &str = "core-bench [--json] [--keep] [--contacts N] [--events N] [-
 struct Args {
     json: bool,
     keep: bool,
+    import_only: bool,
     contacts: usize,
     events: usize,
     runs: usize,
@@ -38,6 +41,7 @@ impl Args {
         let mut args = Args {
             json: false,
             keep: false,
+            import_only: false,
             contacts: 100_000,
             events: 100_000,
             runs: 3,
@@ -59,6 +63,7 @@ impl Args {
             match arg.as_str() {
                 "--json" => args.json = true,
                 "--keep" => args.keep = true,
+                "--import-only" => args.import_only = true,
                 "--contacts" => args.contacts = number("--contacts")?,
                 "--events" => args.events = number("--events")?,
                 "--runs" => args.runs = number("--runs")?,
@@ -88,8 +93,19 @@ fn main() -> anyhow::Result<()> {
 
     let csv = fixtures::contacts_csv(args.contacts);
     let (mut lines, db) = import::run(dir.path(), &csv, args.contacts, args.runs)?;
+    let xlsx = fixtures::contacts_xlsx(args.contacts)?;
+    lines.push(import::run_xlsx(
+        dir.path(),
+        &xlsx,
+        args.contacts,
+        args.runs,
+    )?);
     let mut details: Vec<String> = Vec::new();
 
+    if args.import_only {
+        print!("{}", measure::table(&lines));
+        return Ok(());
+    }
     let mut conn = store::open(&db)?;
     let (search_lines, search_details) = search::run(&conn, args.contacts, SEARCH_RUNS)?;
     lines.extend(search_lines);

@@ -11,6 +11,7 @@ use ts_rs::TS;
 
 use crate::clock;
 use crate::error::{CoreError, CoreResult};
+use crate::followups::{self, FollowupStep};
 use crate::pacing::{DAY_MS, Pacing};
 use crate::templates::{self, MessagePreview, RenderContext, Template};
 
@@ -49,6 +50,16 @@ pub struct Campaign {
     pub organisation: Option<String>,
     /// RFC 3339; link expiry counts from it.
     pub created_at: String,
+    /// Messages sent again to people who did not react (crates/core/src/followups.rs).
+    #[serde(default)]
+    pub followups: Vec<FollowupStep>,
+    /// Whether due follow-ups come up in the Queue before new people.
+    #[serde(default = "yes")]
+    pub followups_first: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What the campaign editor saves; `slug` is made from the name when a campaign is new.
@@ -69,6 +80,11 @@ pub struct CampaignInput {
     pub strings: BTreeMap<String, String>,
     /// Blank is none.
     pub organisation: Option<String>,
+    /// At most [`crate::followups::MAX_STEPS`]; the server never sees them.
+    #[serde(default)]
+    pub followups: Vec<FollowupStep>,
+    #[serde(default = "yes")]
+    pub followups_first: bool,
 }
 
 /// A [`CampaignInput`] whose every rule holds, in the form it is stored.
@@ -77,6 +93,7 @@ struct Checked {
     language: Option<String>,
     strings: String,
     organisation: Option<String>,
+    followups: String,
 }
 
 impl CampaignInput {
@@ -96,6 +113,8 @@ impl CampaignInput {
             public_page: false,
             strings: BTreeMap::new(),
             organisation: None,
+            followups: Vec::new(),
+            followups_first: true,
         }
     }
 
@@ -169,6 +188,7 @@ impl CampaignInput {
             language,
             strings: serde_json::to_string(&strings).map_err(anyhow::Error::from)?,
             organisation,
+            followups: followups::check(&self.followups)?,
         })
     }
 }
@@ -240,10 +260,10 @@ pub fn slugify(name: &str) -> String {
 const COLUMNS: &str =
     "id, slug, name, template, landing_title, prompt, max_duration_s, link_expiry_days,
      dm_url_with_id, dm_url_without_id, daily_cap, min_spacing_s, language, public_page,
-     strings, organisation, created_at";
+     strings, organisation, created_at, followups, followups_first";
 
 /// A row, with its template and overrides still as stored JSON.
-fn read(row: &Row<'_>) -> rusqlite::Result<(Campaign, String, String)> {
+fn read(row: &Row<'_>) -> rusqlite::Result<(Campaign, String, String, String)> {
     Ok((
         Campaign {
             id: row.get(0)?,
@@ -265,15 +285,21 @@ fn read(row: &Row<'_>) -> rusqlite::Result<(Campaign, String, String)> {
             strings: BTreeMap::new(),
             organisation: row.get(15)?,
             created_at: clock::to_rfc3339(row.get(16)?),
+            followups: Vec::new(),
+            followups_first: row.get(18)?,
         },
         row.get(3)?,
         row.get(14)?,
+        row.get(17)?,
     ))
 }
 
-fn finish((mut campaign, template, strings): (Campaign, String, String)) -> CoreResult<Campaign> {
+fn finish(
+    (mut campaign, template, strings, steps): (Campaign, String, String, String),
+) -> CoreResult<Campaign> {
     campaign.template = templates::parse_json(&template)?.template().clone();
     campaign.strings = serde_json::from_str(&strings).map_err(anyhow::Error::from)?;
+    campaign.followups = followups::parse_json(&steps)?;
     Ok(campaign)
 }
 
@@ -319,8 +345,9 @@ pub fn create(conn: &mut Connection, input: &CampaignInput) -> CoreResult<Campai
         "INSERT INTO campaigns (slug, name, template, landing_title, prompt, max_duration_s,
                                 link_expiry_days, dm_url_with_id, dm_url_without_id, daily_cap,
                                 min_spacing_s, created_at, updated_at, language, public_page,
-                                strings, organisation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16)",
+                                strings, organisation, followups, followups_first)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18)",
         params![
             slug,
             input.name.trim(),
@@ -338,6 +365,8 @@ pub fn create(conn: &mut Connection, input: &CampaignInput) -> CoreResult<Campai
             input.public_page,
             checked.strings,
             checked.organisation,
+            checked.followups,
+            input.followups_first,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -354,7 +383,7 @@ pub fn update(conn: &Connection, id: i64, input: &CampaignInput) -> CoreResult<C
                 max_duration_s = ?6, link_expiry_days = ?7, dm_url_with_id = ?8,
                 dm_url_without_id = ?9, daily_cap = ?10, min_spacing_s = ?11, updated_at = ?12,
                 language = ?13, public_page = ?14, strings = ?15, organisation = ?16,
-                revision = revision + 1
+                followups = ?17, followups_first = ?18, revision = revision + 1
          WHERE id = ?1",
         params![
             id,
@@ -373,6 +402,8 @@ pub fn update(conn: &Connection, id: i64, input: &CampaignInput) -> CoreResult<C
             input.public_page,
             checked.strings,
             checked.organisation,
+            checked.followups,
+            input.followups_first,
         ],
     )?;
     if changed == 0 {

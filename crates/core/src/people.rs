@@ -21,6 +21,7 @@ use crate::clock;
 use crate::contacts::{self, Contact, ContactInput};
 use crate::error::{CoreError, CoreResult};
 use crate::queue::OutreachState;
+use crate::status::{PersonStatus, STATUS_AT_SQL, STATUS_SQL};
 use crate::store::StoreHandle;
 
 /// A contact's fields as the edit form sends them: raw text, checked like an import row.
@@ -55,6 +56,9 @@ pub struct CampaignItem {
     pub handed_out: bool,
     pub link_revoked: bool,
     pub videos: u32,
+    /// Where they stand in this campaign, and since when (RFC 3339).
+    pub status: PersonStatus,
+    pub status_at: String,
 }
 
 /// One line of the contact's history, the newest first.
@@ -662,7 +666,8 @@ pub fn person(conn: &Connection, id: i64) -> CoreResult<Person> {
     let contact = contacts::get(conn, id)?;
     let mut stmt = conn.prepare(&format!(
         "SELECT o.id, c.name, o.state, o.link_url, {HANDED_OUT}, o.link_revoked_at IS NOT NULL,
-                (SELECT count(*) FROM videos v WHERE v.link_token = o.link_token)
+                (SELECT count(*) FROM videos v WHERE v.link_token = o.link_token),
+                {STATUS_SQL}, {STATUS_AT_SQL}
          FROM outreach o JOIN campaigns c ON c.id = o.campaign_id
          WHERE o.contact_id = ?1 ORDER BY o.id"
     ))?;
@@ -675,11 +680,23 @@ pub fn person(conn: &Connection, id: i64) -> CoreResult<Person> {
             r.get::<_, bool>(4)?,
             r.get::<_, bool>(5)?,
             r.get::<_, u32>(6)?,
+            r.get::<_, String>(7)?,
+            r.get::<_, i64>(8)?,
         ))
     })?;
     let mut campaigns = Vec::new();
     for row in rows {
-        let (outreach_id, campaign_name, state, link_url, handed_out, link_revoked, videos) = row?;
+        let (
+            outreach_id,
+            campaign_name,
+            state,
+            link_url,
+            handed_out,
+            link_revoked,
+            videos,
+            status,
+            status_at,
+        ) = row?;
         campaigns.push(CampaignItem {
             outreach_id,
             campaign_name,
@@ -688,6 +705,8 @@ pub fn person(conn: &Connection, id: i64) -> CoreResult<Person> {
             handed_out,
             link_revoked,
             videos,
+            status: PersonStatus::parse(&status)?,
+            status_at: clock::to_rfc3339(status_at),
         });
     }
     let videos = campaigns.iter().map(|c| c.videos).sum();

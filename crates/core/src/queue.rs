@@ -240,6 +240,11 @@ fn record(
 ) -> CoreResult<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let from = state_of(&tx, outreach)?;
+    if from == OutreachState::Sent {
+        record_followup(&tx, outreach, outcome, operator, now, pacing_override)?;
+        tx.commit()?;
+        return Ok(());
+    }
     let to = outcome.state();
     if !from.can_move_to(to) {
         return Err(CoreError::Conflict(format!(
@@ -259,27 +264,7 @@ fn record(
     }
     let mut detail = serde_json::to_value(outcome).map_err(anyhow::Error::from)?;
     if outcome == Outcome::Sent {
-        let verdict = pace(&tx, pacing_of(&tx, outreach)?, now)?;
-        // A contact started with "Send anyway" carries its own override, for one send.
-        let reason = match pacing_override {
-            Some(why) => Some(why.to_owned()),
-            None if verdict.allowed() => None,
-            None => sent_anyway_claim(&tx, outreach)?,
-        };
-        match (&verdict, reason) {
-            (PaceVerdict::Allowed { .. }, None) => {}
-            (PaceVerdict::Wait { reason, .. }, None) => {
-                return Err(CoreError::Conflict(format!(
-                    "not recorded as sent: {reason}"
-                )));
-            }
-            (_, Some(why)) => {
-                detail["pacing_override"] = serde_json::json!({
-                    "reason": why,
-                    "verdict": serde_json::to_value(&verdict).map_err(anyhow::Error::from)?,
-                });
-            }
-        }
+        check_pacing_for_send(&tx, outreach, now, pacing_override, &mut detail)?;
     }
     let (reason, until) = match outcome {
         Outcome::CantDm { reason } => (Some(reason.as_str()), None),
@@ -296,6 +281,222 @@ fn record(
     audit(&tx, now, operator, outreach, from, to, detail)?;
     tx.commit()?;
     Ok(())
+}
+
+/// Refuses a send that pacing holds back, unless it is overridden (`pacing_override`, or the
+/// claim was made with "Send anyway"), which `detail` then records.
+fn check_pacing_for_send(
+    conn: &Connection,
+    outreach: i64,
+    now: i64,
+    pacing_override: Option<&str>,
+    detail: &mut serde_json::Value,
+) -> CoreResult<()> {
+    let verdict = pace(conn, pacing_of(conn, outreach)?, now)?;
+    // A contact started with "Send anyway" carries its own override, for one send.
+    let reason = match pacing_override {
+        Some(why) => Some(why.to_owned()),
+        None if verdict.allowed() => None,
+        None => sent_anyway_claim(conn, outreach)?,
+    };
+    match (&verdict, reason) {
+        (PaceVerdict::Allowed { .. }, None) => {}
+        (PaceVerdict::Wait { reason, .. }, None) => {
+            return Err(CoreError::Conflict(format!(
+                "not recorded as sent: {reason}"
+            )));
+        }
+        (_, Some(why)) => {
+            detail["pacing_override"] = serde_json::json!({
+                "reason": why,
+                "verdict": serde_json::to_value(&verdict).map_err(anyhow::Error::from)?,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An outcome for a person whose first message went out: it is about their follow-up, the
+/// one this operator has in progress or, for outcomes that send nothing (triage), the one
+/// due now. Sent: the step goes out and counts against pacing like any send (audit
+/// `to_state = 'sent'`). Skipped: this step is done without a message; the next step's delay
+/// still counts from the last message sent. Can't DM: the step is skipped and the person
+/// leaves the sequence. Later: no step is taken; nothing is due for them until `until`.
+fn record_followup(
+    conn: &Connection,
+    outreach: i64,
+    outcome: Outcome,
+    operator: &str,
+    now: i64,
+    pacing_override: Option<&str>,
+) -> CoreResult<()> {
+    let claimed: Option<u32> = conn
+        .query_row(
+            "SELECT step FROM followup_sends
+             WHERE outreach_id = ?1 AND state = 'in_progress' AND claimed_by = ?2",
+            params![outreach, operator],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let step = match claimed {
+        Some(step) => step,
+        None => {
+            if outcome == Outcome::Sent {
+                return Err(CoreError::Conflict(format!(
+                    "cannot mark {outreach} as sent: its follow-up is not started"
+                )));
+            }
+            let taken: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM followup_sends WHERE outreach_id = ?1 AND state = 'in_progress')",
+                [outreach],
+                |r| r.get(0),
+            )?;
+            if taken {
+                return Err(CoreError::Conflict(
+                    "another window is sending this follow-up".into(),
+                ));
+            }
+            let campaign: i64 = conn.query_row(
+                "SELECT campaign_id FROM outreach WHERE id = ?1",
+                [outreach],
+                |r| r.get(0),
+            )?;
+            let (steps, _) = crate::followups::of_campaign(conn, campaign)?;
+            crate::followups::due(conn, campaign, &steps, now)?
+                .into_iter()
+                .find(|due| due.outreach_id == outreach)
+                .map(|due| due.step)
+                .ok_or_else(|| {
+                    CoreError::Conflict(format!(
+                        "cannot mark {outreach} as {}: it is sent and no follow-up is due",
+                        outcome.state().as_str()
+                    ))
+                })?
+        }
+    };
+    let mut detail = serde_json::to_value(outcome).map_err(anyhow::Error::from)?;
+    detail["followup_step"] = serde_json::json!(step);
+    match outcome {
+        Outcome::Sent => {
+            check_pacing_for_send(conn, outreach, now, pacing_override, &mut detail)?;
+            conn.execute(
+                "UPDATE followup_sends SET state = 'sent', sent_at = ?3, updated_at = ?3
+                 WHERE outreach_id = ?1 AND step = ?2",
+                params![outreach, step, now],
+            )?;
+        }
+        Outcome::Skipped | Outcome::CantDm { .. } => {
+            conn.execute(
+                "INSERT INTO followup_sends (outreach_id, step, state, updated_at)
+                 VALUES (?1, ?2, 'skipped', ?3)
+                 ON CONFLICT (outreach_id, step) DO UPDATE SET state = 'skipped', updated_at = ?3",
+                params![outreach, step, now],
+            )?;
+            if let Outcome::CantDm { reason } = outcome {
+                conn.execute(
+                    "UPDATE outreach SET cant_dm_reason = ?2 WHERE id = ?1",
+                    params![outreach, reason.as_str()],
+                )?;
+            }
+        }
+        Outcome::Snoozed { until } => {
+            if until <= now {
+                return Err(CoreError::invalid(
+                    "until",
+                    "a snooze must end in the future",
+                ));
+            }
+            conn.execute(
+                "DELETE FROM followup_sends WHERE outreach_id = ?1 AND step = ?2 AND state = 'in_progress'",
+                params![outreach, step],
+            )?;
+            conn.execute(
+                "UPDATE outreach SET snoozed_until = ?2 WHERE id = ?1",
+                params![outreach, until],
+            )?;
+        }
+    }
+    conn.execute(
+        "UPDATE outreach SET updated_at = ?2 WHERE id = ?1",
+        params![outreach, now],
+    )?;
+    let from = if claimed.is_some() {
+        OutreachState::InProgress
+    } else {
+        OutreachState::Sent
+    };
+    audit(conn, now, operator, outreach, from, outcome.state(), detail)
+}
+
+/// Undoes a follow-up outcome (audit row `audit_id`): the step goes back to in progress for
+/// `operator` when it had been started, or back to not taken when it was triaged.
+#[allow(clippy::too_many_arguments)]
+fn undo_followup(
+    conn: &Connection,
+    audit_id: i64,
+    outreach: i64,
+    step: u32,
+    from: &str,
+    to: &str,
+    operator: &str,
+    now: i64,
+) -> CoreResult<i64> {
+    let row: Option<String> = conn
+        .query_row(
+            "SELECT state FROM followup_sends WHERE outreach_id = ?1 AND step = ?2",
+            params![outreach, step],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let expected = match to {
+        "sent" => Some("sent"),
+        "skipped" | "cant_dm" => Some("skipped"),
+        _ => None,
+    };
+    if row.as_deref() != expected || state_of(conn, outreach)? != OutreachState::Sent {
+        return Err(CoreError::Conflict(
+            "cannot undo: the follow-up moved on since".into(),
+        ));
+    }
+    if from == "in_progress" {
+        conn.execute(
+            "INSERT INTO followup_sends (outreach_id, step, state, claimed_by, claimed_at, updated_at)
+             VALUES (?1, ?2, 'in_progress', ?3, ?4, ?4)
+             ON CONFLICT (outreach_id, step) DO UPDATE
+             SET state = 'in_progress', claimed_by = ?3, claimed_at = ?4, sent_at = NULL, updated_at = ?4",
+            params![outreach, step, operator, now],
+        )?;
+    } else {
+        conn.execute(
+            "DELETE FROM followup_sends WHERE outreach_id = ?1 AND step = ?2",
+            params![outreach, step],
+        )?;
+    }
+    match to {
+        "cant_dm" => conn.execute(
+            "UPDATE outreach SET cant_dm_reason = NULL, updated_at = ?2 WHERE id = ?1",
+            params![outreach, now],
+        )?,
+        "snoozed" => conn.execute(
+            "UPDATE outreach SET snoozed_until = NULL, updated_at = ?2 WHERE id = ?1",
+            params![outreach, now],
+        )?,
+        _ => 0,
+    };
+    conn.execute(
+        "UPDATE audit_log SET detail = json_set(detail, '$.undone', json('true')) WHERE id = ?1",
+        [audit_id],
+    )?;
+    audit(
+        conn,
+        now,
+        operator,
+        outreach,
+        OutreachState::parse(to)?,
+        OutreachState::parse(from)?,
+        serde_json::json!({"undo_of": audit_id, "followup_step": step}),
+    )?;
+    Ok(outreach)
 }
 
 /// Why the item's current claim may send despite pacing, when it was made with "Send
@@ -325,9 +526,10 @@ pub fn undo_last(conn: &mut Connection, operator: &str) -> CoreResult<i64> {
 /// [`undo_last`] at a given time (Unix ms).
 pub fn undo_last_at(conn: &mut Connection, operator: &str, now: i64) -> CoreResult<i64> {
     let tx = conn.transaction()?;
-    let last: Option<(i64, i64, String, String)> = tx
+    let last: Option<(i64, i64, String, String, Option<u32>)> = tx
         .query_row(
-            "SELECT id, outreach_id, from_state, to_state FROM audit_log
+            "SELECT id, outreach_id, from_state, to_state, json_extract(detail, '$.followup_step')
+             FROM audit_log
              WHERE actor = ?1 AND to_state IN ('sent', 'skipped', 'cant_dm', 'snoozed')
                AND json_extract(detail, '$.undone') IS NULL
                -- A contact removed from the campaign (or deleted, or forgotten) keeps its
@@ -335,12 +537,17 @@ pub fn undo_last_at(conn: &mut Connection, operator: &str, now: i64) -> CoreResu
                AND outreach_id IS NOT NULL
              ORDER BY id DESC LIMIT 1",
             [operator],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((audit_id, outreach, from, to)) = last else {
+    let Some((audit_id, outreach, from, to, followup_step)) = last else {
         return Err(CoreError::NotFound("nothing to undo".into()));
     };
+    if let Some(step) = followup_step {
+        let restored = undo_followup(&tx, audit_id, outreach, step, &from, &to, operator, now)?;
+        tx.commit()?;
+        return Ok(restored);
+    }
     let current = state_of(&tx, outreach)?;
     if current.as_str() != to {
         return Err(CoreError::Conflict(format!(
@@ -394,6 +601,8 @@ pub fn pace(conn: &Connection, pacing: Pacing, now: i64) -> CoreResult<PaceVerdi
 pub enum Claim {
     /// The item now in progress for this operator (or the one they had already started).
     Item(i64),
+    /// A follow-up step (1-based) of this item, now in progress for this operator.
+    Followup(i64, u32),
     /// Pacing says not yet.
     Wait(PaceVerdict),
     /// Contacts are queued but their links are not registered with the server yet.
@@ -444,17 +653,24 @@ fn claim_in(
     now: i64,
     pacing_override: Option<serde_json::Value>,
 ) -> CoreResult<Claim> {
-    let Some((id, from)) = next_candidate(conn, campaign, operator, now)? else {
-        let unlinked: u32 = conn.query_row(
-            "SELECT count(*) FROM outreach WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NULL",
-            [campaign],
-            |r| r.get(0),
-        )?;
-        return Ok(if unlinked > 0 {
-            Claim::WaitingForLinks(unlinked)
-        } else {
-            Claim::Empty
-        });
+    let (id, from) = match next_candidate(conn, campaign, operator, now)? {
+        Some(Candidate::First(id, from)) => (id, from),
+        Some(Candidate::Followup {
+            outreach,
+            step,
+            claimed,
+        }) => {
+            return claim_followup(
+                conn,
+                outreach,
+                step,
+                claimed,
+                operator,
+                now,
+                pacing_override,
+            );
+        }
+        None => return no_candidate(conn, campaign),
     };
     let detail = match pacing_override {
         Some(verdict) => serde_json::json!({ "pacing_override": verdict }),
@@ -478,6 +694,72 @@ fn claim_in(
     Ok(Claim::Item(id))
 }
 
+/// Claims follow-up `step` of `outreach` (one INSERT on the table unique per person and
+/// step, so two windows never get the same follow-up), or resumes the operator's own claim.
+fn claim_followup(
+    conn: &Connection,
+    outreach: i64,
+    step: u32,
+    claimed: bool,
+    operator: &str,
+    now: i64,
+    pacing_override: Option<serde_json::Value>,
+) -> CoreResult<Claim> {
+    if claimed && pacing_override.is_none() {
+        return Ok(Claim::Followup(outreach, step));
+    }
+    if !claimed {
+        conn.execute(
+            "INSERT INTO followup_sends (outreach_id, step, state, claimed_by, claimed_at, updated_at)
+             VALUES (?1, ?2, 'in_progress', ?3, ?4, ?4)",
+            params![outreach, step, operator, now],
+        )?;
+    }
+    let mut detail = serde_json::json!({ "followup_step": step });
+    if let Some(verdict) = pacing_override {
+        detail["pacing_override"] = verdict;
+    }
+    audit(
+        conn,
+        now,
+        operator,
+        outreach,
+        OutreachState::Sent,
+        OutreachState::InProgress,
+        detail,
+    )?;
+    Ok(Claim::Followup(outreach, step))
+}
+
+/// Nothing to claim: contacts waiting for their links, or none left.
+fn no_candidate(conn: &Connection, campaign: i64) -> CoreResult<Claim> {
+    {
+        let unlinked: u32 = conn.query_row(
+            "SELECT count(*) FROM outreach WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NULL",
+            [campaign],
+            |r| r.get(0),
+        )?;
+        Ok(if unlinked > 0 {
+            Claim::WaitingForLinks(unlinked)
+        } else {
+            Claim::Empty
+        })
+    }
+}
+
+/// Who comes up next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Candidate {
+    /// A contact's first message, from the state they are in.
+    First(i64, OutreachState),
+    /// A follow-up step of a contact; `claimed`: the operator already has it in progress.
+    Followup {
+        outreach: i64,
+        step: u32,
+        claimed: bool,
+    },
+}
+
 /// The contact that comes up next for `operator`: one they already have in progress (the app
 /// restarted mid-send, or an undo put it back), else the due snoozed one that waited longest,
 /// else the oldest queued one whose link is registered.
@@ -486,16 +768,67 @@ fn next_candidate(
     campaign: i64,
     operator: &str,
     now: i64,
-) -> CoreResult<Option<(i64, OutreachState)>> {
-    // In this order, the first found wins; the waiting ones by indexed look-ups instead of
-    // sorting the whole queue.
-    let lookups: [(OutreachState, &str, &[&dyn rusqlite::ToSql]); 3] = [
-        (
-            OutreachState::InProgress,
+) -> CoreResult<Option<Candidate>> {
+    if let Some(id) = conn
+        .query_row(
             "SELECT id FROM outreach WHERE campaign_id = ?1 AND state = 'in_progress' AND claimed_by = ?2
              ORDER BY claimed_at LIMIT 1",
             params![campaign, operator],
-        ),
+            |r| r.get(0),
+        )
+        .optional()?
+    {
+        return Ok(Some(Candidate::First(id, OutreachState::InProgress)));
+    }
+    if let Some((outreach, step)) = conn
+        .query_row(
+            "SELECT f.outreach_id, f.step FROM followup_sends f JOIN outreach o ON o.id = f.outreach_id
+             WHERE o.campaign_id = ?1 AND f.state = 'in_progress' AND f.claimed_by = ?2
+             ORDER BY f.claimed_at LIMIT 1",
+            params![campaign, operator],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+    {
+        return Ok(Some(Candidate::Followup {
+            outreach,
+            step,
+            claimed: true,
+        }));
+    }
+    let (steps, followups_first) = crate::followups::of_campaign(conn, campaign)?;
+    let due_followup = || -> CoreResult<Option<Candidate>> {
+        Ok(crate::followups::due(conn, campaign, &steps, now)?
+            .first()
+            .map(|due| Candidate::Followup {
+                outreach: due.outreach_id,
+                step: due.step,
+                claimed: false,
+            }))
+    };
+    if followups_first && let Some(found) = due_followup()? {
+        return Ok(Some(found));
+    }
+    if let Some((id, state)) = next_new(conn, campaign, now)? {
+        return Ok(Some(Candidate::First(id, state)));
+    }
+    if followups_first {
+        Ok(None)
+    } else {
+        due_followup()
+    }
+}
+
+/// The due snoozed contact that waited longest, else the oldest queued one whose link is
+/// registered.
+fn next_new(
+    conn: &Connection,
+    campaign: i64,
+    now: i64,
+) -> CoreResult<Option<(i64, OutreachState)>> {
+    // In this order, the first found wins; the waiting ones by indexed look-ups instead of
+    // sorting the whole queue.
+    let lookups: [(OutreachState, &str, &[&dyn rusqlite::ToSql]); 2] = [
         (
             OutreachState::Snoozed,
             "SELECT id FROM outreach INDEXED BY outreach_next_snoozed
@@ -527,6 +860,8 @@ pub struct QueueLeft {
     pub snoozed: u32,
     /// Of `snoozed`, the ones whose later has come: they are served first.
     pub snoozed_due: u32,
+    /// Follow-ups due now and not being sent by anyone.
+    pub followups_due: u32,
 }
 
 /// The contact who comes up next, shown (not started) while pacing waits so the operator can
@@ -536,6 +871,8 @@ pub struct NextContact {
     pub outreach_id: i64,
     pub state: OutreachState,
     pub contact: crate::contacts::Contact,
+    /// Set when what comes up is a follow-up, not the first message.
+    pub followup: Option<crate::followups::FollowupInfo>,
 }
 
 /// The Queue's standing line, asked when it opens and after every outcome: pacing, how many
@@ -583,11 +920,25 @@ pub fn overview_at(
                 queued: r.get(0)?,
                 snoozed: r.get(1)?,
                 snoozed_due: r.get(2)?,
+                followups_due: 0,
             })
         },
     )?;
+    let (steps, _) = crate::followups::of_campaign(conn, campaign)?;
+    let left = QueueLeft {
+        followups_due: crate::followups::due(conn, campaign, &steps, now)?.len() as u32,
+        ..left
+    };
     let next = match next_candidate(conn, campaign, operator, now)? {
-        Some((outreach_id, state)) => {
+        Some(candidate) => {
+            let (outreach_id, state, followup) = match candidate {
+                Candidate::First(id, state) => (id, state, None),
+                Candidate::Followup { outreach, step, .. } => (
+                    outreach,
+                    OutreachState::Sent,
+                    Some(crate::followups::info(conn, outreach, step, &steps, now)?),
+                ),
+            };
             let contact_id: i64 = conn.query_row(
                 "SELECT contact_id FROM outreach WHERE id = ?1",
                 [outreach_id],
@@ -597,6 +948,7 @@ pub fn overview_at(
                 outreach_id,
                 state,
                 contact: crate::contacts::get(conn, contact_id)?,
+                followup,
             })
         }
         None => None,
@@ -727,6 +1079,8 @@ pub struct Started {
     pub link_url: String,
     pub dm_url: String,
     pub pace: PaceVerdict,
+    /// Set when this is a follow-up: its own message, the same link and DM page.
+    pub followup: Option<crate::followups::FollowupInfo>,
 }
 
 /// What "start next" answers.
@@ -809,12 +1163,38 @@ fn started_from(
 ) -> CoreResult<NextStep> {
     let id = match claim {
         Claim::Item(id) => id,
+        Claim::Followup(id, step) => {
+            return match render_followup(conn, campaign, id, step, now) {
+                Ok(started) => {
+                    conn.execute(
+                        "UPDATE followup_sends SET variants = ?3 WHERE outreach_id = ?1 AND step = ?2",
+                        params![id, step, variants_json(&started.parts)],
+                    )?;
+                    Ok(NextStep::Started(Box::new(started)))
+                }
+                Err(err) => {
+                    conn.execute(
+                        "DELETE FROM followup_sends WHERE outreach_id = ?1 AND step = ?2 AND state = 'in_progress'",
+                        params![id, step],
+                    )?;
+                    Err(err)
+                }
+            };
+        }
         Claim::Wait(verdict) => return Ok(NextStep::Wait { verdict }),
         Claim::WaitingForLinks(count) => return Ok(NextStep::WaitingForLinks { count }),
         Claim::Empty => return Ok(NextStep::Empty),
     };
     match render_started(conn, campaign, id, now) {
-        Ok(started) => Ok(NextStep::Started(Box::new(started))),
+        Ok(started) => {
+            // Which wording this person is shown, kept for the Dashboard's funnel per variant
+            // (the template may be edited later; the hash picks again only for new renders).
+            conn.execute(
+                "UPDATE outreach SET variants = ?2 WHERE id = ?1",
+                params![id, variants_json(&started.parts)],
+            )?;
+            Ok(NextStep::Started(Box::new(started)))
+        }
         Err(err) => {
             conn.execute(
                 "UPDATE outreach SET state = 'queued', claimed_by = NULL, claimed_at = NULL WHERE id = ?1",
@@ -825,9 +1205,48 @@ fn started_from(
     }
 }
 
+/// The variant index of each part, as `outreach.variants` and `followup_sends.variants` keep it.
+pub(crate) fn variants_json(parts: &[crate::templates::RenderedPart]) -> String {
+    serde_json::Value::from(parts.iter().map(|p| p.variant).collect::<Vec<_>>()).to_string()
+}
+
+/// A follow-up's own message, with the person's same link and DM page.
+fn render_followup(
+    conn: &Connection,
+    campaign: &crate::campaigns::Campaign,
+    id: i64,
+    step: u32,
+    now: i64,
+) -> CoreResult<Started> {
+    let template = &campaign
+        .followups
+        .get(step as usize - 1)
+        .ok_or_else(|| CoreError::NotFound(format!("no follow-up step {step}")))?
+        .template;
+    let mut started = render_message(conn, campaign, template, id, now)?;
+    started.followup = Some(crate::followups::info(
+        conn,
+        id,
+        step,
+        &campaign.followups,
+        now,
+    )?);
+    Ok(started)
+}
+
 fn render_started(
     conn: &Connection,
     campaign: &crate::campaigns::Campaign,
+    id: i64,
+    now: i64,
+) -> CoreResult<Started> {
+    render_message(conn, campaign, &campaign.template, id, now)
+}
+
+fn render_message(
+    conn: &Connection,
+    campaign: &crate::campaigns::Campaign,
+    template: &crate::templates::Template,
     id: i64,
     now: i64,
 ) -> CoreResult<Started> {
@@ -837,7 +1256,7 @@ fn render_started(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let contact = crate::contacts::get(conn, contact_id)?;
-    let checked = crate::templates::parse(&campaign.template)?;
+    let checked = crate::templates::parse(template)?;
     let parts = crate::templates::render(
         &checked,
         &crate::templates::RenderContext {
@@ -863,6 +1282,7 @@ fn render_started(
         link_url,
         dm_url,
         pace,
+        followup: None,
     })
 }
 
@@ -1039,7 +1459,8 @@ mod tests {
             QueueLeft {
                 queued: 2,
                 snoozed: 2,
-                snoozed_due: 1
+                snoozed_due: 1,
+                followups_due: 0,
             }
         );
         let next = seen.next.unwrap();
@@ -1174,6 +1595,14 @@ mod tests {
             panic!()
         };
         assert_eq!(first.contact.handle, "maya.bakes");
+        let recorded: String = conn
+            .query_row(
+                "SELECT variants FROM outreach WHERE id = ?1",
+                [first.outreach_id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(recorded, "[0]", "the variant shown is kept for the funnel");
         assert_eq!(
             first.parts[0].text,
             format!("Hi Maya, record for us: {}", first.link_url)

@@ -102,7 +102,16 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
     let link = event.link.as_deref();
     let at = clock::parse_rfc3339(&event.at).unwrap_or_else(clock::now_ms);
     match event.kind {
-        EventKind::LinkCreated | EventKind::UploadStarted => {}
+        EventKind::LinkCreated => {}
+        EventKind::UploadStarted => {
+            // The first bytes of their video arrived; a resumed upload keeps the first time.
+            conn.execute(
+                "UPDATE outreach SET upload_started_at = coalesce(upload_started_at, ?2),
+                        updated_at = ?2
+                 WHERE link_token = ?1",
+                params![link, at],
+            )?;
+        }
         EventKind::LinkRevoked => {
             let by = event.detail["revoked_by"].as_str().unwrap_or("server");
             crate::people::revoked_on_server(conn, link, at, by)?;
@@ -664,6 +673,37 @@ mod tests {
             reason.as_deref(),
             Some("camera shy"),
             "the first answer stands"
+        );
+    }
+
+    #[test]
+    fn an_upload_that_started_is_marked_with_its_first_time() {
+        let mut conn = open_in_memory().unwrap();
+        conn.execute_batch(
+            "INSERT INTO campaigns (id, slug, name, template, dm_url_with_id, dm_url_without_id, created_at, updated_at)
+             VALUES (1, 'spring', 'Spring', '{}', 'a', 'b', 0, 0);
+             INSERT INTO contacts (id, handle, created_at, updated_at) VALUES (1, 'maya', 0, 0);
+             INSERT INTO outreach (campaign_id, contact_id, state, link_token, added_at, updated_at)
+             VALUES (1, 1, 'sent', 'tok', 0, 0);",
+        )
+        .unwrap();
+        let mut first = event(1, EventKind::UploadStarted, None, serde_json::json!({}));
+        first.at = "2026-11-25T10:00:00Z".into();
+        let mut resumed = event(2, EventKind::UploadStarted, None, serde_json::json!({}));
+        resumed.at = "2026-11-26T10:00:00Z".into();
+        apply_page(&mut conn, &page(vec![first])).unwrap();
+        apply_page(&mut conn, &page(vec![resumed])).unwrap();
+        let at: Option<i64> = conn
+            .query_row(
+                "SELECT upload_started_at FROM outreach WHERE link_token = 'tok'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            at.map(clock::to_rfc3339).as_deref(),
+            Some("2026-11-25T10:00:00Z"),
+            "the first start stands"
         );
     }
 

@@ -539,11 +539,16 @@ mod properties {
                         reason
                     );
                 }
-                let previewed = previewed.err().map(|e| e.to_string());
+                // The preview refuses the file as the import does, or, when only the handle
+                // column is missing, shows it with the same problem for the operator to fix.
+                let previewed = match previewed {
+                    Err(e) => Some(e.to_string()),
+                    Ok(shown) => shown.problem,
+                };
                 prop_assert_eq!(
                     previewed,
                     Some(err.to_string()),
-                    "the preview refuses the file as the import does"
+                    "the preview names the problem the import refuses the file for"
                 );
                 prop_assert_eq!(count(conn), before, "a refused file changes nothing");
                 return Ok(None);

@@ -2,6 +2,7 @@
 //! remove from a campaign, revoke a link, forget. The rules live in `clipdesk_core::people`.
 
 use clipdesk_core::people::{self, ContactEdit, Deleted, Edited, Forgotten, Person, Removed};
+use clipdesk_core::status::{self, PeopleFilter, PeoplePage};
 use clipdesk_core::{UserError, settings};
 use tauri::State;
 
@@ -16,6 +17,21 @@ async fn operator(desktop: &Desktop) -> Result<String, UserError> {
 #[tauri::command]
 pub async fn person_get(desktop: State<'_, Desktop>, contact: i64) -> Result<Person, UserError> {
     in_store(&desktop, move |conn| people::person(conn, contact)).await
+}
+
+/// A campaign's people with their status, filtered, a page at a time, with counts per status.
+#[tauri::command]
+pub async fn campaign_people(
+    desktop: State<'_, Desktop>,
+    campaign: i64,
+    filter: PeopleFilter,
+    after: i64,
+    limit: u32,
+) -> Result<PeoplePage, UserError> {
+    in_store(&desktop, move |conn| {
+        status::page(conn, campaign, filter, after, limit)
+    })
+    .await
 }
 
 #[tauri::command]

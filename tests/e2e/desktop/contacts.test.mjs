@@ -149,7 +149,7 @@ test("a sent link revoked from the contact's panel is refused by the person's pa
   await waitForText(driver(), "[data-testid=person-confirm] p", new RegExp(`^Revoke @${handle.replace(/\./g, "\\.")}.*'s link in Spring\\?`));
   await click("person-confirm-yes");
   await waitForText(driver(), "[data-testid=person-notice]", /^Revoked .* link in Spring\.$/);
-  await waitForText(driver(), "[data-testid=person-item-status]", /^sent · link revoked · 1 video$/);
+  await waitForText(driver(), "[data-testid=person-item-status]", /^uploaded · link revoked · 1 video$/);
   await waitForText(driver(), "[data-testid=person-history] li[data-action=link_revoked]", /link revoked/);
   assert.equal(await pageAnswer(sent.token), "404 revoked", "the page refuses the link");
 });

@@ -60,8 +60,8 @@ describe("filling the queue and working it by keyboard", () => {
       .sendKeys(path.join(fixturesDir, "contacts-sample.csv"));
     await driver.findElement(By.css("[data-testid=import-preview]")).click();
     const preview = await driver.wait(until.elementLocated(By.css("[data-testid=import-preview-table]")), 10_000);
-    const headers = await preview.findElements(By.css("thead th small"));
-    const fields = await Promise.all(headers.map((el) => el.getText()));
+    const headers = await preview.findElements(By.css("thead th select"));
+    const fields = await Promise.all(headers.map((el) => el.getAttribute("value")));
     assert.deepEqual(fields, ["handle", "user_id", "display_name", "tags", "notes"], "each column maps to its field");
 
     await driver.findElement(By.css("[data-testid=import-run]")).click();

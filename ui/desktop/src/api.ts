@@ -19,7 +19,10 @@ import type {
   Edited,
   Forgotten,
   Person,
+  PeopleFilter,
+  PeoplePage,
   Removed,
+  ImportOptions,
   ImportPreview,
   ImportProgress,
   ImportReport,
@@ -54,13 +57,24 @@ export function contactsPage(query: string, after: number, limit: number): Promi
   return invoke<ContactsPage>("contacts_page", { query, after, limit });
 }
 
-export function importPreview(path: string): Promise<ImportPreview> {
-  return invoke<ImportPreview>("import_preview", { path });
+/** The file's columns, encoding, delimiter, sheets and first rows, read with `options` (all optional). */
+export function importPreview(path: string, options: ImportOptions | null = null): Promise<ImportPreview> {
+  return invoke<ImportPreview>("import_preview", { path, options });
 }
 
 /** Imports the file at `path`; progress arrives through {@link onImportProgress}. */
-export function importContacts(path: string): Promise<ImportReport> {
-  return invoke<ImportReport>("import_contacts", { path });
+export function importContacts(path: string, options: ImportOptions | null = null): Promise<ImportReport> {
+  return invoke<ImportReport>("import_contacts", { path, options });
+}
+
+/** How many handles or links a pasted text holds. */
+export function importPasteCount(text: string): Promise<number> {
+  return invoke<number>("import_paste_count", { text });
+}
+
+/** Imports a pasted list of handles or profile links like a one-column file. */
+export function importPasted(text: string): Promise<ImportReport> {
+  return invoke<ImportReport>("import_pasted", { text });
 }
 
 /** Writes the report's rejected rows as CSV to `path`, to be fixed and imported again; returns the rows. */
@@ -71,6 +85,11 @@ export function importExportRejected(report: ImportReport, path: string): Promis
 /** One contact with their campaigns (and what each link did) and their history. */
 export function personGet(contact: number): Promise<Person> {
   return invoke<Person>("person_get", { contact });
+}
+
+/** A campaign's people with their status, a page after outreach id `after`, and counts per status. */
+export function campaignPeople(campaign: number, filter: PeopleFilter, after: number, limit: number): Promise<PeoplePage> {
+  return invoke<PeoplePage>("campaign_people", { campaign, filter, after, limit });
 }
 
 /** Replaces a contact's fields, checked like an import row. */
@@ -265,9 +284,13 @@ export function campaignExport(campaign: number, path: string): Promise<number> 
   return invoke<number>("campaign_export", { campaign, path });
 }
 
-/** The system's file picker for a CSV to import; null when cancelled. */
+/** The system's file picker for a list to import (CSV, text, .xlsx, .ods); null when cancelled. */
 export async function pickCsvFile(): Promise<string | null> {
-  const chosen = await openDialog({ multiple: false, directory: false, filters: [{ name: "CSV", extensions: ["csv", "txt"] }] });
+  const chosen = await openDialog({
+    multiple: false,
+    directory: false,
+    filters: [{ name: "Lists", extensions: ["csv", "txt", "tsv", "xlsx", "ods"] }],
+  });
   return typeof chosen === "string" ? chosen : null;
 }
 

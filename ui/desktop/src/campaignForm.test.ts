@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Template } from "../../bindings/core";
 import { stringsFor } from "../../recorder/src/strings";
 import {
+  addFollowup,
   addPart,
   consentPreview,
   errorByField,
@@ -15,6 +16,7 @@ import {
   pageTexts,
   placeholder,
   publicPageUrl,
+  removeFollowup,
   removePart,
   withKind,
 } from "./campaignForm";
@@ -138,8 +140,33 @@ describe("the recipient's page in the editor", () => {
       public_page: true,
       strings: { doneTitle: "¡Mil gracias!" },
       organisation: "Crumb",
+      followups: [{ template: { parts: [{ kind: "text", variants: ["Again {{link}}"] }] }, delay_days: 2, condition: "no_open" }],
+      followups_first: false,
     });
     expect(Object.keys(input)).not.toContain("created_at");
+    expect(input.followups[0]?.delay_days).toBe(2);
     expect(input.strings).toEqual({ doneTitle: "¡Mil gracias!" });
+  });
+});
+
+describe("the editor's follow-ups", () => {
+  it("adds steps holding the link, at most three, and removes one without touching the rest", () => {
+    const one = addFollowup([]);
+    expect(one).toEqual([{ template: { parts: [{ kind: "text", variants: ["{{link}}"] }] }, delay_days: 3, condition: "no_open" }]);
+    const three = addFollowup(addFollowup(one));
+    expect(three.map((s) => s.condition)).toEqual(["no_open", "no_upload", "no_upload"]);
+    expect(addFollowup(three)).toHaveLength(3);
+    three[1]!.delay_days = 7;
+    const removed = removeFollowup(three, 0);
+    expect(removed.map((s) => s.delay_days)).toEqual([7, 3]);
+    expect(three).toHaveLength(3);
+    removed[0]!.template.parts[0]!.variants[0] = "changed {{link}}";
+    expect(three[1]!.template.parts[0]!.variants[0]).toBe("{{link}}");
+  });
+
+  it("places an error about a step beside that step's field", () => {
+    expect(hasItsPlace("followups.1.delay_days")).toBe(true);
+    expect(hasItsPlace("followups")).toBe(true);
+    expect(hasItsPlace("server")).toBe(false);
   });
 });

@@ -5,7 +5,7 @@
 // The page's languages and texts come from the recorder's own table (ui/recorder/src/
 // strings.ts), imported at build time: one list, so a text added to the page is offered here.
 
-import type { Campaign, CampaignInput, Part, PartKind, Template } from "../../bindings/core";
+import type { Campaign, CampaignInput, FollowupCondition, FollowupStep, Part, PartKind, Template } from "../../bindings/core";
 import { fill, pageLanguages, stringsFor, type StringKey } from "../../recorder/src/strings";
 import { isUserError } from "./errors";
 
@@ -84,7 +84,37 @@ const FIELDS_WITH_A_PLACE = new Set([
 
 /** Whether an error about `field` is shown beside it (an override's `strings.<key>` too). */
 export function hasItsPlace(field: string): boolean {
-  return FIELDS_WITH_A_PLACE.has(field) || field.startsWith("strings.");
+  return FIELDS_WITH_A_PLACE.has(field) || field.startsWith("strings.") || field === "followups" || field.startsWith("followups.");
+}
+
+/** At most this many follow-up steps (crates/core/src/followups.rs). */
+export const MAX_FOLLOWUPS = 3;
+
+/** What each condition reads as in the editor. */
+export const FOLLOWUP_CONDITIONS: { value: FollowupCondition; label: string }[] = [
+  { value: "no_open", label: "Not opened" },
+  { value: "no_upload", label: "Opened, no upload" },
+];
+
+/** The steps with one more at the end (a text part holding the link, 3 days, no open); no more than the limit. */
+export function addFollowup(steps: FollowupStep[]): FollowupStep[] {
+  if (steps.length >= MAX_FOLLOWUPS) return steps;
+  const condition: FollowupCondition = steps.length === 0 ? "no_open" : "no_upload";
+  return [...copySteps(steps), { template: { parts: [{ kind: "text", variants: ["{{link}}"] }] }, delay_days: 3, condition }];
+}
+
+/** The steps without step `index`. */
+export function removeFollowup(steps: FollowupStep[], index: number): FollowupStep[] {
+  return copySteps(steps).filter((_, i) => i !== index);
+}
+
+function copySteps(steps: FollowupStep[]): FollowupStep[] {
+  return steps.map((step) => ({ ...step, template: { parts: copyParts(step.template) } }));
+}
+
+/** The field names of step `index` an error may be about: `followups.0.template`… */
+export function followupField(index: number, field: "template" | "delay_days" | "condition"): string {
+  return `followups.${index}.${field}`;
 }
 
 const DAY_MS = 24 * 3600 * 1000;

@@ -72,9 +72,9 @@ describe("paceRefreshDue", () => {
 
 describe("leftLine", () => {
   it("counts the contacts not started, the later ones and the due ones among them", () => {
-    expect(leftLine({ queued: 10, snoozed: 2, snoozed_due: 1 })).toBe("12 left: 10 queued, 2 later (1 due now)");
-    expect(leftLine({ queued: 3, snoozed: 1, snoozed_due: 0 })).toBe("4 left: 3 queued, 1 later");
-    expect(leftLine({ queued: 7, snoozed: 0, snoozed_due: 0 })).toBe("7 left");
-    expect(leftLine({ queued: 0, snoozed: 0, snoozed_due: 0 })).toBe("nobody left");
+    expect(leftLine({ queued: 10, snoozed: 2, snoozed_due: 1, followups_due: 0 })).toBe("12 left: 10 queued, 2 later (1 due now)");
+    expect(leftLine({ queued: 3, snoozed: 1, snoozed_due: 0, followups_due: 0 })).toBe("4 left: 3 queued, 1 later");
+    expect(leftLine({ queued: 7, snoozed: 0, snoozed_due: 0, followups_due: 0 })).toBe("7 left");
+    expect(leftLine({ queued: 0, snoozed: 0, snoozed_due: 0, followups_due: 0 })).toBe("nobody left");
   });
 });

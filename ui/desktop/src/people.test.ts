@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { CampaignItem, Person } from "../../bindings/core";
-import { canRemove, canRevoke, confirmText, itemStatus, who } from "./people";
+import type { CampaignItem, CampaignPerson, Person, StatusCounts } from "../../bindings/core";
+import { canRemove, canRevoke, confirmText, filterKey, itemStatus, personStatusText, statusChips, who } from "./people";
 
 function item(fields: Partial<CampaignItem> = {}): CampaignItem {
   return {
@@ -11,6 +11,8 @@ function item(fields: Partial<CampaignItem> = {}): CampaignItem {
     handed_out: false,
     link_revoked: false,
     videos: 0,
+    status: fields.state === "sent" ? "sent" : "queued",
+    status_at: "2026-11-25T10:00:00Z",
     ...fields,
   };
 }
@@ -60,5 +62,53 @@ describe("people controls", () => {
     );
     expect(itemStatus(item({ link_url: null }))).toBe("queued · link not issued yet");
     expect(who(person([]))).toBe("@maya.bakes (Maya)");
+  });
+
+  it("an item's status leads with where the person stands", () => {
+    expect(itemStatus(item({ state: "sent", status: "declined", handed_out: true }))).toBe("declined");
+    expect(itemStatus(item({ state: "sent", status: "started", handed_out: true }))).toBe("started uploading");
+    expect(itemStatus(item({ state: "snoozed", status: "queued" }))).toBe("later");
+    expect(itemStatus(item({ state: "in_progress", status: "queued" }))).toBe("being messaged");
+  });
+
+  it("the chips offer opened-not-uploaded as one click, with every status's count", () => {
+    const counts: StatusCounts = {
+      total: 9,
+      queued: 1,
+      sent: 1,
+      opened: 2,
+      started: 1,
+      uploaded: 1,
+      approved: 0,
+      rejected: 0,
+      declined: 1,
+      cant_dm: 1,
+      skipped: 1,
+      opened_not_uploaded: 3,
+    };
+    const chips = statusChips(counts);
+    expect(chips.slice(0, 3).map((c) => [c.label, c.count])).toEqual([
+      ["Everyone", 9],
+      ["Opened, not uploaded", 3],
+      ["Queued", 1],
+    ]);
+    expect(chips.map((c) => c.key)).toEqual(chips.map((c) => filterKey(c.filter)));
+    expect(chips.find((c) => c.key === "cant_dm")?.label).toBe("Can't DM");
+    expect(chips).toHaveLength(12);
+  });
+
+  it("a person's status says since when, and until when they were put off", () => {
+    const base: CampaignPerson = {
+      outreach_id: 1,
+      contact: person([]).contact,
+      status: "opened",
+      status_at: "2026-11-25T10:00:00Z",
+      snoozed_until: null,
+    };
+    const iso = (text: string) => text.slice(0, 10);
+    expect(personStatusText(base, iso)).toBe("opened 2026-11-25");
+    expect(personStatusText({ ...base, status: "queued", snoozed_until: "2026-11-26T09:00:00Z" }, iso)).toBe(
+      "queued (later, until 2026-11-26)",
+    );
   });
 });

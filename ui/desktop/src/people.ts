@@ -1,7 +1,7 @@
 // What the Contacts screen offers for one person, and what it asks before doing it: the
 // confirmation names the person and everything the action deletes or stops.
 
-import type { CampaignItem, Person } from "../../bindings/core";
+import type { CampaignItem, CampaignPerson, PeopleFilter, Person, PersonStatus, StatusCounts } from "../../bindings/core";
 
 export type PersonAction =
   | { kind: "forget" }
@@ -34,17 +34,60 @@ export function canRemove(item: CampaignItem): boolean {
   return item.state !== "in_progress";
 }
 
-/** `sent · link revoked · 1 video`. */
+/** Each status as the screen names it. */
+export const statusLabels: Record<PersonStatus, string> = {
+  queued: "queued",
+  sent: "sent",
+  opened: "opened",
+  started: "started uploading",
+  uploaded: "uploaded",
+  approved: "approved",
+  rejected: "rejected",
+  declined: "declined",
+  cant_dm: "can't DM",
+  skipped: "skipped",
+};
+
+/** The filter chips, in funnel order, with their counts: everyone, the useful "opened, not uploaded", then each status. */
+export function statusChips(counts: StatusCounts): { key: string; filter: PeopleFilter; label: string; count: number }[] {
+  const chips: { key: string; filter: PeopleFilter; label: string; count: number }[] = [
+    { key: "all", filter: { kind: "all" }, label: "Everyone", count: counts.total },
+    { key: "opened_not_uploaded", filter: { kind: "opened_not_uploaded" }, label: "Opened, not uploaded", count: counts.opened_not_uploaded },
+  ];
+  const order: PersonStatus[] = ["queued", "sent", "opened", "started", "uploaded", "approved", "rejected", "declined", "cant_dm", "skipped"];
+  for (const status of order) {
+    chips.push({ key: status, filter: { kind: "status", status }, label: capitalise(statusLabels[status]), count: counts[status] });
+  }
+  return chips;
+}
+
+/** The key of a filter, as its chip is marked. */
+export function filterKey(filter: PeopleFilter): string {
+  return filter.kind === "status" ? filter.status : filter.kind;
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** `opened 25 Nov, 10:00`, or for someone put off, `queued (later, until 26 Nov, 09:00)`. */
+export function personStatusText(person: CampaignPerson, format: (iso: string) => string = localTime): string {
+  const label = statusLabels[person.status];
+  if (person.snoozed_until) return `${label} (later, until ${format(person.snoozed_until)})`;
+  return `${label} ${format(person.status_at)}`;
+}
+
+function localTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+}
+
+/** `opened · link revoked · 1 video`: where they stand (a queued one being messaged or put off says so). */
 export function itemStatus(item: CampaignItem): string {
-  const words: Record<CampaignItem["state"], string> = {
-    queued: "queued",
+  const words: Partial<Record<CampaignItem["state"], string>> = {
     in_progress: "being messaged",
-    sent: "sent",
-    skipped: "skipped",
-    cant_dm: "can't DM",
     snoozed: "later",
   };
-  const facts = [words[item.state]];
+  const facts = [item.status === "queued" ? (words[item.state] ?? "queued") : statusLabels[item.status]];
   if (item.link_revoked) facts.push("link revoked");
   else if (!item.link_url) facts.push("link not issued yet");
   if (item.videos > 0) facts.push(plural(item.videos, "video"));

@@ -25,12 +25,35 @@ impl ContactField {
         ContactField::Notes,
     ];
 
-    /// The header names each field accepts, after [`normalise_header`].
+    /// The header names each field accepts, after [`normalise_header`] (letters and digits
+    /// only): "TikTok URL", "tiktok_url" and "TikTok-URL" are all `tiktokurl`.
     fn header_names(self) -> &'static [&'static str] {
         match self {
-            ContactField::Handle => &["handle", "username", "@", "user", "tiktok"],
-            ContactField::UserId => &["user_id", "userid", "id", "tiktok_id"],
-            ContactField::DisplayName => &["display_name", "name", "nickname"],
+            ContactField::Handle => &[
+                "handle",
+                "username",
+                "@",
+                "user",
+                "tiktok",
+                "tiktokurl",
+                "tiktokhandle",
+                "tiktoklink",
+                "tiktokprofile",
+                "profile",
+                "profilelink",
+                "profileurl",
+                "creator",
+                "account",
+            ],
+            ContactField::UserId => &[
+                "userid",
+                "id",
+                "tiktokid",
+                "accountid",
+                "profileid",
+                "creatorid",
+            ],
+            ContactField::DisplayName => &["displayname", "name", "nickname"],
             ContactField::Tags => &["tags", "tag"],
             ContactField::Notes => &["notes", "note"],
         }
@@ -41,6 +64,17 @@ impl ContactField {
         Self::ALL
             .into_iter()
             .find(|field| field.header_names().contains(&header.as_str()))
+    }
+
+    /// How the field is named to a person.
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            ContactField::Handle => "handle",
+            ContactField::UserId => "user id",
+            ContactField::DisplayName => "display name",
+            ContactField::Tags => "tags",
+            ContactField::Notes => "notes",
+        }
     }
 
     /// The field a [`crate::contacts::FieldError`] names.
@@ -56,14 +90,20 @@ impl ContactField {
     }
 }
 
-/// `" User ID "` → `user_id`, `"Display-Name"` → `display_name`: trimmed, lower case, BOM
-/// stripped, spaces and hyphens read as underscores.
+/// `" User ID "` → `userid`, `"Profile-Link:"` → `profilelink`: lower case, only letters and
+/// digits kept (a header of nothing else, such as `@`, is kept trimmed as it is).
 fn normalise_header(header: &str) -> String {
-    header
-        .trim_start_matches('\u{feff}')
-        .trim()
-        .to_lowercase()
-        .replace([' ', '-'], "_")
+    let header = header.trim_start_matches('\u{feff}').trim();
+    let kept: String = header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if kept.is_empty() {
+        header.to_owned()
+    } else {
+        kept
+    }
 }
 
 /// One column of the file and the field it fills, if any.
@@ -93,34 +133,92 @@ impl Mapping {
     }
 }
 
-/// Maps the columns of a header row; refuses a file without a handle column.
-pub(super) fn map(header: &csv::StringRecord) -> CoreResult<(Vec<ImportColumn>, Mapping)> {
+/// Which field one column fills, chosen by the operator over the automatic mapping:
+/// `field: None` ignores the column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ColumnChoice {
+    /// 0-based position in the file's header row.
+    pub index: u32,
+    pub field: Option<ContactField>,
+}
+
+/// Maps the columns of a header row, the operator's `choices` over the automatic mapping;
+/// refuses choices that name a column the file does not have or give one field two columns
+/// ([`require_handle`] then refuses a mapping without a handle).
+pub(super) fn map(
+    header: &csv::StringRecord,
+    choices: &[ColumnChoice],
+) -> CoreResult<(Vec<ImportColumn>, Mapping)> {
+    for choice in choices {
+        if choice.index as usize >= header.len() {
+            return Err(CoreError::invalid(
+                "mapping",
+                format!(
+                    "column {} does not exist: the file has {} column(s)",
+                    choice.index + 1,
+                    header.len()
+                ),
+            ));
+        }
+    }
+    let chosen = |index: usize| choices.iter().rev().find(|c| c.index as usize == index);
     let mut mapping = Mapping { columns: [None; 5] };
     let mut columns = Vec::with_capacity(header.len());
     for (index, name) in header.iter().enumerate() {
-        // The first column for a field wins; a second one is shown as ignored.
-        let field = ContactField::from_header(name)
-            .filter(|field| mapping.columns[*field as usize].is_none());
+        let header = name.trim_start_matches('\u{feff}').to_owned();
+        let field = match chosen(index) {
+            Some(choice) => {
+                if let Some(field) = choice.field
+                    && let Some(first) = mapping.columns[field as usize]
+                {
+                    return Err(CoreError::invalid(
+                        "mapping",
+                        format!(
+                            "two columns are mapped to {}: {:?} (column {}) and {:?} (column {})",
+                            field.label(),
+                            columns
+                                .get(first)
+                                .map_or("", |c: &ImportColumn| c.header.as_str()),
+                            first + 1,
+                            header,
+                            index + 1
+                        ),
+                    ));
+                }
+                choice.field
+            }
+            // The first column for a field wins; a second one is shown as ignored, and so is
+            // one whose field the operator gave to another column.
+            None => ContactField::from_header(name).filter(|field| {
+                mapping.columns[*field as usize].is_none()
+                    && !choices.iter().any(|c| c.field == Some(*field))
+            }),
+        };
         if let Some(field) = field {
             mapping.columns[field as usize] = Some(index);
         }
         columns.push(ImportColumn {
             index: index as u32,
-            header: name.trim_start_matches('\u{feff}').to_owned(),
+            header,
             field,
         });
     }
+    Ok((columns, mapping))
+}
+
+/// Refuses a mapping without a handle column, naming the headers the file has.
+pub(super) fn require_handle(columns: &[ImportColumn], mapping: &Mapping) -> CoreResult<()> {
     if mapping.columns[ContactField::Handle as usize].is_none() {
         let found: Vec<String> = columns.iter().map(|c| format!("{:?}", c.header)).collect();
         return Err(CoreError::invalid(
             "file",
             format!(
                 "no handle column among the headers {}; name the column of TikTok handles \
-                 one of: {}",
+                 one of: handle, username, TikTok, TikTok URL, profile, profile link, creator, \
+                 account, or choose it in the preview",
                 found.join(", "),
-                ContactField::Handle.header_names().join(", ")
             ),
         ));
     }
-    Ok((columns, mapping))
+    Ok(())
 }

@@ -8,6 +8,7 @@
 //! `rejected` writes the rejected rows back out as CSV to be fixed and imported again.
 
 mod columns;
+mod handles;
 mod read;
 mod rejected;
 mod rules;
@@ -17,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use columns::Mapping;
-pub use columns::{ContactField, ImportColumn};
+pub use columns::{ColumnChoice, ContactField, ImportColumn};
 use read::Rows;
 pub use rejected::{rejected_csv, rejected_to_file};
 use rules::{Change, FileRules};
@@ -33,15 +34,56 @@ pub const PROGRESS_EVERY: u64 = 1_000;
 /// small enough that the JSON stays a few megabytes.
 const INSERT_BATCH: usize = 10_000;
 
+/// How to read a file, as chosen in the import wizard; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ImportOptions {
+    /// `","`, `";"`, `"\t"` or `"|"`; detected from the first lines when not given.
+    pub delimiter: Option<String>,
+    /// The sheet of a spreadsheet to read; the first when not given.
+    pub sheet: Option<String>,
+    /// Columns the operator mapped by hand, over the automatic mapping.
+    pub mapping: Vec<ColumnChoice>,
+}
+
+impl ImportOptions {
+    fn delimiter(&self) -> CoreResult<Option<u8>> {
+        let Some(text) = self.delimiter.as_deref() else {
+            return Ok(None);
+        };
+        match text.as_bytes() {
+            [byte] if read::DELIMITERS.contains(byte) => Ok(Some(*byte)),
+            _ => Err(CoreError::invalid(
+                "delimiter",
+                format!(
+                    "{text:?} is not a delimiter the import reads: choose comma, semicolon, \
+                     tab or pipe"
+                ),
+            )),
+        }
+    }
+}
+
 /// What the import wizard shows before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ImportPreview {
+    /// How the text was decoded (`UTF-8`, `UTF-16LE`, `UTF-16BE`, `windows-1252`); `None`
+    /// for a spreadsheet.
+    pub encoding: Option<String>,
+    /// The delimiter used (detected or chosen); `None` for a spreadsheet.
+    pub delimiter: Option<String>,
+    /// A spreadsheet's sheets in workbook order (empty for text), and the one shown.
+    pub sheets: Vec<String>,
+    pub sheet: Option<String>,
     pub columns: Vec<ImportColumn>,
     /// Headers of the columns that will be ignored, in file order.
     pub ignored: Vec<String>,
     /// The first rows as they are in the file, one value per column (short rows padded
     /// with empty values), before any rule is applied.
     pub rows: Vec<PreviewRow>,
+    /// Why the file cannot be imported as mapped (no handle column), for the operator to
+    /// fix by choosing the columns' fields; `None` when it can.
+    pub problem: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -138,8 +180,27 @@ impl ImportReport {
 
 /// Reads the header and the first `rows` rows without touching the database.
 pub fn preview(bytes: &[u8], rows: usize) -> CoreResult<ImportPreview> {
-    let mut file = read::open(bytes)?;
-    let (columns, _) = header(&mut file)?;
+    preview_with(bytes, rows, &ImportOptions::default())
+}
+
+/// [`preview`] with the delimiter, sheet and column mapping chosen in the wizard.
+pub fn preview_with(
+    bytes: &[u8],
+    rows: usize,
+    options: &ImportOptions,
+) -> CoreResult<ImportPreview> {
+    let source = read::load(
+        bytes,
+        options.delimiter()?,
+        options.sheet.as_deref(),
+        Some(rows),
+    )?;
+    let mut file = source.rows();
+    let (columns, mapping) = header(file.as_mut(), &options.mapping)?;
+    // Shown, not refused: the operator can still pick the handle column in the preview.
+    let problem = columns::require_handle(&columns, &mapping)
+        .err()
+        .map(|err| err.to_string());
     let mut preview_rows = Vec::new();
     while preview_rows.len() < rows {
         let Some(row) = file.next_row()? else {
@@ -160,24 +221,44 @@ pub fn preview(bytes: &[u8], rows: usize) -> CoreResult<ImportPreview> {
         .map(|c| c.header.clone())
         .collect();
     Ok(ImportPreview {
+        encoding: source.encoding.map(str::to_owned),
+        delimiter: source.delimiter.map(|d| char::from(d).to_string()),
+        sheets: source.sheets.clone(),
+        sheet: source.sheet.clone(),
         columns,
         ignored,
         rows: preview_rows,
+        problem,
     })
 }
 
 /// Imports every row of `bytes` in one transaction; `source` is stored on new contacts.
-/// Rejected rows are reported, not fatal; a file that cannot be read at all (not UTF-8, no
-/// handle column) or a database failure changes nothing and returns the error.
+/// Rejected rows are reported, not fatal; a file that cannot be read at all (no handle
+/// column) or a database failure changes nothing and returns the error.
 pub fn import(
     conn: &mut Connection,
     bytes: &[u8],
     source: &str,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> CoreResult<ImportReport> {
-    let mut file = read::open(bytes)?;
-    let (columns, mapping) = header(&mut file)?;
-    let bytes_total = bytes.len() as u64;
+    import_with(conn, bytes, source, &ImportOptions::default(), progress)
+}
+
+/// [`import`] with the delimiter, sheet and column mapping chosen in the wizard; options
+/// that do not fit the file (a column it does not have, two columns for the handle) are an
+/// error and nothing is imported.
+pub fn import_with(
+    conn: &mut Connection,
+    bytes: &[u8],
+    source: &str,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> CoreResult<ImportReport> {
+    let loaded = read::load(bytes, options.delimiter()?, options.sheet.as_deref(), None)?;
+    let mut file = loaded.rows();
+    let (columns, mapping) = header(file.as_mut(), &options.mapping)?;
+    columns::require_handle(&columns, &mapping)?;
+    let bytes_total = file.bytes_total();
 
     // IMMEDIATE takes the write lock now, so a concurrent writer makes us wait (busy
     // timeout) at the start instead of failing halfway through.
@@ -221,12 +302,86 @@ pub fn import(
     Ok(report)
 }
 
+/// The start of a file that is enough for [`preview_with`], cut at a line end (of its own
+/// encoding): a large text file need not be read whole to be previewed. A spreadsheet is
+/// kept whole (a zip is read from its end).
+pub fn preview_prefix(bytes: &[u8], max: usize) -> &[u8] {
+    if bytes.len() <= max || bytes.starts_with(b"PK\x03\x04") {
+        return bytes;
+    }
+    let start = &bytes[..max];
+    let end = if bytes.starts_with(b"\xFF\xFE") {
+        // UTF-16LE: "\n" is 0A 00 at an even offset.
+        (2..max.saturating_sub(1))
+            .rev()
+            .find(|i| i % 2 == 0 && start[*i] == b'\n' && start[i + 1] == 0)
+            .map(|i| i + 2)
+    } else if bytes.starts_with(b"\xFE\xFF") {
+        (2..max.saturating_sub(1))
+            .rev()
+            .find(|i| i % 2 == 0 && start[*i] == 0 && start[i + 1] == b'\n')
+            .map(|i| i + 2)
+    } else {
+        start.iter().rposition(|b| *b == b'\n').map(|i| i + 1)
+    };
+    &bytes[..end.unwrap_or(max)]
+}
+
+/// The entries of a pasted list of handles or profile links: one per line, or separated by
+/// commas, semicolons or spaces.
+pub fn pasted_entries(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .filter(|entry| !entry.is_empty())
+        .collect()
+}
+
+/// Imports a pasted list of handles or profile links as a one-column file of handles; each
+/// row's line is the entry's position in the list (1 for the first).
+pub fn import_pasted(
+    conn: &mut Connection,
+    text: &str,
+    source: &str,
+    progress: &mut dyn FnMut(ImportProgress),
+) -> CoreResult<ImportReport> {
+    let entries = pasted_entries(text);
+    if entries.is_empty() {
+        return Err(CoreError::invalid(
+            "text",
+            "paste handles or TikTok profile links, one per line",
+        ));
+    }
+    let mut csv = String::with_capacity(text.len() + 16);
+    csv.push_str("handle\n");
+    for entry in entries {
+        if entry.contains('"') {
+            csv.push('"');
+            csv.push_str(&entry.replace('"', "\"\""));
+            csv.push('"');
+        } else {
+            csv.push_str(entry);
+        }
+        csv.push('\n');
+    }
+    let options = ImportOptions {
+        delimiter: Some(",".to_owned()),
+        ..ImportOptions::default()
+    };
+    let mut report = import_with(conn, csv.as_bytes(), source, &options, progress)?;
+    for row in &mut report.rows {
+        row.line -= 1;
+    }
+    Ok(report)
+}
+
 /// Reads the header row and maps its columns; refuses an empty file.
-fn header(file: &mut impl Rows) -> CoreResult<(Vec<ImportColumn>, Mapping)> {
+fn header(
+    file: &mut dyn Rows,
+    choices: &[ColumnChoice],
+) -> CoreResult<(Vec<ImportColumn>, Mapping)> {
     if file.next_row()?.is_none() {
         return Err(CoreError::invalid("file", "the file is empty"));
     }
-    columns::map(file.values())
+    columns::map(file.values(), choices)
 }
 
 /// Applies rows to the database: the rules decide, [`contacts`] stores.
@@ -369,7 +524,11 @@ mod tests {
         let message = err.to_string();
         assert!(message.contains("no handle column"), "{message}");
         assert!(message.contains("\"ID\", \"Name\""), "{message}");
-        assert!(preview(b"ID,Name\n", 5).is_err());
+        let shown = preview(b"ID,Name\n", 5).unwrap();
+        assert!(
+            shown.problem.unwrap().contains("no handle column"),
+            "shown, so the handle column can be chosen"
+        );
     }
 
     #[test]
@@ -380,15 +539,217 @@ mod tests {
     }
 
     #[test]
-    fn a_file_that_is_not_utf8_is_refused_naming_the_line() {
+    fn a_file_that_is_not_utf8_is_read_as_windows_1252_and_says_so() {
         let mut conn = open_in_memory().unwrap();
-        // "Zoë" in Latin-1, as old Excel exports it.
-        let bytes = b"handle,name\r\nmaya,Maya\r\nzoe,Zo\xEB\r\n";
-        let err = import(&mut conn, bytes, "test", &mut |_| {}).unwrap_err();
-        assert!(err.to_string().contains("line 3 is not UTF-8"), "{err}");
-        assert!(matches!(err, CoreError::Invalid { .. }));
-        assert!(preview(bytes, 5).is_err());
+        // "Zoë" and "Müller" in Windows-1252, as old Excel exports them.
+        let bytes = b"handle,name\r\nmaya,Maya\r\nzoe,Zo\xEB M\xFCller \x80\r\n";
+        let shown = preview(bytes, 5).unwrap();
+        assert_eq!(shown.encoding.as_deref(), Some("windows-1252"));
+        assert_eq!(shown.rows[1].values[1], "Zoë Müller €");
+        let report = run_bytes(&mut conn, bytes);
+        assert_eq!(report.imported, 2);
+        let zoe = contacts::find_by_handle(&conn, "zoe").unwrap().unwrap();
+        assert_eq!(zoe.display_name.as_deref(), Some("Zoë Müller €"));
+        // A file that says it is UTF-8 (a BOM) and is not is still refused, naming the line.
+        let err = preview(b"\xEF\xBB\xBFhandle\nzo\xEB\n", 5).unwrap_err();
+        assert!(err.to_string().contains("line 2 is not UTF-8"), "{err}");
+    }
+
+    fn run_bytes(conn: &mut Connection, bytes: &[u8]) -> ImportReport {
+        import(conn, bytes, "test", &mut |_| {}).unwrap()
+    }
+
+    fn with(options: ImportOptions, bytes: &[u8]) -> CoreResult<ImportPreview> {
+        preview_with(bytes, 5, &options)
+    }
+
+    #[test]
+    fn the_delimiter_is_detected_from_the_first_lines_with_quotes_respected() {
+        let cases: [(&[u8], &str); 6] = [
+            (b"handle,name\nmaya,Maya\n", ","),
+            (
+                b"handle;name;tags\nmaya;\"Lopez, Maya\";a,b\njo;Jo;c\n",
+                ";",
+            ),
+            (b"handle\tname\nmaya\tMaya, L\n", "\t"),
+            (b"handle|name\nmaya|\"a;b;c\"\n", "|"),
+            // Commas only inside quotes: the semicolon splits every line the same way.
+            (b"handle;\"name, full\"\n\"maya\";\"a,b,c\"\n", ";"),
+            (b"handle\nmaya\n", ","),
+        ];
+        for (bytes, expected) in cases {
+            let shown = preview(bytes, 5).unwrap();
+            assert_eq!(
+                shown.delimiter.as_deref(),
+                Some(expected),
+                "{}",
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        let shown = preview(b"handle;name\nmaya;Maya, L\n", 5).unwrap();
+        assert_eq!(shown.rows[0].values, ["maya", "Maya, L"]);
+    }
+
+    #[test]
+    fn the_delimiter_can_be_chosen_and_a_wrong_one_is_named() {
+        let bytes = b"handle;name\nmaya;Maya\n";
+        let chosen = ImportOptions {
+            delimiter: Some(",".into()),
+            ..ImportOptions::default()
+        };
+        let shown = with(chosen, b"handle,name;x\nmaya,Maya;L\n").unwrap();
+        assert_eq!(shown.delimiter.as_deref(), Some(","));
+        assert_eq!(shown.rows[0].values, ["maya", "Maya;L"]);
+        let wrong = ImportOptions {
+            delimiter: Some("::".into()),
+            ..ImportOptions::default()
+        };
+        let err = with(wrong.clone(), bytes).unwrap_err();
+        assert!(
+            err.to_string().contains("\"::\" is not a delimiter"),
+            "{err}"
+        );
+        let mut conn = open_in_memory().unwrap();
+        assert!(import_with(&mut conn, bytes, "t", &wrong, &mut |_| {}).is_err());
         assert_eq!(contacts::page(&conn, "", 0, 10).unwrap().total, 0);
+    }
+
+    #[test]
+    fn a_mapping_chosen_in_the_wizard_overrides_the_headers() {
+        let bytes = b"Who,Name,Link\nMaya L,x,https://www.tiktok.com/@maya\n";
+        // No header says "handle": the operator points at the link column.
+        assert!(preview(bytes, 5).unwrap().problem.is_some());
+        let options = ImportOptions {
+            mapping: vec![
+                ColumnChoice {
+                    index: 2,
+                    field: Some(ContactField::Handle),
+                },
+                ColumnChoice {
+                    index: 0,
+                    field: Some(ContactField::DisplayName),
+                },
+                ColumnChoice {
+                    index: 1,
+                    field: None,
+                },
+            ],
+            ..ImportOptions::default()
+        };
+        let shown = with(options.clone(), bytes).unwrap();
+        let fields: Vec<_> = shown.columns.iter().map(|c| c.field).collect();
+        assert_eq!(
+            fields,
+            [
+                Some(ContactField::DisplayName),
+                None,
+                Some(ContactField::Handle)
+            ]
+        );
+        let mut conn = open_in_memory().unwrap();
+        let report = import_with(&mut conn, bytes, "t", &options, &mut |_| {}).unwrap();
+        assert_eq!(report.imported, 1, "{report:#?}");
+        let maya = contacts::find_by_handle(&conn, "maya").unwrap().unwrap();
+        assert_eq!(maya.display_name.as_deref(), Some("Maya L"));
+        // A column chosen for the handle takes it from the column whose header said so.
+        let shown = with(
+            ImportOptions {
+                mapping: vec![ColumnChoice {
+                    index: 1,
+                    field: Some(ContactField::Handle),
+                }],
+                ..ImportOptions::default()
+            },
+            b"handle,profile\nx,maya\n",
+        )
+        .unwrap();
+        assert_eq!(shown.columns[0].field, None);
+        assert_eq!(shown.columns[1].field, Some(ContactField::Handle));
+    }
+
+    #[test]
+    fn a_bad_mapping_is_named_and_nothing_is_imported() {
+        let bytes = b"handle,profile\nmaya,jo\n";
+        let mut conn = open_in_memory().unwrap();
+        let two = ImportOptions {
+            mapping: vec![
+                ColumnChoice {
+                    index: 0,
+                    field: Some(ContactField::Handle),
+                },
+                ColumnChoice {
+                    index: 1,
+                    field: Some(ContactField::Handle),
+                },
+            ],
+            ..ImportOptions::default()
+        };
+        let err = import_with(&mut conn, bytes, "t", &two, &mut |_| {}).unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "two columns are mapped to handle: \"handle\" (column 1) and \"profile\" (column 2)"
+            ),
+            "{err}"
+        );
+        let out_of_range = ImportOptions {
+            mapping: vec![ColumnChoice {
+                index: 5,
+                field: Some(ContactField::Notes),
+            }],
+            ..ImportOptions::default()
+        };
+        let err = import_with(&mut conn, bytes, "t", &out_of_range, &mut |_| {}).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("column 6 does not exist: the file has 2 column(s)"),
+            "{err}"
+        );
+        assert_eq!(contacts::page(&conn, "", 0, 10).unwrap().total, 0);
+    }
+
+    #[test]
+    fn a_preview_of_a_large_file_reads_whole_lines_in_its_own_encoding() {
+        let text = "handle\r\nmaya\r\njo_cooks\r\n";
+        assert_eq!(preview_prefix(text.as_bytes(), 14), b"handle\r\nmaya\r\n");
+        let mut le = vec![0xFF, 0xFE];
+        le.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        let cut = preview_prefix(&le, 30);
+        assert_eq!(cut.len() % 2, 0);
+        let shown = preview(cut, 5).unwrap();
+        assert_eq!(shown.rows.len(), 1, "{shown:?}");
+        assert_eq!(shown.rows[0].values, ["maya"]);
+        let mut be = vec![0xFE, 0xFF];
+        be.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        let shown = preview(preview_prefix(&be, 30), 5).unwrap();
+        assert_eq!(shown.rows[0].values, ["maya"]);
+        let zip = b"PK\x03\x04 and more bytes than the limit";
+        assert_eq!(preview_prefix(zip, 4), zip);
+    }
+
+    #[test]
+    fn pasted_handles_and_links_import_like_a_one_column_file() {
+        let text = "@maya\nhttps://www.tiktok.com/@jo.cooks?lang=en, tiktok.com/@sam_1/video/12\n\n  bad!handle https://vm.tiktok.com/ZMx/";
+        assert_eq!(pasted_entries(text).len(), 5);
+        let mut conn = open_in_memory().unwrap();
+        let report = import_pasted(&mut conn, text, "pasted", &mut |_| {}).unwrap();
+        assert_eq!(
+            lines(&report),
+            [
+                (1, Imported),
+                (2, Imported),
+                (3, Imported),
+                (4, Rejected),
+                (5, Rejected)
+            ]
+        );
+        assert!(reason(&report, 5).contains("short link"));
+        for handle in ["maya", "jo.cooks", "sam_1"] {
+            assert!(
+                contacts::find_by_handle(&conn, handle).unwrap().is_some(),
+                "{handle}"
+            );
+        }
+        assert!(import_pasted(&mut conn, " \n, ", "pasted", &mut |_| {}).is_err());
     }
 
     #[test]

@@ -50,8 +50,11 @@ impl FileRules {
             ));
             user_id = "";
         }
+        let handle = super::handles::handle_in(typed_handle).map_err(|reason| {
+            RowOutcome::rejected(line, typed_handle, ContactField::Handle, reason)
+        })?;
         let input = ContactInput::parse(
-            typed_handle,
+            &handle,
             user_id,
             mapping.get(record, ContactField::DisplayName),
             mapping.get(record, ContactField::Tags),

@@ -222,4 +222,47 @@ ALTER TABLE videos ADD COLUMN poster_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE review_outbox ADD COLUMN tags TEXT;
 ALTER TABLE review_outbox ADD COLUMN rating INTEGER;
 "#,
+    r#"
+-- Issue 15. Where each person stands and what they were sent:
+-- the first bytes of their upload arrived (the feed's upload_started);
+ALTER TABLE outreach ADD COLUMN upload_started_at INTEGER;
+-- the variant of each part of the first message they were shown (JSON array of 0-based
+-- indexes, one per part, written when the message is rendered for them);
+ALTER TABLE outreach ADD COLUMN variants TEXT;
+-- a campaign's follow-up steps (JSON array, crates/core/src/followups.rs) and whether due
+-- follow-ups come up in the Queue before new people;
+ALTER TABLE campaigns ADD COLUMN followups TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE campaigns ADD COLUMN followups_first INTEGER NOT NULL DEFAULT 1;
+-- and each follow-up step a person was given (at most once per step, 1-based).
+CREATE TABLE followup_sends (
+    id           INTEGER PRIMARY KEY,
+    outreach_id  INTEGER NOT NULL REFERENCES outreach(id) ON DELETE CASCADE,
+    step         INTEGER NOT NULL CHECK (step >= 1),
+    state        TEXT NOT NULL CHECK (state IN ('in_progress', 'sent', 'skipped')),
+    claimed_by   TEXT,
+    claimed_at   INTEGER,
+    sent_at      INTEGER,
+    -- as outreach.variants, for this step's message
+    variants     TEXT,
+    updated_at   INTEGER NOT NULL,
+    UNIQUE (outreach_id, step)
+);
+CREATE INDEX followup_sends_sent ON followup_sends (step, sent_at) WHERE state = 'sent';
+"#,
+    r#"
+-- Each person's status in a campaign (crates/core/src/status.rs, STATUS_SQL: keep this
+-- expression equal to it), so the people list's filter and its counts read an index, not
+-- the campaign's every row.
+CREATE INDEX outreach_by_status ON outreach (campaign_id, (CASE
+ WHEN review = 'approved' THEN 'approved'
+ WHEN review = 'rejected' THEN 'rejected'
+ WHEN video_id IS NOT NULL THEN 'uploaded'
+ WHEN declined_at IS NOT NULL THEN 'declined'
+ WHEN upload_started_at IS NOT NULL OR video_state IS NOT NULL THEN 'started'
+ WHEN link_opened_at IS NOT NULL THEN 'opened'
+ WHEN state = 'cant_dm' OR cant_dm_reason IS NOT NULL THEN 'cant_dm'
+ WHEN state = 'skipped' THEN 'skipped'
+ WHEN state = 'sent' OR sent_at IS NOT NULL THEN 'sent'
+ ELSE 'queued' END), id);
+"#,
 ];
