@@ -134,6 +134,14 @@ pub fn get(conn: &Connection, id: i64) -> CoreResult<Contact> {
     .ok_or_else(|| CoreError::NotFound(format!("no contact #{id}")))
 }
 
+/// Whether any contact is stored.
+pub fn any(conn: &Connection) -> CoreResult<bool> {
+    let any = conn.query_row("SELECT EXISTS (SELECT 1 FROM contacts)", [], |row| {
+        row.get(0)
+    })?;
+    Ok(any)
+}
+
 pub fn find_by_handle(conn: &Connection, handle: &str) -> CoreResult<Option<Contact>> {
     // Cached: an import looks up every row of a file by handle and by user id.
     let mut stmt =

@@ -106,7 +106,7 @@ test("a campaign gets a follow-up step in the editor; a follow-up without the li
   await delay.clear();
   await delay.sendKeys("2");
   await editor.findElement(By.css("[data-testid=campaign-save]")).click();
-  await waitForText(driver, "[data-testid=campaign-editor] .error.field[data-field='followups.0.template']", /follow-up 1: not every message would include \{\{link\}\}/);
+  await waitForText(driver, "[data-testid=campaign-editor] .error.field[data-field='followups.0.template']", /^follow-up 1: not every message would include \{\{link\}\}/);
 
   for (const [width, height] of [
     [900, 600],

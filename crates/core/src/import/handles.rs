@@ -53,25 +53,9 @@ pub(super) fn handle_in(value: &str) -> Result<Cow<'_, str>, String> {
 
 /// `%40maya` → `@maya`; a `%` not followed by two hex digits stays as it is.
 fn percent_decoded(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[index] == b'%'
-            && let (Some(high), Some(low)) = (
-                bytes.get(index + 1).and_then(|b| hex(*b)),
-                bytes.get(index + 2).and_then(|b| hex(*b)),
-            )
-        {
-            out.push((high * 16 + low) as u8);
-            index += 3;
-        } else {
-            out.push(bytes[index]);
-            index += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

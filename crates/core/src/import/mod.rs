@@ -268,7 +268,7 @@ pub fn import_with(
         ..ImportReport::default()
     };
     {
-        let mut rows = RowApplier::new(&tx, source);
+        let mut rows = RowApplier::new(&tx, source)?;
         let mut next_progress = PROGRESS_EVERY;
         while let Some(row) = file.next_row()? {
             for line in row.blank_before.clone() {
@@ -390,6 +390,10 @@ struct RowApplier<'c> {
     source: &'c str,
     now: i64,
     rules: FileRules,
+    /// Whether any contact was stored before this import. Every row the import keeps is
+    /// remembered by the rules, so into an empty table a row that passes them can match no
+    /// stored contact: a first import skips the two lookups per row.
+    had_contacts: bool,
     /// New contacts not yet written. Nothing reads them back before [`RowApplier::flush`]:
     /// a later row with the same handle or user id is a duplicate within the file, caught
     /// by the rules before any lookup.
@@ -397,14 +401,15 @@ struct RowApplier<'c> {
 }
 
 impl<'c> RowApplier<'c> {
-    fn new(conn: &'c Connection, source: &'c str) -> Self {
-        Self {
+    fn new(conn: &'c Connection, source: &'c str) -> CoreResult<Self> {
+        Ok(Self {
             conn,
             source,
             now: clock::now_ms(),
             rules: FileRules::default(),
+            had_contacts: contacts::any(conn)?,
             pending: Vec::new(),
-        }
+        })
     }
 
     fn apply(
@@ -417,10 +422,14 @@ impl<'c> RowApplier<'c> {
             Ok(checked) => checked,
             Err(outcome) => return Ok(outcome),
         };
-        let by_handle = contacts::find_by_handle(self.conn, input.handle.as_str())?;
+        let by_handle = if self.had_contacts {
+            contacts::find_by_handle(self.conn, input.handle.as_str())?
+        } else {
+            None
+        };
         let by_user_id = match &input.user_id {
-            Some(user_id) => contacts::find_by_user_id(self.conn, user_id)?,
-            None => None,
+            Some(user_id) if self.had_contacts => contacts::find_by_user_id(self.conn, user_id)?,
+            _ => None,
         };
         let typed_handle = mapping.get(record, ContactField::Handle);
         let (mut outcome, change) = rules::merge(line, typed_handle, &input, by_handle, by_user_id);
