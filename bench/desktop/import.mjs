@@ -1,6 +1,7 @@
 // Import through the app (issue 15): ROWS (100,000) contacts from a CSV and from an .xlsx,
 // through the Contacts screen's wizard, timed by the page's clock: Preview clicked → the
-// preview table shown, and Import clicked → the report on screen. Together they are "from
+// preview table in the DOM, and Import clicked → the report in the DOM (a MutationObserver
+// in the page takes the time; the next paint follows within a frame). Together they are "from
 // choosing the file to the report on screen". The .xlsx is made with python3's openpyxl
 // (skipped, and said so, when it is not installed).
 //
@@ -41,19 +42,35 @@ book.save(sys.argv[2])
   }
 }
 
-/** Clicks `testid` and polls (5 ms) until `check` holds; the page's ms between the two. */
+/**
+ * Clicks `testid` and takes the page's time when `check` first holds, seen by a
+ * MutationObserver inside the page (so the time is the DOM change's, not a poll's); the bench
+ * looks for that record every 100 ms. Polling WebDriver every few ms instead costs CPU the
+ * import needs on a 2-core machine (WebKitWebDriver and WebKit answer each poll).
+ */
 async function timed(
   /** @type {import("selenium-webdriver").WebDriver} */ driver,
   /** @type {string} */ testid,
   /** @type {string} */ check,
 ) {
   const before = /** @type {number} */ (
-    await driver.executeScript(
-      `const t = Date.now(); document.querySelector("[data-testid=${testid}]").click(); return t;`,
-    )
+    await driver.executeScript(`
+      window.__benchDone = null;
+      const check = () => (() => { ${check} })();
+      const observer = new MutationObserver(() => {
+        const value = check();
+        if (value && !window.__benchDone) {
+          window.__benchDone = { at: Date.now(), value };
+          observer.disconnect();
+        }
+      });
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      const t = Date.now();
+      document.querySelector("[data-testid=${testid}]").click();
+      return t;`)
   );
-  const done = await pollPage(driver, check, 120_000, 5);
-  return { ms: done.at - before, bound: Number.isNaN(done.previous) ? 0 : done.at - done.previous, value: done.value };
+  const done = await pollPage(driver, `return window.__benchDone;`, 120_000, 100);
+  return { ms: done.value.at - before, value: done.value.value };
 }
 
 async function importFile(/** @type {import("selenium-webdriver").WebDriver} */ driver, /** @type {string} */ file) {
@@ -105,7 +122,7 @@ for (const [kind, file] of /** @type {[string, string][]} */ ([["CSV", csv], ...
     for (const what of [kind, `${kind} again`]) {
       const { preview, report } = await importFile(app.driver, file);
       lines.push(
-        `| ${what} (${size.toFixed(1)} MB) | ${ROWS} | ${preview.ms} ms (±${preview.bound}) | ${report.ms} ms (±${report.bound}) | ${preview.ms + report.ms} ms | ${String(report.value).split("\n")[0]} |`,
+        `| ${what} (${size.toFixed(1)} MB) | ${ROWS} | ${preview.ms} ms | ${report.ms} ms | ${preview.ms + report.ms} ms | ${String(report.value).split("\n")[0]} |`,
       );
     }
   } finally {
