@@ -339,7 +339,6 @@ mod queue_tests {
 
     use super::*;
     use crate::campaigns::{CampaignInput, create};
-    use crate::contacts::{ContactInput, insert};
     use crate::pacing::Pacing;
     use crate::queue::{
         self, NextStep, Outcome, Started, mark_at, mark_sent_despite_pacing_at, overview_at,
@@ -377,22 +376,7 @@ mod queue_tests {
         input.followups = steps;
         input.followups_first = first;
         let campaign = create(&mut conn, &input).unwrap().id;
-        let ids: Vec<i64> = (0..n)
-            .map(|i| {
-                insert(
-                    &conn,
-                    &ContactInput::parse(&format!("user_{i}"), "", "", "", "").unwrap(),
-                    None,
-                )
-                .unwrap()
-            })
-            .collect();
-        queue::add_to_campaign(&mut conn, campaign, &ids).unwrap();
-        conn.execute(
-            "UPDATE outreach SET link_token = 'tok' || id, link_url = 'https://l/r/tok' || id",
-            [],
-        )
-        .unwrap();
+        crate::queue::tests::add_people_with_links(&mut conn, campaign, n);
         (conn, campaign)
     }
 

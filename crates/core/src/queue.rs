@@ -1287,7 +1287,7 @@ fn render_message(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::campaigns::{CampaignInput, create};
     use crate::contacts::{ContactInput, insert};
@@ -1306,23 +1306,29 @@ mod tests {
         )
         .unwrap();
         let campaign = conn.last_insert_rowid();
+        add_people_with_links(&mut conn, campaign, n);
+        (conn, campaign)
+    }
+
+    /// Adds `n` contacts `user_0…` to `campaign`, each with its link registered
+    /// (`tok<id>`, `https://l/r/tok<id>`).
+    pub(crate) fn add_people_with_links(conn: &mut Connection, campaign: i64, n: usize) {
         let ids: Vec<i64> = (0..n)
             .map(|i| {
                 insert(
-                    &conn,
+                    conn,
                     &ContactInput::parse(&format!("user_{i}"), "", "", "", "").unwrap(),
                     None,
                 )
                 .unwrap()
             })
             .collect();
-        add_to_campaign(&mut conn, campaign, &ids).unwrap();
+        add_to_campaign(conn, campaign, &ids).unwrap();
         conn.execute(
-            "UPDATE outreach SET link_token = 'tok' || id, link_url = 'https://l/' || id",
+            "UPDATE outreach SET link_token = 'tok' || id, link_url = 'https://l/r/tok' || id",
             [],
         )
         .unwrap();
-        (conn, campaign)
     }
 
     const FREE: Pacing = Pacing {

@@ -640,9 +640,9 @@ mod tests {
         assert_eq!(state, "ready");
     }
 
-    #[test]
-    fn a_person_who_declined_is_marked_with_their_reason_once() {
-        let mut conn = open_in_memory().unwrap();
+    /// A store where maya was sent campaign "spring" with link `tok`.
+    fn maya_sent_with_link_tok() -> Connection {
+        let conn = open_in_memory().unwrap();
         conn.execute_batch(
             "INSERT INTO campaigns (id, slug, name, template, dm_url_with_id, dm_url_without_id, created_at, updated_at)
              VALUES (1, 'spring', 'Spring', '{}', 'a', 'b', 0, 0);
@@ -651,6 +651,12 @@ mod tests {
              VALUES (1, 1, 'sent', 'tok', 0, 0);",
         )
         .unwrap();
+        conn
+    }
+
+    #[test]
+    fn a_person_who_declined_is_marked_with_their_reason_once() {
+        let mut conn = maya_sent_with_link_tok();
         let declined = |seq, reason: &str| {
             event(
                 seq,
@@ -678,15 +684,7 @@ mod tests {
 
     #[test]
     fn an_upload_that_started_is_marked_with_its_first_time() {
-        let mut conn = open_in_memory().unwrap();
-        conn.execute_batch(
-            "INSERT INTO campaigns (id, slug, name, template, dm_url_with_id, dm_url_without_id, created_at, updated_at)
-             VALUES (1, 'spring', 'Spring', '{}', 'a', 'b', 0, 0);
-             INSERT INTO contacts (id, handle, created_at, updated_at) VALUES (1, 'maya', 0, 0);
-             INSERT INTO outreach (campaign_id, contact_id, state, link_token, added_at, updated_at)
-             VALUES (1, 1, 'sent', 'tok', 0, 0);",
-        )
-        .unwrap();
+        let mut conn = maya_sent_with_link_tok();
         let mut first = event(1, EventKind::UploadStarted, None, serde_json::json!({}));
         first.at = "2026-11-25T10:00:00Z".into();
         let mut resumed = event(2, EventKind::UploadStarted, None, serde_json::json!({}));
