@@ -50,13 +50,55 @@ strings: { [key in string]: string },
  * Who the recipient gives their video to, named in the consent sentence; absent or
  * blank, the server's `organisation` setting applies.
  */
-organisation?: string, };
+organisation?: string, 
+/**
+ * Compare-and-set: the version this edit was made from (0 for "create, it must not
+ * exist yet"). A stale one gets 409 with the campaign as it now stands
+ * ([`CampaignConflict`]). Absent: the edit replaces whatever is there (other tools).
+ */
+version?: number, 
+/**
+ * Sends per operator in any 24 h, counted on the server from that operator's recorded
+ * sends (all campaigns): a claim past it gets 429.
+ */
+daily_cap: number, 
+/**
+ * Seconds an operator waits between two sends.
+ */
+spacing_s: number, 
+/**
+ * A person DMed in another campaign in the last `hold_days` days is held back (0: never).
+ */
+hold_days: number, 
+/**
+ * How long a claim is leased to its operator unless the claim asks for its own.
+ */
+lease_s: number, 
+/**
+ * The desktop's own definition (message parts, variants, DM URL templates, follow-ups):
+ * a JSON object of at most 64 KiB, kept and handed back as sent.
+ */
+desktop?: Record<string, unknown>, };
 
 export type Campaign = { slug: string, title: string, prompt: string, max_duration_s: number, expires_at: string | null, public_page: boolean, language: string | null, strings: { [key in string]: string }, 
 /**
  * The campaign's own organisation (not the server's fallback).
  */
-organisation: string | null, created_at: string, updated_at: string, };
+organisation: string | null, created_at: string, updated_at: string, 
+/**
+ * Grows by one per edit; an edit names the version it was made from.
+ */
+version: number, 
+/**
+ * The token name of whoever made the last edit (absent before team mode).
+ */
+updated_by: string | null, daily_cap: number, spacing_s: number, hold_days: number, lease_s: number, desktop: Record<string, unknown> | null, };
+
+/**
+ * The 409 a stale campaign `version` gets: the usual error and the campaign as it now stands,
+ * so the desktop can show both versions.
+ */
+export type CampaignConflict = { error: ErrorBody, current: Campaign, };
 
 /**
  * One person a link is made for. The handle is checked with TikTok's rules by the server.
@@ -65,7 +107,12 @@ export type LinkRecipient = { handle: string,
 /**
  * TikTok's numeric user id, digits only, when known.
  */
-user_id: string | null, display_name: string | null, };
+user_id: string | null, display_name: string | null, 
+/**
+ * Labels the desktop gave the person (at most 20, each 1–32 characters); the link's
+ * `link_created` event carries them to every desktop.
+ */
+tags?: Array<string>, };
 
 /**
  * `POST /api/v1/campaigns/{slug}/links`.
@@ -132,7 +179,7 @@ reason?: string, };
  * What happened, as the event feed names it. Kinds this build does not know are kept as
  * `unknown` so an older desktop skips them instead of failing.
  */
-export type EventKind = "link_created" | "link_opened" | "link_revoked" | "link_forgotten" | "link_declined" | "upload_started" | "video_received" | "video_rejected" | "video_ready" | "video_failed" | "review_set" | "poster_set" | "unknown";
+export type EventKind = "link_created" | "link_opened" | "link_revoked" | "link_forgotten" | "link_declined" | "upload_started" | "video_received" | "video_rejected" | "video_ready" | "video_failed" | "review_set" | "poster_set" | "campaign_updated" | "claim_created" | "claim_released" | "outcome_set" | "outcome_undone" | "unknown";
 
 /**
  * One entry of the feed. `seq` grows by one per event and never repeats.
@@ -365,3 +412,110 @@ last_error: string | null, created_at: string, delivered_at: string | null, };
  * `GET /api/v1/webhooks/{id}/deliveries?limit=N`: newest first.
  */
 export type WebhookDeliveries = { deliveries: Array<WebhookDelivery>, };
+
+/**
+ * `POST /api/v1/campaigns/{slug}/claims`. Every field is optional: `{}` claims the next person.
+ */
+export type ClaimRequest = { 
+/**
+ * Seconds the lease lasts (30 to 86,400); the campaign's `lease_s` when absent.
+ */
+lease_s?: number, 
+/**
+ * Claim this recipient (a link token of the campaign) instead of the next one: a held
+ * person, a due follow-up, someone picked in Contacts.
+ */
+link?: string, 
+/**
+ * Hand out a person held back by the cross-campaign hold: the operator chose to.
+ */
+override_hold?: boolean, 
+/**
+ * Claim past this operator's pacing ("send anyway").
+ */
+override_pacing?: boolean, };
+
+/**
+ * Why a person is held back: a DM another campaign sent them recently.
+ */
+export type Hold = { campaign: string, operator: string, 
+/**
+ * RFC 3339, UTC: when that DM was sent.
+ */
+sent_at: string, 
+/**
+ * RFC 3339, UTC: when the hold ends.
+ */
+until: string, };
+
+/**
+ * One operator's lease on one recipient.
+ */
+export type Claim = { id: string, 
+/**
+ * The recipient's link token.
+ */
+token: string, handle: string, user_id: string | null, display_name: string | null, 
+/**
+ * RFC 3339, UTC.
+ */
+lease_expires_at: string, campaign: string, operator: string, 
+/**
+ * The recipient's tags, as the desktop that added them gave them.
+ */
+tags: Array<string>, 
+/**
+ * Set when this claim overrode the cross-campaign hold: the send it overrode.
+ */
+held?: Hold, };
+
+/**
+ * The `201` of a claim.
+ */
+export type ClaimCreated = { claim: Claim, };
+
+/**
+ * What an operator records for a claimed person.
+ */
+export type ClaimOutcome = "sent" | "skipped" | "cant_dm" | "later";
+
+/**
+ * `PUT /api/v1/claims/{id}/outcome`. Sending the same outcome again answers 200 unchanged
+ * (an outbox may retry).
+ */
+export type OutcomeRequest = { outcome: ClaimOutcome, 
+/**
+ * Why (can't DM: privacy, age, not_following, …), at most 200 characters.
+ */
+reason?: string, 
+/**
+ * RFC 3339; required for `later`, in the future and within a year.
+ */
+until?: string, 
+/**
+ * RFC 3339: when the operator marked it, if earlier than the request (an outbox sending
+ * it late). Pacing counts the send at this time; at most 24 h back, never ahead.
+ */
+at?: string, };
+
+/**
+ * A claim as it stands (the answer to an outcome or an undo).
+ */
+export type ClaimView = { claim: Claim, 
+/**
+ * `open`, or how it ended: `sent`, `skipped`, `cant_dm`, `later`, `given_back`, `expired`,
+ * `undone`.
+ */
+state: string, 
+/**
+ * RFC 3339, when it ended.
+ */
+ended_at: string | null, };
+
+export type HeldRecipient = { token: string, handle: string, display_name: string | null, hold: Hold, };
+
+/**
+ * `GET /api/v1/campaigns/{slug}/held`: recipients of the campaign nobody has handled that
+ * the cross-campaign hold keeps back, with the send that holds each.
+ */
+export type HeldList = { held: Array<HeldRecipient>, };

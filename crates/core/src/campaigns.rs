@@ -437,6 +437,7 @@ pub fn upsert_of(conn: &Connection, slug: &str) -> CoreResult<(i64, CampaignUpse
                         language: row.get(8)?,
                         strings: BTreeMap::new(),
                         organisation: row.get(10)?,
+                        ..CampaignUpsert::default()
                     },
                     strings,
                 ))
@@ -742,6 +743,7 @@ mod tests {
                 language: Some("es".into()),
                 strings: BTreeMap::from([("doneTitle".to_owned(), "¡Mil gracias!".to_owned())]),
                 organisation: Some("Crumb & Co. Panadería".into()),
+                ..CampaignUpsert::default()
             }
         );
         assert_eq!(unpushed(&conn).unwrap(), vec![saved.slug.clone()]);

@@ -214,6 +214,13 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
             let by = event.detail["forgotten_by"].as_str().unwrap_or("server");
             crate::people::forgotten_on_server(conn, link, by)?;
         }
+        // Team mode's events (issue 13): a desktop that does not work in team mode has
+        // nothing to do with them yet.
+        EventKind::CampaignUpdated
+        | EventKind::ClaimCreated
+        | EventKind::ClaimReleased
+        | EventKind::OutcomeSet
+        | EventKind::OutcomeUndone => {}
         EventKind::Unknown => {
             conn.execute(
                 "INSERT INTO unknown_events (seq, kind, body) VALUES (?1, 'unknown', ?2)
@@ -278,6 +285,7 @@ fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
                 handle: row.get(1)?,
                 user_id: row.get(2)?,
                 display_name: row.get(3)?,
+                tags: Vec::new(),
             },
         ))
     })?;

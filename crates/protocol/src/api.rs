@@ -32,10 +32,68 @@ pub struct CampaignUpsert {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub organisation: Option<String>,
+    /// Compare-and-set: the version this edit was made from (0 for "create, it must not
+    /// exist yet"). A stale one gets 409 with the campaign as it now stands
+    /// ([`CampaignConflict`]). Absent: the edit replaces whatever is there (other tools).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub version: Option<i64>,
+    /// Sends per operator in any 24 h, counted on the server from that operator's recorded
+    /// sends (all campaigns): a claim past it gets 429.
+    #[serde(default = "default_daily_cap")]
+    pub daily_cap: u32,
+    /// Seconds an operator waits between two sends.
+    #[serde(default)]
+    pub spacing_s: u32,
+    /// A person DMed in another campaign in the last `hold_days` days is held back (0: never).
+    #[serde(default = "default_hold_days")]
+    pub hold_days: u32,
+    /// How long a claim is leased to its operator unless the claim asks for its own.
+    #[serde(default = "default_lease_s")]
+    pub lease_s: u32,
+    /// The desktop's own definition (message parts, variants, DM URL templates, follow-ups):
+    /// a JSON object of at most 64 KiB, kept and handed back as sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "Record<string, unknown>")]
+    pub desktop: Option<serde_json::Value>,
 }
 
 fn default_max_duration_s() -> u32 {
     60
+}
+
+/// What an absent field means: the defaults a `{"title": ""}` body gets.
+impl Default for CampaignUpsert {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            prompt: String::new(),
+            max_duration_s: default_max_duration_s(),
+            expires_at: None,
+            public_page: false,
+            language: None,
+            strings: BTreeMap::new(),
+            organisation: None,
+            version: None,
+            daily_cap: default_daily_cap(),
+            spacing_s: 0,
+            hold_days: default_hold_days(),
+            lease_s: default_lease_s(),
+            desktop: None,
+        }
+    }
+}
+
+pub fn default_daily_cap() -> u32 {
+    50
+}
+
+pub fn default_hold_days() -> u32 {
+    30
+}
+
+pub fn default_lease_s() -> u32 {
+    900
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -52,6 +110,31 @@ pub struct Campaign {
     pub organisation: Option<String>,
     pub created_at: String,
     pub updated_at: String,
+    /// Grows by one per edit; an edit names the version it was made from.
+    #[serde(default)]
+    pub version: i64,
+    /// The token name of whoever made the last edit (absent before team mode).
+    #[serde(default)]
+    pub updated_by: Option<String>,
+    #[serde(default = "default_daily_cap")]
+    pub daily_cap: u32,
+    #[serde(default)]
+    pub spacing_s: u32,
+    #[serde(default = "default_hold_days")]
+    pub hold_days: u32,
+    #[serde(default = "default_lease_s")]
+    pub lease_s: u32,
+    #[serde(default)]
+    #[ts(type = "Record<string, unknown> | null")]
+    pub desktop: Option<serde_json::Value>,
+}
+
+/// The 409 a stale campaign `version` gets: the usual error and the campaign as it now stands,
+/// so the desktop can show both versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CampaignConflict {
+    pub error: crate::ErrorBody,
+    pub current: Campaign,
 }
 
 /// One person a link is made for. The handle is checked with TikTok's rules by the server.
@@ -64,6 +147,10 @@ pub struct LinkRecipient {
     pub user_id: Option<String>,
     #[serde(default)]
     pub display_name: Option<String>,
+    /// Labels the desktop gave the person (at most 20, each 1–32 characters); the link's
+    /// `link_created` event carries them to every desktop.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 /// `POST /api/v1/campaigns/{slug}/links`.
@@ -161,6 +248,19 @@ pub enum EventKind {
     ReviewSet,
     /// A reviewer chose the video's poster from a frame; its poster URL changes.
     PosterSet,
+    /// A campaign was created or edited; `detail` is the whole [`Campaign`].
+    CampaignUpdated,
+    /// An operator claimed a recipient; `detail`: `claim`, `operator`, `lease_expires_at`.
+    ClaimCreated,
+    /// A claim ended without an outcome; `detail`: `claim`, `operator`, `reason`
+    /// (`given_back` or `expired`).
+    ClaimReleased,
+    /// An operator recorded an outcome; `detail`: `claim`, `operator`, `outcome`, `reason`,
+    /// `until`.
+    OutcomeSet,
+    /// An operator took an outcome back; the person is in the pool again. `detail`: `claim`,
+    /// `operator`, `outcome` (the one undone).
+    OutcomeUndone,
     #[serde(other)]
     Unknown,
 }
@@ -180,6 +280,11 @@ impl EventKind {
         EventKind::VideoFailed,
         EventKind::ReviewSet,
         EventKind::PosterSet,
+        EventKind::CampaignUpdated,
+        EventKind::ClaimCreated,
+        EventKind::ClaimReleased,
+        EventKind::OutcomeSet,
+        EventKind::OutcomeUndone,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -196,6 +301,11 @@ impl EventKind {
             EventKind::VideoFailed => "video_failed",
             EventKind::ReviewSet => "review_set",
             EventKind::PosterSet => "poster_set",
+            EventKind::CampaignUpdated => "campaign_updated",
+            EventKind::ClaimCreated => "claim_created",
+            EventKind::ClaimReleased => "claim_released",
+            EventKind::OutcomeSet => "outcome_set",
+            EventKind::OutcomeUndone => "outcome_undone",
             EventKind::Unknown => "unknown",
         }
     }

@@ -103,6 +103,7 @@ pub fn protocol_module() -> TsModule {
         .add::<Health>()
         .add::<CampaignUpsert>()
         .add::<Campaign>()
+        .add::<crate::api::CampaignConflict>()
         .add::<LinkRecipient>()
         .add::<CreateLinks>()
         .add::<IssuedLink>()
@@ -135,6 +136,15 @@ pub fn protocol_module() -> TsModule {
         .add::<crate::webhooks::WebhookList>()
         .add::<crate::webhooks::WebhookDelivery>()
         .add::<crate::webhooks::WebhookDeliveries>()
+        .add::<crate::team::ClaimRequest>()
+        .add::<crate::team::Hold>()
+        .add::<crate::team::Claim>()
+        .add::<crate::team::ClaimCreated>()
+        .add::<crate::team::ClaimOutcome>()
+        .add::<crate::team::OutcomeRequest>()
+        .add::<crate::team::ClaimView>()
+        .add::<crate::team::HeldRecipient>()
+        .add::<crate::team::HeldList>()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod handle;
 pub mod media;
 pub mod name;
 pub mod reach;
+pub mod team;
 pub mod webhooks;
 
 pub use error::{ErrorBody, ErrorCode, ErrorResponse};

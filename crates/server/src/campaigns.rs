@@ -142,7 +142,8 @@ pub fn upsert(
 fn load(conn: &Connection, slug: &Slug) -> rusqlite::Result<Option<Campaign>> {
     conn.query_row(
         "SELECT slug, title, prompt, max_duration_s, expires_at, public_page, language, strings,
-                created_at, updated_at, organisation
+                created_at, updated_at, organisation, version, updated_by, daily_cap, spacing_s,
+                hold_days, lease_s, desktop
          FROM campaigns WHERE slug = ?1",
         [slug.as_str()],
         |row| {
@@ -159,6 +160,15 @@ fn load(conn: &Connection, slug: &Slug) -> rusqlite::Result<Option<Campaign>> {
                 organisation: row.get(10)?,
                 created_at: clock::to_rfc3339(row.get(8)?),
                 updated_at: clock::to_rfc3339(row.get(9)?),
+                version: row.get(11)?,
+                updated_by: row.get(12)?,
+                daily_cap: row.get(13)?,
+                spacing_s: row.get(14)?,
+                hold_days: row.get(15)?,
+                lease_s: row.get(16)?,
+                desktop: row
+                    .get::<_, Option<String>>(17)?
+                    .and_then(|json| serde_json::from_str(&json).ok()),
             })
         },
     )

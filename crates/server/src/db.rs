@@ -216,6 +216,58 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint, created_at);
 "#,
+    // Team mode. Tokens carry roles (existing ones all three). A campaign has a version for
+    // compare-and-set edits, who edited it last, the desktop's own definition (message parts,
+    // variants, DM URL templates, follow-ups: JSON the server keeps and hands back), and the
+    // pacing and holds the server enforces. A recipient (invited link) has tags and the
+    // outcome an operator recorded. A claim is one operator's lease on one recipient; `sends`
+    // is every DM an operator recorded as sent: per-operator pacing and the cross-campaign
+    // hold are counted from it.
+    r#"
+ALTER TABLE api_tokens ADD COLUMN roles TEXT NOT NULL DEFAULT 'admin,operator,reviewer';
+ALTER TABLE campaigns ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE campaigns ADD COLUMN updated_by TEXT;
+ALTER TABLE campaigns ADD COLUMN desktop TEXT;
+ALTER TABLE campaigns ADD COLUMN daily_cap INTEGER NOT NULL DEFAULT 50;
+ALTER TABLE campaigns ADD COLUMN spacing_s INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE campaigns ADD COLUMN hold_days INTEGER NOT NULL DEFAULT 30;
+ALTER TABLE campaigns ADD COLUMN lease_s INTEGER NOT NULL DEFAULT 900;
+ALTER TABLE links ADD COLUMN tags TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE links ADD COLUMN outcome TEXT
+    CHECK (outcome IN ('sent', 'skipped', 'cant_dm', 'later'));
+ALTER TABLE links ADD COLUMN outcome_reason TEXT;
+ALTER TABLE links ADD COLUMN outcome_by TEXT;
+ALTER TABLE links ADD COLUMN outcome_at INTEGER;
+ALTER TABLE links ADD COLUMN later_until INTEGER;
+ALTER TABLE links ADD COLUMN outcome_claim TEXT;
+CREATE INDEX links_to_claim ON links (campaign, created_at, token)
+    WHERE self_reported = 0 AND (outcome IS NULL OR outcome = 'later');
+CREATE INDEX links_by_handle ON links (handle);
+CREATE TABLE claims (
+    id                TEXT PRIMARY KEY,
+    link              TEXT NOT NULL REFERENCES links(token) ON DELETE CASCADE,
+    campaign          TEXT NOT NULL,
+    operator          TEXT NOT NULL,
+    claimed_at        INTEGER NOT NULL,
+    lease_expires_at  INTEGER NOT NULL,
+    ended_at          INTEGER,
+    ended             TEXT CHECK (ended IN
+        ('sent', 'skipped', 'cant_dm', 'later', 'given_back', 'expired', 'undone'))
+);
+CREATE INDEX claims_open_by_link ON claims (link) WHERE ended_at IS NULL;
+CREATE INDEX claims_open_by_operator ON claims (operator, campaign) WHERE ended_at IS NULL;
+CREATE TABLE sends (
+    id        TEXT PRIMARY KEY,
+    claim     TEXT UNIQUE,
+    operator  TEXT NOT NULL,
+    campaign  TEXT NOT NULL,
+    handle    TEXT,
+    link      TEXT,
+    at        INTEGER NOT NULL
+);
+CREATE INDEX sends_by_operator ON sends (operator, at);
+CREATE INDEX sends_by_handle ON sends (handle, at);
+"#,
 ];
 
 type Job = Box<dyn FnOnce(&Mutex<Connection>) + Send>;

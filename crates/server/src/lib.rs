@@ -1,7 +1,7 @@
 //! clipdesk-server as a library: the binary is a thin `main` over [`startup`], and the desktop
 //! app embeds the same server through [`startup::Server`].
 
-mod auth;
+pub mod auth;
 pub mod backup;
 mod campaigns;
 mod clock;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use clipdesk_server::auth::Role;
 use clipdesk_server::configuration::{Config, Flags};
 use clipdesk_server::db::Db;
 use clipdesk_server::objects::{MediaStore, S3Settings};
@@ -179,8 +180,12 @@ enum TokenAction {
     Create {
         #[arg(long)]
         name: String,
+        /// Comma-separated roles: admin (tokens, webhooks, deleting campaigns), operator
+        /// (campaigns, recipients, claims, outcomes), reviewer (videos, reviews).
+        #[arg(long, default_value = "admin,operator,reviewer")]
+        role: String,
     },
-    /// List tokens (names and dates, never the tokens).
+    /// List tokens (names, roles and dates, never the tokens).
     List,
     /// Revoke the token with this name; requests with it get 401 from then on.
     Revoke { name: String },
@@ -281,8 +286,10 @@ fn main() -> anyhow::Result<ExitCode> {
             let (_, db) = open_data(file, data)?;
             let conn = db.lock()?;
             match action {
-                TokenAction::Create { name } => {
-                    let token = tokens::create(&conn, &name)?;
+                TokenAction::Create { name, role } => {
+                    let roles =
+                        Role::parse_list(&role).map_err(|err| anyhow::anyhow!("--role: {err}"))?;
+                    let token = tokens::create_with_roles(&conn, &name, &roles)?;
                     eprintln!(
                         "token for {name:?} (shown once; store it in the desktop's Settings):"
                     );
@@ -293,7 +300,12 @@ fn main() -> anyhow::Result<ExitCode> {
                         let state = t
                             .revoked_at
                             .map_or_else(|| "active".to_owned(), |at| format!("revoked {at}"));
-                        println!("{}\tcreated {}\t{state}", t.name, t.created_at);
+                        println!(
+                            "{}\t{}\tcreated {}\t{state}",
+                            t.name,
+                            Role::join(&t.roles),
+                            t.created_at
+                        );
                     }
                 }
                 TokenAction::Revoke { name } => {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::extract::State;
 use clipdesk_protocol::reach::{DoctorLine, DoctorReport, DoctorVerdict};
 
-use crate::auth::Operator;
+use crate::auth::Caller;
 use crate::doctor;
 use crate::error::ApiJson;
 use crate::state::AppState;
@@ -16,7 +16,7 @@ use crate::state::AppState;
 /// URL's 10 s), so only a stuck machine reaches it.
 const DOCTOR_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub async fn report(State(state): State<AppState>, _operator: Operator) -> ApiJson<DoctorReport> {
+pub async fn report(State(state): State<AppState>, _caller: Caller) -> ApiJson<DoctorReport> {
     // The links this server hands out, as it runs: `listen` may have been port 0.
     let mut config = (*state.config).clone();
     config.public_url = Some(state.public_url.to_string());

@@ -6,7 +6,7 @@ use axum::extract::State;
 use clipdesk_protocol::api::EventsPage;
 use serde::Deserialize;
 
-use crate::auth::Operator;
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::events;
 use crate::state::AppState;
@@ -28,7 +28,7 @@ pub struct FeedQuery {
 /// holds only a watch receiver: no thread, no database connection.
 pub async fn feed(
     State(state): State<AppState>,
-    _operator: Operator,
+    _caller: Caller,
     ApiQuery(query): ApiQuery<FeedQuery>,
 ) -> Result<ApiJson<EventsPage>, ApiError> {
     if query.after < 0 {

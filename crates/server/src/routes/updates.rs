@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use crate::auth::Operator;
+use crate::auth::Caller;
 use crate::clock;
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::releases::{self, PackageFormat};
@@ -24,7 +24,7 @@ pub struct Format {
 
 pub async fn manifest(
     State(state): State<AppState>,
-    _operator: Operator,
+    _caller: Caller,
     Path((target, arch, current)): Path<(String, String, String)>,
     ApiQuery(query): ApiQuery<Format>,
 ) -> Result<Response, ApiError> {
@@ -65,7 +65,7 @@ pub async fn manifest(
 
 pub async fn download(
     State(state): State<AppState>,
-    _operator: Operator,
+    _caller: Caller,
     Path((version, file_name)): Path<(String, String)>,
     request: Request,
 ) -> Result<Response, ApiError> {

@@ -14,7 +14,7 @@ use clipdesk_protocol::{ErrorBody, ErrorCode};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Deserialize;
 
-use crate::auth::Operator;
+use crate::auth::Reviewer;
 use crate::clock;
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::events::NewEvent;
@@ -48,7 +48,7 @@ pub struct ListQuery {
 
 pub async fn list(
     State(state): State<AppState>,
-    _operator: Operator,
+    _reviewer: Reviewer,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<ApiJson<VideosPage>, ApiError> {
     let limit = query.limit.unwrap_or(50);
@@ -99,7 +99,7 @@ pub async fn list(
 
 pub async fn get(
     State(state): State<AppState>,
-    _operator: Operator,
+    _reviewer: Reviewer,
     Path(id): Path<String>,
 ) -> Result<ApiJson<Video>, ApiError> {
     let row = state
@@ -120,7 +120,7 @@ pub fn load(conn: &Connection, id: &str) -> rusqlite::Result<Option<VideoRow>> {
 /// keeps the token's name, the identity the server checked.
 pub async fn review(
     State(state): State<AppState>,
-    operator: Operator,
+    caller: Reviewer,
     Path(id): Path<String>,
     ApiJson(update): ApiJson<ReviewUpdate>,
 ) -> Result<Response, ApiError> {
@@ -131,7 +131,7 @@ pub async fn review(
         ));
     }
     let reviewer = match update.reviewer.as_deref().map(str::trim) {
-        None => operator.name.clone(),
+        None => caller.name.clone(),
         Some(name) if name.is_empty() || name.chars().count() > MAX_REVIEWER => {
             return Err(ApiError::invalid(
                 "reviewer",
@@ -191,7 +191,7 @@ pub async fn review(
                         "decision": update.decision,
                         "note": update.note,
                         "reviewer": reviewer,
-                        "token": operator.name,
+                        "token": caller.name,
                         "version": version,
                         "tags": tags,
                         "rating": rating,
@@ -236,12 +236,12 @@ pub async fn review(
 /// the video with its new poster URL.
 pub async fn poster(
     State(state): State<AppState>,
-    operator: Operator,
+    reviewer: Reviewer,
     Path(id): Path<String>,
     ApiJson(frame): ApiJson<PosterFrame>,
 ) -> Result<ApiJson<Video>, ApiError> {
-    crate::media::poster_frame::set_from_frame(&state, &operator.name, &id, frame.at_ms).await?;
-    get(State(state), operator, Path(id)).await
+    crate::media::poster_frame::set_from_frame(&state, &reviewer.name, &id, frame.at_ms).await?;
+    get(State(state), reviewer, Path(id)).await
 }
 
 fn current_review(conn: &Connection, id: &str) -> rusqlite::Result<Option<Review>> {

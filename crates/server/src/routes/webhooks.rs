@@ -6,14 +6,14 @@ use axum::http::StatusCode;
 use clipdesk_protocol::webhooks::{CreatedWebhook, NewWebhook, WebhookDeliveries, WebhookList};
 use serde::Deserialize;
 
-use crate::auth::Operator;
+use crate::auth::Admin;
 use crate::error::{ApiError, ApiJson, ApiQuery};
 use crate::state::AppState;
 use crate::webhooks;
 
 pub async fn list(
     State(state): State<AppState>,
-    _operator: Operator,
+    _admin: Admin,
 ) -> Result<ApiJson<WebhookList>, ApiError> {
     let webhooks = state.db().call(|conn| webhooks::list(conn)).await?;
     Ok(ApiJson(WebhookList { webhooks }))
@@ -22,14 +22,14 @@ pub async fn list(
 /// Answers the secret: the only time it is shown.
 pub async fn create(
     State(state): State<AppState>,
-    operator: Operator,
+    admin: Admin,
     ApiJson(body): ApiJson<NewWebhook>,
 ) -> Result<(StatusCode, ApiJson<CreatedWebhook>), ApiError> {
     let (endpoint, secret) = state
         .db()
         .call(move |conn| webhooks::add(conn, &body.url, &body.events))
         .await?;
-    tracing::info!(id = %endpoint.id, url = %endpoint.url, by = %operator.name, "webhook added");
+    tracing::info!(id = %endpoint.id, url = %endpoint.url, by = %admin.name, "webhook added");
     Ok((
         StatusCode::CREATED,
         ApiJson(CreatedWebhook { endpoint, secret }),
@@ -38,7 +38,7 @@ pub async fn create(
 
 pub async fn remove(
     State(state): State<AppState>,
-    operator: Operator,
+    admin: Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let removed = id.clone();
@@ -46,7 +46,7 @@ pub async fn remove(
         .db()
         .call(move |conn| webhooks::remove(conn, &id))
         .await?;
-    tracing::info!(id = %removed, by = %operator.name, "webhook removed");
+    tracing::info!(id = %removed, by = %admin.name, "webhook removed");
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -57,7 +57,7 @@ pub struct DeliveriesQuery {
 
 pub async fn deliveries(
     State(state): State<AppState>,
-    _operator: Operator,
+    _admin: Admin,
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<DeliveriesQuery>,
 ) -> Result<ApiJson<WebhookDeliveries>, ApiError> {
