@@ -61,19 +61,19 @@ version?: number,
  * Sends per operator in any 24 h, counted on the server from that operator's recorded
  * sends (all campaigns): a claim past it gets 429.
  */
-daily_cap: number, 
+daily_cap?: number, 
 /**
  * Seconds an operator waits between two sends.
  */
-spacing_s: number, 
+spacing_s?: number, 
 /**
  * A person DMed in another campaign in the last `hold_days` days is held back (0: never).
  */
-hold_days: number, 
+hold_days?: number, 
 /**
  * How long a claim is leased to its operator unless the claim asks for its own.
  */
-lease_s: number, 
+lease_s?: number, 
 /**
  * The desktop's own definition (message parts, variants, DM URL templates, follow-ups):
  * a JSON object of at most 64 KiB, kept and handed back as sent.
@@ -93,6 +93,11 @@ version: number,
  * The token name of whoever made the last edit (absent before team mode).
  */
 updated_by: string | null, daily_cap: number, spacing_s: number, hold_days: number, lease_s: number, desktop: Record<string, unknown> | null, };
+
+/**
+ * `GET /api/v1/campaigns`: every campaign, by slug.
+ */
+export type CampaignList = { campaigns: Array<Campaign>, };
 
 /**
  * The 409 a stale campaign `version` gets: the usual error and the campaign as it now stands,
@@ -418,7 +423,7 @@ export type WebhookDeliveries = { deliveries: Array<WebhookDelivery>, };
  */
 export type ClaimRequest = { 
 /**
- * Seconds the lease lasts (30 to 86,400); the campaign's `lease_s` when absent.
+ * Seconds the lease lasts (5 to 86,400); the campaign's `lease_s` when absent.
  */
 lease_s?: number, 
 /**

@@ -41,15 +41,19 @@ pub struct CampaignUpsert {
     /// Sends per operator in any 24 h, counted on the server from that operator's recorded
     /// sends (all campaigns): a claim past it gets 429.
     #[serde(default = "default_daily_cap")]
+    #[ts(as = "Option<u32>", optional)]
     pub daily_cap: u32,
     /// Seconds an operator waits between two sends.
     #[serde(default)]
+    #[ts(as = "Option<u32>", optional)]
     pub spacing_s: u32,
     /// A person DMed in another campaign in the last `hold_days` days is held back (0: never).
     #[serde(default = "default_hold_days")]
+    #[ts(as = "Option<u32>", optional)]
     pub hold_days: u32,
     /// How long a claim is leased to its operator unless the claim asks for its own.
     #[serde(default = "default_lease_s")]
+    #[ts(as = "Option<u32>", optional)]
     pub lease_s: u32,
     /// The desktop's own definition (message parts, variants, DM URL templates, follow-ups):
     /// a JSON object of at most 64 KiB, kept and handed back as sent.
@@ -127,6 +131,12 @@ pub struct Campaign {
     #[serde(default)]
     #[ts(type = "Record<string, unknown> | null")]
     pub desktop: Option<serde_json::Value>,
+}
+
+/// `GET /api/v1/campaigns`: every campaign, by slug.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CampaignList {
+    pub campaigns: Vec<Campaign>,
 }
 
 /// The 409 a stale campaign `version` gets: the usual error and the campaign as it now stands,

@@ -103,6 +103,7 @@ pub fn protocol_module() -> TsModule {
         .add::<Health>()
         .add::<CampaignUpsert>()
         .add::<Campaign>()
+        .add::<crate::api::CampaignList>()
         .add::<crate::api::CampaignConflict>()
         .add::<LinkRecipient>()
         .add::<CreateLinks>()

@@ -18,7 +18,7 @@ use ts_rs::TS;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct ClaimRequest {
-    /// Seconds the lease lasts (30 to 86,400); the campaign's `lease_s` when absent.
+    /// Seconds the lease lasts (5 to 86,400); the campaign's `lease_s` when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub lease_s: Option<u32>,

@@ -21,7 +21,12 @@ pub struct Definition {
     organisation: Option<String>,
     /// `fields.expires_at` as Unix milliseconds.
     expires_at: Option<i64>,
+    /// `fields.desktop` serialized, as stored.
+    desktop: Option<String>,
 }
+
+/// The most a campaign's `desktop` definition may take, serialized.
+pub const MAX_DESKTOP_BYTES: usize = 64 * 1024;
 
 impl Definition {
     pub fn parse(fields: CampaignUpsert) -> Result<Self, ApiError> {
@@ -90,36 +95,135 @@ impl Definition {
                 })
             })
             .transpose()?;
+        if fields.version.is_some_and(|v| v < 0) {
+            return Err(ApiError::invalid(
+                "version",
+                "must be 0 (create) or the version the edit was made from",
+            ));
+        }
+        let bounds = [
+            ("daily_cap", fields.daily_cap, 1, 10_000, "sends"),
+            ("spacing_s", fields.spacing_s, 0, 86_400, "seconds"),
+            ("hold_days", fields.hold_days, 0, 365, "days"),
+            ("lease_s", fields.lease_s, 5, 86_400, "seconds"),
+        ];
+        for (field, value, min, max, unit) in bounds {
+            if !(min..=max).contains(&value) {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("{value} is out of range: must be {min} to {max} {unit}"),
+                ));
+            }
+        }
+        let desktop = match &fields.desktop {
+            None => None,
+            Some(value) if !value.is_object() => {
+                return Err(ApiError::invalid("desktop", "must be a JSON object"));
+            }
+            Some(value) => {
+                let json = value.to_string();
+                if json.len() > MAX_DESKTOP_BYTES {
+                    return Err(ApiError::invalid(
+                        "desktop",
+                        format!(
+                            "{} bytes serialized; at most {MAX_DESKTOP_BYTES}",
+                            json.len()
+                        ),
+                    ));
+                }
+                Some(json)
+            }
+        };
         Ok(Self {
             fields,
             organisation,
             expires_at,
+            desktop,
         })
+    }
+
+    /// The version the edit was made from (compare-and-set), if it names one.
+    pub fn version(&self) -> Option<i64> {
+        self.fields.version
+    }
+
+    /// True when storing this definition would change nothing in `stored`.
+    fn same_as(&self, stored: &Campaign) -> bool {
+        let fields = &self.fields;
+        stored.title == fields.title.trim()
+            && stored.prompt == fields.prompt.trim()
+            && stored.max_duration_s == fields.max_duration_s
+            && stored.expires_at == self.expires_at.map(clock::to_rfc3339)
+            && stored.public_page == fields.public_page
+            && stored.language == fields.language
+            && stored.strings == fields.strings
+            && stored.organisation == self.organisation
+            && stored.daily_cap == fields.daily_cap
+            && stored.spacing_s == fields.spacing_s
+            && stored.hold_days == fields.hold_days
+            && stored.lease_s == fields.lease_s
+            && stored.desktop == fields.desktop
     }
 }
 
-/// Creates the campaign or replaces a known one's definition (it keeps its `created_at`), in
-/// one IMMEDIATE transaction (a read then a write: the write lock is taken first, so the busy
-/// timeout applies). True when it was created.
+/// What [`upsert`] did.
+#[derive(Debug)]
+pub enum Upserted {
+    /// A new campaign at version 1.
+    Created(Campaign),
+    /// A real change: the version grew by one.
+    Updated(Campaign),
+    /// The stored definition already was this one (a retried push): nothing was written.
+    Unchanged(Campaign),
+    /// The edit was made from another version than the stored one (or asked to create a
+    /// campaign that exists): nothing was written; this is the campaign as it now stands.
+    Conflict(Campaign),
+}
+
+/// Creates the campaign or replaces a known one's definition (it keeps its `created_at`),
+/// with compare-and-set on the definition's `version` (see [`Upserted`]); a real change bumps
+/// the version, records `editor` as `updated_by` and appends `campaign_updated` (the whole
+/// campaign as detail) in the same transaction. An unknown slug with a version above 0 is 404.
 pub fn upsert(
-    conn: &mut Connection,
+    tx: &mut Tx<'_>,
     slug: &Slug,
     definition: &Definition,
-) -> Result<(bool, Campaign), ApiError> {
+    editor: &str,
+) -> Result<Upserted, ApiError> {
     let fields = &definition.fields;
+    let stored = load(tx, slug)?;
+    let created = stored.is_none();
+    match (stored, fields.version) {
+        (Some(current), _) if definition.same_as(&current) => {
+            return Ok(Upserted::Unchanged(current));
+        }
+        (Some(current), Some(version)) if version != current.version => {
+            return Ok(Upserted::Conflict(current));
+        }
+        (None, Some(version)) if version > 0 => {
+            return Err(ApiError::NotFound(format!(
+                "no campaign {:?} (the edit names version {version}); create it with version 0",
+                slug.as_str()
+            )));
+        }
+        _ => {}
+    }
     let strings = serde_json::to_string(&fields.strings).map_err(anyhow::Error::from)?;
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let created = load(&tx, slug)?.is_none();
     tx.execute(
         "INSERT INTO campaigns (slug, title, prompt, max_duration_s, expires_at, public_page,
-                                language, strings, created_at, updated_at, organisation)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)
+                                language, strings, created_at, updated_at, organisation,
+                                version, updated_by, daily_cap, spacing_s, hold_days, lease_s,
+                                desktop)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, 1, ?11, ?12, ?13, ?14, ?15, ?16)
          ON CONFLICT (slug) DO UPDATE SET
             title = excluded.title, prompt = excluded.prompt,
             max_duration_s = excluded.max_duration_s, expires_at = excluded.expires_at,
             public_page = excluded.public_page, language = excluded.language,
             strings = excluded.strings, updated_at = excluded.updated_at,
-            organisation = excluded.organisation",
+            organisation = excluded.organisation, version = campaigns.version + 1,
+            updated_by = excluded.updated_by, daily_cap = excluded.daily_cap,
+            spacing_s = excluded.spacing_s, hold_days = excluded.hold_days,
+            lease_s = excluded.lease_s, desktop = excluded.desktop",
         params![
             slug.as_str(),
             fields.title.trim(),
@@ -131,48 +235,78 @@ pub fn upsert(
             strings,
             clock::now_ms(),
             definition.organisation,
+            editor,
+            fields.daily_cap,
+            fields.spacing_s,
+            fields.hold_days,
+            fields.lease_s,
+            definition.desktop,
         ],
     )?;
-    let campaign = load(&tx, slug)?
+    let campaign = load(tx, slug)?
         .ok_or_else(|| anyhow::anyhow!("campaign vanished inside its own transaction"))?;
-    tx.commit()?;
-    Ok((created, campaign))
+    tx.append(
+        EventKind::CampaignUpdated,
+        NewEvent {
+            campaign: Some(slug.as_str()),
+            detail: Some(serde_json::to_value(&campaign).map_err(anyhow::Error::from)?),
+            ..NewEvent::default()
+        },
+    )?;
+    Ok(if created {
+        Upserted::Created(campaign)
+    } else {
+        Upserted::Updated(campaign)
+    })
 }
 
-fn load(conn: &Connection, slug: &Slug) -> rusqlite::Result<Option<Campaign>> {
+const CAMPAIGN_COLUMNS: &str = "slug, title, prompt, max_duration_s, expires_at, public_page,
+    language, strings, created_at, updated_at, organisation, version, updated_by, daily_cap,
+    spacing_s, hold_days, lease_s, desktop";
+
+/// The campaign `slug`, if there is one.
+pub fn load(conn: &Connection, slug: &Slug) -> rusqlite::Result<Option<Campaign>> {
     conn.query_row(
-        "SELECT slug, title, prompt, max_duration_s, expires_at, public_page, language, strings,
-                created_at, updated_at, organisation, version, updated_by, daily_cap, spacing_s,
-                hold_days, lease_s, desktop
-         FROM campaigns WHERE slug = ?1",
+        &format!("SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE slug = ?1"),
         [slug.as_str()],
-        |row| {
-            let strings: String = row.get(7)?;
-            Ok(Campaign {
-                slug: row.get(0)?,
-                title: row.get(1)?,
-                prompt: row.get(2)?,
-                max_duration_s: row.get(3)?,
-                expires_at: row.get::<_, Option<i64>>(4)?.map(clock::to_rfc3339),
-                public_page: row.get(5)?,
-                language: row.get(6)?,
-                strings: parse_strings(&strings),
-                organisation: row.get(10)?,
-                created_at: clock::to_rfc3339(row.get(8)?),
-                updated_at: clock::to_rfc3339(row.get(9)?),
-                version: row.get(11)?,
-                updated_by: row.get(12)?,
-                daily_cap: row.get(13)?,
-                spacing_s: row.get(14)?,
-                hold_days: row.get(15)?,
-                lease_s: row.get(16)?,
-                desktop: row
-                    .get::<_, Option<String>>(17)?
-                    .and_then(|json| serde_json::from_str(&json).ok()),
-            })
-        },
+        campaign_row,
     )
     .optional()
+}
+
+/// Every campaign, by slug.
+pub fn list(conn: &Connection) -> rusqlite::Result<Vec<Campaign>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {CAMPAIGN_COLUMNS} FROM campaigns ORDER BY slug"
+    ))?;
+    let rows = stmt.query_map([], campaign_row)?;
+    rows.collect()
+}
+
+fn campaign_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Campaign> {
+    let strings: String = row.get(7)?;
+    Ok(Campaign {
+        slug: row.get(0)?,
+        title: row.get(1)?,
+        prompt: row.get(2)?,
+        max_duration_s: row.get(3)?,
+        expires_at: row.get::<_, Option<i64>>(4)?.map(clock::to_rfc3339),
+        public_page: row.get(5)?,
+        language: row.get(6)?,
+        strings: parse_strings(&strings),
+        organisation: row.get(10)?,
+        created_at: clock::to_rfc3339(row.get(8)?),
+        updated_at: clock::to_rfc3339(row.get(9)?),
+        version: row.get(11)?,
+        updated_by: row.get(12)?,
+        daily_cap: row.get(13)?,
+        spacing_s: row.get(14)?,
+        hold_days: row.get(15)?,
+        lease_s: row.get(16)?,
+        desktop: row
+            .get::<_, Option<String>>(17)?
+            .and_then(|json| serde_json::from_str(&json).ok()),
+    })
 }
 
 /// Who a consent sentence names: the campaign's `own` organisation, else the server's

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod backup;
 mod campaigns;
+mod claims;
 mod clock;
 pub mod configuration;
 pub mod db;

@@ -15,12 +15,17 @@ use crate::state::AppState;
 use crate::uploads::storage::{delete_video_files, part_path, remove_quietly_async};
 
 pub const MAX_RECIPIENTS: usize = 1000;
+/// Tags one recipient may carry, and the characters of each.
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 32;
 
 /// A recipient after its fields passed the rules.
 struct Recipient {
     handle: Handle,
     user_id: Option<String>,
     display_name: Option<String>,
+    /// Trimmed, unique ignoring case, kept as typed.
+    tags: Vec<String>,
 }
 
 pub async fn create(
@@ -114,11 +119,52 @@ fn check_recipient(index: usize, r: &LinkRecipient) -> Result<Recipient, ApiErro
             "at most 100 characters",
         ));
     }
+    let tags = check_tags(&r.tags).map_err(|reason| ApiError::invalid(field("tags"), reason))?;
     Ok(Recipient {
         handle,
         user_id,
         display_name,
+        tags,
     })
+}
+
+/// At most [`MAX_TAGS`], each 1 to [`MAX_TAG_CHARS`] characters once trimmed, no two the same
+/// ignoring case; the reason names the tag that broke a rule.
+fn check_tags(tags: &[String]) -> Result<Vec<String>, String> {
+    if tags.len() > MAX_TAGS {
+        return Err(format!("{} tags; at most {MAX_TAGS}", tags.len()));
+    }
+    let mut checked: Vec<String> = Vec::with_capacity(tags.len());
+    for tag in tags {
+        let trimmed = tag.trim();
+        let chars = trimmed.chars().count();
+        if chars == 0 || chars > MAX_TAG_CHARS {
+            return Err(format!(
+                "{tag:?} must be 1 to {MAX_TAG_CHARS} characters once trimmed"
+            ));
+        }
+        if checked.iter().any(|seen| same_tag(seen, trimmed)) {
+            return Err(format!("{trimmed:?} is named twice (tags ignore case)"));
+        }
+        checked.push(trimmed.to_owned());
+    }
+    Ok(checked)
+}
+
+fn same_tag(a: &str, b: &str) -> bool {
+    a.to_lowercase() == b.to_lowercase()
+}
+
+/// `stored` with each of `new` that it lacks (ignoring case) appended; `None` when nothing is
+/// new.
+fn merge_tags(stored: &[String], new: &[String]) -> Option<Vec<String>> {
+    let mut merged = stored.to_vec();
+    for tag in new {
+        if !merged.iter().any(|seen| same_tag(seen, tag)) {
+            merged.push(tag.clone());
+        }
+    }
+    (merged.len() > stored.len()).then_some(merged)
 }
 
 /// Returns the operator-issued link for (campaign, handle), making it when there is none.
@@ -130,21 +176,33 @@ fn issue(
     public_url: &str,
 ) -> Result<IssuedLink, ApiError> {
     let handle = r.handle.as_str();
-    let existing: Option<String> = tx
+    let existing: Option<(String, String)> = tx
         .query_row(
-            "SELECT token FROM links WHERE campaign = ?1 AND handle = ?2 AND self_reported = 0",
+            "SELECT token, tags FROM links
+             WHERE campaign = ?1 AND handle = ?2 AND self_reported = 0",
             params![campaign, handle],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
     let (token, created) = match existing {
-        Some(token) => (token, false),
+        Some((token, stored)) => {
+            // Tags added later join the ones the link has; the link itself stays as it was.
+            let stored: Vec<String> = serde_json::from_str(&stored).unwrap_or_default();
+            if let Some(merged) = merge_tags(&stored, &r.tags) {
+                let merged = serde_json::to_string(&merged).map_err(anyhow::Error::from)?;
+                tx.execute(
+                    "UPDATE links SET tags = ?2 WHERE token = ?1",
+                    params![token, merged],
+                )?;
+            }
+            (token, false)
+        }
         None => {
             let token = LinkToken::generate();
             tx.execute(
                 "INSERT INTO links (token, campaign, handle, user_id, display_name, issued_by,
-                                    self_reported, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+                                    self_reported, created_at, tags)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
                 params![
                     token.as_str(),
                     campaign,
@@ -152,7 +210,8 @@ fn issue(
                     r.user_id,
                     r.display_name,
                     operator,
-                    clock::now_ms()
+                    clock::now_ms(),
+                    serde_json::to_string(&r.tags).map_err(anyhow::Error::from)?
                 ],
             )?;
             tx.append(
@@ -166,6 +225,7 @@ fn issue(
                         "display_name": r.display_name,
                         "issued_by": operator,
                         "self_reported": false,
+                        "tags": r.tags,
                     })),
                     ..NewEvent::default()
                 },
@@ -269,6 +329,11 @@ async fn forget(
             )?;
             tx.execute("DELETE FROM videos WHERE link = ?1", [&token])?;
             tx.execute("DELETE FROM uploads WHERE link = ?1", [&token])?;
+            // Their sends still count for the operator's pacing, but no longer name them.
+            tx.execute(
+                "UPDATE sends SET handle = NULL, link = NULL WHERE link = ?1",
+                [&token],
+            )?;
             tx.execute("DELETE FROM links WHERE token = ?1", [&token])?;
             tx.execute(
                 "UPDATE events SET handle = NULL, detail = '{}' WHERE link = ?1",

@@ -2,6 +2,7 @@
 //! layers each group needs (auth, CORS, body limits, rate limits).
 
 pub mod campaigns;
+mod claims;
 mod doctor;
 mod events;
 mod health;
@@ -30,8 +31,22 @@ const JSON_BODY_LIMIT: usize = 1 << 20;
 
 pub fn router(state: AppState) -> Router {
     let operator_api = Router::new()
-        .route("/api/v1/campaigns/{slug}", put(campaigns::upsert))
+        .route("/api/v1/campaigns", get(campaigns::list))
+        .route(
+            "/api/v1/campaigns/{slug}",
+            put(campaigns::upsert).get(campaigns::get),
+        )
         .route("/api/v1/campaigns/{slug}/links", post(links::create))
+        .route("/api/v1/campaigns/{slug}/claims", post(claims::create))
+        .route("/api/v1/campaigns/{slug}/held", get(claims::held))
+        .route(
+            "/api/v1/claims/{id}",
+            axum::routing::delete(claims::give_back),
+        )
+        .route(
+            "/api/v1/claims/{id}/outcome",
+            put(claims::set_outcome).delete(claims::undo_outcome),
+        )
         .route(
             "/api/v1/links/{token}",
             axum::routing::delete(links::revoke),

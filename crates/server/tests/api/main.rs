@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used)]
 
 mod backup;
+mod campaigns;
+mod claims;
 mod cli;
 mod connections;
 mod consent;
@@ -19,6 +21,7 @@ mod page;
 mod public;
 mod recorder;
 mod reviews;
+mod roles;
 mod s3;
 mod storage;
 mod storage_migrate;

@@ -77,6 +77,7 @@ async fn an_upload_in_two_patches_becomes_a_video_with_its_bytes_intact() {
     assert_eq!(
         kinds,
         [
+            EventKind::CampaignUpdated,
             EventKind::LinkCreated,
             EventKind::UploadStarted,
             EventKind::VideoReceived
