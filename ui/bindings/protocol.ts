@@ -460,7 +460,11 @@ export type Claim = { id: string,
 /**
  * The recipient's link token.
  */
-token: string, handle: string, user_id: string | null, display_name: string | null, 
+token: string, 
+/**
+ * The link as the recipient opens it (`<public url>/r/<token>`): what the message carries.
+ */
+url: string, handle: string, user_id: string | null, display_name: string | null, 
 /**
  * RFC 3339, UTC.
  */

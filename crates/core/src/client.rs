@@ -3,9 +3,14 @@
 
 use std::time::Duration;
 
-use clipdesk_protocol::api::{CampaignUpsert, CreateLinks, CreatedLinks, EventsPage};
+use clipdesk_protocol::api::{
+    Campaign, CampaignConflict, CampaignUpsert, CreateLinks, CreatedLinks, EventsPage,
+};
 use clipdesk_protocol::media::{PosterFrame, Review, ReviewConflict, ReviewUpdate, Video};
 use clipdesk_protocol::reach::DoctorReport;
+use clipdesk_protocol::team::{
+    Claim, ClaimCreated, ClaimRequest, ClaimView, HeldList, OutcomeRequest,
+};
 use clipdesk_protocol::webhooks::{CreatedWebhook, NewWebhook, WebhookDeliveries, WebhookList};
 use clipdesk_protocol::{ErrorResponse, Health};
 use reqwest::StatusCode;
@@ -26,6 +31,34 @@ pub enum ReviewOutcome {
     Saved(Review),
     /// Someone else reviewed first; their review as it stands.
     Conflict(Review),
+}
+
+/// What asking the server for the next person came to (team mode).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimAnswer {
+    /// This operator now holds the person (or already held them: the same claim again).
+    Claimed(Box<Claim>),
+    /// Nobody is left to claim.
+    Empty,
+    /// This operator's pacing does not allow another send yet.
+    Paced { retry_after_s: u64, message: String },
+}
+
+/// What recording an outcome on the server came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutcomeAnswer {
+    Recorded(Box<ClaimView>),
+    /// Refused for good (the lease ran out and someone else has the person now, or another
+    /// outcome is recorded): the server's message.
+    Conflict(String),
+}
+
+/// What a campaign PUT came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CampaignSaved {
+    Saved(Box<Campaign>),
+    /// The edit was made from an older version: the campaign as it now stands.
+    Conflict(Box<CampaignConflict>),
 }
 
 impl ServerClient {
@@ -87,6 +120,132 @@ impl ServerClient {
             .await;
         read::<serde_json::Value>(response, "saving the campaign on the server").await?;
         Ok(())
+    }
+
+    /// `PUT /api/v1/campaigns/{slug}` with the answer: the campaign as saved, or, when
+    /// `body.version` is stale, the campaign as another desktop left it.
+    pub async fn save_campaign(
+        &self,
+        slug: &str,
+        body: &CampaignUpsert,
+    ) -> CoreResult<CampaignSaved> {
+        const DOING: &str = "saving the campaign on the server";
+        let response = self
+            .http
+            .put(self.url(&format!("/api/v1/campaigns/{slug}")))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| away(&e, DOING))?;
+        if response.status() == StatusCode::CONFLICT {
+            let conflict: CampaignConflict = response.json().await.map_err(|e| {
+                CoreError::Unexpected(anyhow::anyhow!("unreadable answer while {DOING}: {e}"))
+            })?;
+            return Ok(CampaignSaved::Conflict(Box::new(conflict)));
+        }
+        Ok(CampaignSaved::Saved(Box::new(
+            read(Ok(response), DOING).await?,
+        )))
+    }
+
+    /// `POST /api/v1/campaigns/{slug}/claims`: the next person for this operator (or the one
+    /// `body.link` names), nobody left, or a wait that pacing asks for.
+    pub async fn claim(&self, slug: &str, body: &ClaimRequest) -> CoreResult<ClaimAnswer> {
+        const DOING: &str = "claiming the next person";
+        let response = self
+            .http
+            .post(self.url(&format!("/api/v1/campaigns/{slug}/claims")))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| away(&e, DOING))?;
+        match response.status() {
+            StatusCode::NO_CONTENT => Ok(ClaimAnswer::Empty),
+            StatusCode::TOO_MANY_REQUESTS => {
+                let retry_after_s = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(60);
+                let message = match response.json::<ErrorResponse>().await {
+                    Ok(body) => body.error.message,
+                    Err(_) => format!("pacing: wait {retry_after_s} s"),
+                };
+                Ok(ClaimAnswer::Paced {
+                    retry_after_s,
+                    message,
+                })
+            }
+            _ => {
+                let created: ClaimCreated = read(Ok(response), DOING).await?;
+                Ok(ClaimAnswer::Claimed(Box::new(created.claim)))
+            }
+        }
+    }
+
+    /// `PUT /api/v1/claims/{id}/outcome`. The same outcome again answers as the first time
+    /// (an outbox may retry); a refusal for good is [`OutcomeAnswer::Conflict`].
+    pub async fn put_outcome(
+        &self,
+        claim: &str,
+        body: &OutcomeRequest,
+    ) -> CoreResult<OutcomeAnswer> {
+        const DOING: &str = "recording an outcome";
+        let response = self
+            .http
+            .put(self.url(&format!("/api/v1/claims/{claim}/outcome")))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| away(&e, DOING))?;
+        if response.status() == StatusCode::CONFLICT {
+            let message = match response.json::<ErrorResponse>().await {
+                Ok(body) => body.error.message,
+                Err(_) => format!("HTTP 409 while {DOING}"),
+            };
+            return Ok(OutcomeAnswer::Conflict(message));
+        }
+        Ok(OutcomeAnswer::Recorded(Box::new(
+            read(Ok(response), DOING).await?,
+        )))
+    }
+
+    /// `DELETE /api/v1/claims/{id}/outcome`: the outcome is taken back and the person is in
+    /// the pool again.
+    pub async fn undo_outcome(&self, claim: &str) -> CoreResult<ClaimView> {
+        let response = self
+            .http
+            .delete(self.url(&format!("/api/v1/claims/{claim}/outcome")))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        read(response, "undoing an outcome").await
+    }
+
+    /// `DELETE /api/v1/claims/{id}`: the person goes back to the pool at once.
+    pub async fn give_back(&self, claim: &str) -> CoreResult<()> {
+        let response = self
+            .http
+            .delete(self.url(&format!("/api/v1/claims/{claim}")))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        no_content(response, "giving a person back").await
+    }
+
+    /// `GET /api/v1/campaigns/{slug}/held`: who the cross-campaign hold keeps back, and why.
+    pub async fn held(&self, slug: &str) -> CoreResult<HeldList> {
+        let response = self
+            .http
+            .get(self.url(&format!("/api/v1/campaigns/{slug}/held")))
+            .bearer_auth(&self.token)
+            .send()
+            .await;
+        read(response, "listing the people held back").await
     }
 
     pub async fn create_links(&self, slug: &str, body: &CreateLinks) -> CoreResult<CreatedLinks> {

@@ -21,6 +21,7 @@ pub mod settings;
 pub mod status;
 pub mod store;
 pub mod sync;
+pub mod team;
 pub mod templates;
 pub mod updates;
 pub mod video_export;

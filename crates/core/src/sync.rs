@@ -102,7 +102,8 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
     let link = event.link.as_deref();
     let at = clock::parse_rfc3339(&event.at).unwrap_or_else(clock::now_ms);
     match event.kind {
-        EventKind::LinkCreated => {}
+        // Links another desktop made: their people join the campaign here (team mode).
+        EventKind::LinkCreated => crate::team::apply_event(conn, event, at)?,
         EventKind::UploadStarted => {
             // The first bytes of their video arrived; a resumed upload keeps the first time.
             conn.execute(
@@ -214,13 +215,12 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
             let by = event.detail["forgotten_by"].as_str().unwrap_or("server");
             crate::people::forgotten_on_server(conn, link, by)?;
         }
-        // Team mode's events (issue 13): a desktop that does not work in team mode has
-        // nothing to do with them yet.
+        // Team mode (issue 13): campaign versions, who holds whom, who sent whom.
         EventKind::CampaignUpdated
         | EventKind::ClaimCreated
         | EventKind::ClaimReleased
         | EventKind::OutcomeSet
-        | EventKind::OutcomeUndone => {}
+        | EventKind::OutcomeUndone => crate::team::apply_event(conn, event, at)?,
         EventKind::Unknown => {
             conn.execute(
                 "INSERT INTO unknown_events (seq, kind, body) VALUES (?1, 'unknown', ?2)
@@ -307,7 +307,7 @@ pub async fn push_campaigns(store: &StoreHandle, client: &ServerClient) -> CoreR
         let (revision, campaign) = store
             .call(move |conn| campaigns::upsert_of(conn, &wanted))
             .await?;
-        client.put_campaign(slug, &campaign).await?;
+        crate::team::push_campaign(store, client, slug, campaign).await?;
         let pushed = slug.clone();
         store
             .call(move |conn| campaigns::mark_pushed(conn, &pushed, revision))
@@ -325,7 +325,7 @@ pub async fn register_links(store: &StoreHandle, client: &ServerClient) -> CoreR
             return Ok(stored);
         };
         // The server must know the campaign (and its current landing text) before its links.
-        client.put_campaign(&batch.slug, &batch.campaign).await?;
+        crate::team::push_campaign(store, client, &batch.slug, batch.campaign.clone()).await?;
         let (slug, revision) = (batch.slug.clone(), batch.revision);
         store
             .call(move |conn| campaigns::mark_pushed(conn, &slug, revision))
@@ -577,6 +577,7 @@ async fn round(
     push_campaigns(store, client).await?;
     register_links(store, client).await?;
     sync_outbox(store, client).await?;
+    crate::team::flush_outbox(store, client).await?;
     let after = store.call(|conn| cursor(conn)).await?;
     let page = tokio::select! {
         page = client.events(after, PAGE, wait_s) => page?,

@@ -47,6 +47,9 @@ pub struct Claim {
     pub id: String,
     /// The recipient's link token.
     pub token: String,
+    /// The link as the recipient opens it (`<public url>/r/<token>`): what the message carries.
+    #[serde(default)]
+    pub url: String,
     pub handle: String,
     pub user_id: Option<String>,
     pub display_name: Option<String>,

@@ -178,7 +178,8 @@ pub fn claim(
     Ok(Some(view(tx, &id)?.claim))
 }
 
-/// The SQL behind "next": walks the campaign's part of `links_to_claim` in import order. The
+/// The SQL behind "next": walks the campaign's part of `links_to_claim` in import order
+/// (a batch of links shares one millisecond; the rowid keeps their order). The
 /// partial index's own condition is repeated word for word so SQLite can use it.
 pub const NEXT_SQL: &str = "SELECT l.token, l.handle FROM links l
      WHERE l.campaign = ?1 AND l.self_reported = 0 AND (outcome IS NULL OR outcome = 'later')
@@ -190,7 +191,7 @@ pub const NEXT_SQL: &str = "SELECT l.token, l.handle FROM links l
        AND NOT (?3 > 0 AND EXISTS (SELECT 1 FROM sends s
                                    WHERE s.handle = l.handle AND s.at > ?2 - ?3
                                      AND s.campaign <> l.campaign))
-     ORDER BY l.created_at, l.token
+     ORDER BY l.created_at, l.rowid
      LIMIT 1";
 
 fn next(
@@ -717,6 +718,8 @@ pub fn view(conn: &Connection, id: &str) -> Result<ClaimView, ApiError> {
                     Claim {
                         id: row.get(0)?,
                         token: row.get(1)?,
+                        // Set by the route, which knows the public URL.
+                        url: String::new(),
                         handle: row.get(2)?,
                         user_id: row.get(3)?,
                         display_name: row.get(4)?,

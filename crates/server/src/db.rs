@@ -240,7 +240,7 @@ ALTER TABLE links ADD COLUMN outcome_by TEXT;
 ALTER TABLE links ADD COLUMN outcome_at INTEGER;
 ALTER TABLE links ADD COLUMN later_until INTEGER;
 ALTER TABLE links ADD COLUMN outcome_claim TEXT;
-CREATE INDEX links_to_claim ON links (campaign, created_at, token)
+CREATE INDEX links_to_claim ON links (campaign, created_at)
     WHERE self_reported = 0 AND (outcome IS NULL OR outcome = 'later');
 CREATE INDEX links_by_handle ON links (handle);
 CREATE TABLE claims (

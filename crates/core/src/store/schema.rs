@@ -265,4 +265,35 @@ CREATE INDEX outreach_by_status ON outreach (campaign_id, (CASE
  WHEN state = 'sent' OR sent_at IS NOT NULL THEN 'sent'
  ELSE 'queued' END), id);
 "#,
+    r#"
+-- Team mode (issue 13, crates/core/src/team.rs): the server hands out people under a lease
+-- and is the truth about who holds and who sent whom; this desktop mirrors it.
+-- The open claim on the person (this operator's or, from the feed, a colleague's).
+ALTER TABLE outreach ADD COLUMN claim_id TEXT;
+ALTER TABLE outreach ADD COLUMN claim_operator TEXT;
+ALTER TABLE outreach ADD COLUMN claim_expires_at INTEGER;
+-- Who recorded the outcome (the operator's name on the server) and the claim it was
+-- recorded on (an undo names that claim).
+ALTER TABLE outreach ADD COLUMN sent_by TEXT;
+ALTER TABLE outreach ADD COLUMN outcome_claim TEXT;
+CREATE INDEX outreach_by_claim ON outreach (claim_id) WHERE claim_id IS NOT NULL;
+-- The campaign as the server last had it (the feed's campaign_updated, or the answer to
+-- this desktop's own save): its version, and the whole campaign as JSON, so a save from here
+-- keeps the team's settings (daily cap, spacing, hold, lease) instead of resetting them.
+ALTER TABLE campaigns ADD COLUMN server_version INTEGER;
+ALTER TABLE campaigns ADD COLUMN server_campaign TEXT;
+-- Outcomes marked while the server could not be reached, sent in order (id) when it can.
+-- A row the server refused for good stays, with its error, as 'conflict'.
+CREATE TABLE team_outbox (
+    id          INTEGER PRIMARY KEY,
+    claim_id    TEXT NOT NULL,
+    -- The OutcomeRequest, as JSON.
+    body        TEXT NOT NULL,
+    state       TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'conflict')),
+    created_at  INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT
+);
+CREATE INDEX team_outbox_pending ON team_outbox (id) WHERE state = 'pending';
+"#,
 ];

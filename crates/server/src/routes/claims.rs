@@ -5,7 +5,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use clipdesk_protocol::team::{ClaimCreated, ClaimRequest, ClaimView, HeldList, OutcomeRequest};
+use clipdesk_protocol::team::{Claim, ClaimCreated, ClaimRequest, ClaimView, HeldList, OutcomeRequest};
 
 use crate::auth::Operator;
 use crate::claims::{self, CheckedClaim, CheckedOutcome};
@@ -28,7 +28,10 @@ pub async fn create(
         .transact(move |tx| claims::claim(tx, slug.as_str(), &operator.name, &request))
         .await?;
     Ok(match claim {
-        Some(claim) => (StatusCode::CREATED, ApiJson(ClaimCreated { claim })).into_response(),
+        Some(claim) => {
+            let claim = with_url(&state, claim);
+            (StatusCode::CREATED, ApiJson(ClaimCreated { claim })).into_response()
+        }
         None => StatusCode::NO_CONTENT.into_response(),
     })
 }
@@ -44,7 +47,7 @@ pub async fn set_outcome(
         .feed
         .transact(move |tx| claims::record_outcome(tx, &id, &operator.name, &outcome))
         .await?;
-    Ok(ApiJson(view))
+    Ok(ApiJson(view_with_url(&state, view)))
 }
 
 pub async fn undo_outcome(
@@ -56,7 +59,7 @@ pub async fn undo_outcome(
         .feed
         .transact(move |tx| claims::undo_outcome(tx, &id, &operator.name))
         .await?;
-    Ok(ApiJson(view))
+    Ok(ApiJson(view_with_url(&state, view)))
 }
 
 pub async fn give_back(
@@ -82,4 +85,19 @@ pub async fn held(
         .call(move |conn| claims::held_list(conn, slug.as_str()))
         .await?;
     Ok(ApiJson(list))
+}
+
+/// The claim with the link as the recipient opens it.
+fn with_url(state: &AppState, claim: Claim) -> Claim {
+    Claim {
+        url: format!("{}/r/{}", state.public_url, claim.token),
+        ..claim
+    }
+}
+
+fn view_with_url(state: &AppState, view: ClaimView) -> ClaimView {
+    ClaimView {
+        claim: with_url(state, view.claim),
+        ..view
+    }
 }

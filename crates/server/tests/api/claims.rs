@@ -339,6 +339,23 @@ async fn giving_back_returns_the_person_at_once() {
 }
 
 #[tokio::test]
+async fn people_come_in_the_order_they_were_imported_with_the_link_their_message_carries() {
+    let app = spawn_app().await;
+    team_campaign(&app, "launch", json!({}), &[]).await;
+    // One batch: every link shares the same millisecond, so only insertion order can tell.
+    let handles: Vec<String> = (0..40).map(|i| format!("zz{:02}", 40 - i)).collect();
+    let names: Vec<&str> = handles.iter().map(String::as_str).collect();
+    let issued = link_tokens(&app, "launch", &names).await;
+    let ana = Desk::new(&app, "ana");
+    for handle in &handles {
+        let claim = ana.next("launch").await;
+        assert_eq!(&claim.handle, handle, "import order");
+        assert_eq!(claim.url, format!("{}/r/{}", app.server.url(), issued[handle]));
+        ana.sent(&claim.id).await;
+    }
+}
+
+#[tokio::test]
 async fn asking_again_returns_the_claim_already_held() {
     let app = spawn_app().await;
     team_campaign(&app, "launch", json!({}), &["maya", "leo"]).await;

@@ -1,0 +1,1229 @@
+//! Team mode (issue 13): several desktops on one clipdesk-server, nobody DMed twice. The
+//! server hands out people under a lease ([`start_next`]) and keeps every outcome; this
+//! desktop mirrors what it is told (its own claims and, through the feed, its colleagues').
+//! An outcome is written locally and into `team_outbox` in one transaction, then sent
+//! ([`flush_outbox`]): one marked while the server is away goes when it is back, in order.
+
+use std::sync::OnceLock;
+
+use clipdesk_protocol::api::{Campaign as ServerCampaign, CampaignUpsert, Event};
+use clipdesk_protocol::team::{Claim, ClaimOutcome, ClaimRequest, OutcomeRequest};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::client::{ClaimAnswer, OutcomeAnswer, ServerClient};
+use crate::clock;
+use crate::contacts::{self, ContactInput};
+use crate::error::{CoreError, CoreResult};
+use crate::pacing::PaceVerdict;
+use crate::queue::{self, CantDmReason, Outcome, OutreachState, Started};
+use crate::store::StoreHandle;
+
+/// What "start next" answers in team mode.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TeamStep {
+    /// This operator holds the person until `claim.lease_expires_at`: their message, ready.
+    Started {
+        started: Box<Started>,
+        claim: Box<Claim>,
+    },
+    /// Nobody is left to claim.
+    Empty,
+    /// The server's pacing for this operator says not yet.
+    Paced { retry_after_s: u64, message: String },
+    /// The server cannot be reached: nothing is offered, since a colleague may be sending to
+    /// whoever this desktop would pick.
+    Offline { message: String },
+}
+
+/// What recording an outcome came to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct TeamRecorded {
+    pub outreach_id: i64,
+    /// Outcomes still waiting for the server (0 when it got this one at once).
+    pub pending: u32,
+}
+
+/// What one [`flush_outbox`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Flushed {
+    pub sent: u32,
+    /// Refused for good (kept with the server's message, never retried).
+    pub refused: u32,
+}
+
+/// Where this desktop's links live (`https://…/r/`): read off a link it already has, else the
+/// server's address.
+fn link_base(conn: &Connection, fallback: Option<&str>) -> CoreResult<Option<String>> {
+    let known: Option<String> = conn
+        .query_row(
+            "SELECT substr(link_url, 1, length(link_url) - length(link_token)) FROM outreach
+             WHERE link_token IS NOT NULL AND link_url LIKE '%/r/' || link_token LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if known.is_some() {
+        return Ok(known);
+    }
+    if let Some(base) = fallback {
+        return Ok(Some(format!("{}/r/", base.trim_end_matches('/'))));
+    }
+    let server = crate::settings::load(conn)?.server_url;
+    Ok(server.map(|url| format!("{}/r/", url.trim_end_matches('/'))))
+}
+
+/// The local contact for a person the server names: by handle, else by user id, else new.
+/// `None` when the handle is not one this desktop can keep.
+fn contact_for(
+    conn: &Connection,
+    handle: &str,
+    user_id: Option<&str>,
+    display_name: Option<&str>,
+    tags: &[String],
+) -> CoreResult<Option<i64>> {
+    if let Some(found) = contacts::find_by_handle(conn, handle)? {
+        return Ok(Some(found.id));
+    }
+    let user_id = user_id.filter(|id| !id.is_empty());
+    if let Some(id) = user_id
+        && let Some(found) = contacts::find_by_user_id(conn, id)?
+    {
+        return Ok(Some(found.id));
+    }
+    let input = match ContactInput::parse(
+        handle,
+        user_id.unwrap_or_default(),
+        display_name.unwrap_or_default(),
+        &tags.join(","),
+        "",
+    ) {
+        Ok(input) => input,
+        Err(err) => {
+            tracing::warn!(handle, reason = %err.reason, "a person from the server cannot be kept");
+            return Ok(None);
+        }
+    };
+    Ok(Some(contacts::insert(conn, &input, Some("team"))?))
+}
+
+/// The outreach item of `token` in `campaign`, made (contact too) when this desktop has not
+/// seen the person yet. `None` when the person is suppressed here (forgotten).
+#[allow(clippy::too_many_arguments)]
+fn outreach_for_link(
+    conn: &Connection,
+    campaign: i64,
+    token: &str,
+    handle: &str,
+    user_id: Option<&str>,
+    display_name: Option<&str>,
+    tags: &[String],
+    base: Option<&str>,
+    now: i64,
+) -> CoreResult<Option<i64>> {
+    let url = base.map(|b| format!("{b}{token}"));
+    let found: Option<(i64, Option<String>)> = conn
+        .query_row(
+            "SELECT id, link_url FROM outreach WHERE link_token = ?1",
+            [token],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    if let Some((id, link_url)) = found {
+        if link_url.is_none() && url.is_some() {
+            conn.execute(
+                "UPDATE outreach SET link_url = ?2 WHERE id = ?1",
+                params![id, url],
+            )?;
+        }
+        return Ok(Some(id));
+    }
+    let Some(contact) = contact_for(conn, handle, user_id, display_name, tags)? else {
+        return Ok(None);
+    };
+    // The server has one invited link per (campaign, handle): an item still waiting for its
+    // link takes this one.
+    conn.execute(
+        "INSERT INTO outreach (campaign_id, contact_id, link_token, link_url, added_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?5)
+         ON CONFLICT (campaign_id, contact_id) DO UPDATE SET
+            link_url = CASE WHEN outreach.link_token IS NULL OR outreach.link_url IS NULL
+                            THEN excluded.link_url ELSE outreach.link_url END,
+            link_token = coalesce(outreach.link_token, excluded.link_token)",
+        params![campaign, contact, token, url, now],
+    )?;
+    Ok(conn
+        .query_row(
+            "SELECT id FROM outreach WHERE campaign_id = ?1 AND contact_id = ?2",
+            params![campaign, contact],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Takes a claim the server gave `operator`: the local item (found by link token, or made)
+/// is in progress under that claim, and its message is rendered. A message that cannot be
+/// rendered leaves the item queued (the caller gives the claim back).
+pub fn take_claim_at(
+    conn: &mut Connection,
+    campaign: i64,
+    claim: &Claim,
+    operator: &str,
+    server_url: Option<&str>,
+    now: i64,
+) -> CoreResult<Started> {
+    let campaign = crate::campaigns::get(conn, campaign)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let base = link_base(&tx, server_url)?;
+    let id = outreach_for_link(
+        &tx,
+        campaign.id,
+        &claim.token,
+        &claim.handle,
+        claim.user_id.as_deref(),
+        claim.display_name.as_deref(),
+        &claim.tags,
+        base.as_deref(),
+        now,
+    )?
+    .ok_or_else(|| {
+        CoreError::Conflict(format!(
+            "@{} was forgotten on this desktop and is not messaged from it",
+            claim.handle
+        ))
+    })?;
+    let from: String = tx.query_row("SELECT state FROM outreach WHERE id = ?1", [id], |r| {
+        r.get(0)
+    })?;
+    tx.execute(
+        "UPDATE outreach SET state = 'in_progress', claimed_by = ?2, claimed_at = ?3,
+                claim_id = ?4, claim_operator = ?2, claim_expires_at = ?5, updated_at = ?3
+         WHERE id = ?1",
+        params![
+            id,
+            operator,
+            now,
+            claim.id,
+            clock::parse_rfc3339(&claim.lease_expires_at)
+        ],
+    )?;
+    if from != "in_progress" {
+        tx.execute(
+            "INSERT INTO audit_log (at, actor, outreach_id, from_state, to_state, detail)
+             VALUES (?1, ?2, ?3, ?4, 'in_progress', ?5)",
+            params![
+                now,
+                operator,
+                id,
+                from,
+                serde_json::json!({ "claim": claim.id }).to_string()
+            ],
+        )?;
+    }
+    tx.commit()?;
+    match render(conn, &campaign, id, now) {
+        Ok(started) => {
+            conn.execute(
+                "UPDATE outreach SET variants = ?2 WHERE id = ?1",
+                params![id, queue::variants_json(&started.parts)],
+            )?;
+            Ok(started)
+        }
+        Err(err) => {
+            release_local(conn, id, &claim.id)?;
+            Err(err)
+        }
+    }
+}
+
+fn render(
+    conn: &Connection,
+    campaign: &crate::campaigns::Campaign,
+    id: i64,
+    now: i64,
+) -> CoreResult<Started> {
+    let (contact_id, link_url): (i64, Option<String>) = conn.query_row(
+        "SELECT contact_id, link_url FROM outreach WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let link_url = link_url
+        .ok_or_else(|| CoreError::Conflict("this person's link address is not known yet".into()))?;
+    let contact = contacts::get(conn, contact_id)?;
+    let checked = crate::templates::parse(&campaign.template)?;
+    let parts = crate::templates::render(
+        &checked,
+        &crate::templates::RenderContext {
+            handle: contact.handle.clone(),
+            display_name: contact.display_name.clone(),
+            tags: contact.tags.clone(),
+            link: Some(link_url.clone()),
+            campaign_name: campaign.name.clone(),
+        },
+    )?;
+    let dm_url = crate::templates::dm_url(
+        &campaign.dm_url_with_id,
+        &campaign.dm_url_without_id,
+        &contact.handle,
+        contact.user_id.as_deref(),
+    )?;
+    // The server paced this claim; this desktop's own count is shown alongside.
+    let sent_last_24h = queue::recent_sends(conn, now)?.len() as u32;
+    Ok(Started {
+        outreach_id: id,
+        contact,
+        campaign_slug: campaign.slug.clone(),
+        parts,
+        link_url,
+        dm_url,
+        pace: PaceVerdict::Allowed {
+            sent_last_24h,
+            daily_cap: campaign.pacing.daily_cap,
+        },
+        followup: None,
+    })
+}
+
+/// The item is no longer held under `claim`: back in the queue if it was in progress.
+fn release_local(conn: &Connection, id: i64, claim: &str) -> CoreResult<()> {
+    conn.execute(
+        "UPDATE outreach SET state = CASE WHEN state = 'in_progress' THEN 'queued' ELSE state END,
+                claimed_by = CASE WHEN state = 'in_progress' THEN NULL ELSE claimed_by END,
+                claimed_at = CASE WHEN state = 'in_progress' THEN NULL ELSE claimed_at END,
+                claim_id = NULL, claim_operator = NULL, claim_expires_at = NULL
+         WHERE id = ?1 AND claim_id = ?2",
+        params![id, claim],
+    )?;
+    Ok(())
+}
+
+/// What the server is told for a local outcome marked at `now`.
+fn outcome_request(outcome: Outcome, now: i64) -> OutcomeRequest {
+    let (outcome, reason, until) = match outcome {
+        Outcome::Sent => (ClaimOutcome::Sent, None, None),
+        Outcome::Skipped => (ClaimOutcome::Skipped, None, None),
+        Outcome::CantDm { reason } => {
+            (ClaimOutcome::CantDm, Some(reason.as_str().to_owned()), None)
+        }
+        Outcome::Snoozed { until } => (ClaimOutcome::Later, None, Some(clock::to_rfc3339(until))),
+    };
+    OutcomeRequest {
+        outcome,
+        reason,
+        until,
+        at: Some(clock::to_rfc3339(now)),
+    }
+}
+
+/// Writes `operator`'s outcome for an item they hold under a claim, and queues it for the
+/// server, in one transaction. Returns the outbox row.
+pub fn record_local_at(
+    conn: &mut Connection,
+    outreach: i64,
+    outcome: Outcome,
+    operator: &str,
+    now: i64,
+) -> CoreResult<i64> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (state, claim): (String, Option<String>) = tx
+        .query_row(
+            "SELECT state, claim_id FROM outreach WHERE id = ?1",
+            [outreach],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound(format!("no outreach #{outreach}")))?;
+    let from = OutreachState::parse(&state)?;
+    let claim = match claim {
+        Some(claim) if from == OutreachState::InProgress => claim,
+        _ => {
+            return Err(CoreError::Conflict(format!(
+                "cannot mark {outreach}: it is {state} and not claimed from the server by this desktop"
+            )));
+        }
+    };
+    if let Outcome::Snoozed { until } = outcome
+        && until <= now
+    {
+        return Err(CoreError::invalid(
+            "until",
+            "a snooze must end in the future",
+        ));
+    }
+    let (to, reason, until) = match outcome {
+        Outcome::Sent => (OutreachState::Sent, None, None),
+        Outcome::Skipped => (OutreachState::Skipped, None, None),
+        Outcome::CantDm { reason } => (OutreachState::CantDm, Some(reason.as_str()), None),
+        Outcome::Snoozed { until } => (OutreachState::Snoozed, None, Some(until)),
+    };
+    tx.execute(
+        "UPDATE outreach SET state = ?2, cant_dm_reason = ?3, snoozed_until = ?4,
+                sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END,
+                sent_by = ?6, outcome_claim = ?7, claim_id = NULL, claim_operator = NULL,
+                claim_expires_at = NULL, updated_at = ?5
+         WHERE id = ?1",
+        params![outreach, to.as_str(), reason, until, now, operator, claim],
+    )?;
+    let mut detail = serde_json::to_value(outcome).map_err(anyhow::Error::from)?;
+    detail["claim"] = serde_json::json!(claim);
+    tx.execute(
+        "INSERT INTO audit_log (at, actor, outreach_id, from_state, to_state, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            now,
+            operator,
+            outreach,
+            from.as_str(),
+            to.as_str(),
+            detail.to_string()
+        ],
+    )?;
+    let body =
+        serde_json::to_string(&outcome_request(outcome, now)).map_err(anyhow::Error::from)?;
+    tx.execute(
+        "INSERT INTO team_outbox (claim_id, body, created_at) VALUES (?1, ?2, ?3)",
+        params![claim, body, now],
+    )?;
+    let row = tx.last_insert_rowid();
+    tx.commit()?;
+    Ok(row)
+}
+
+/// Outcomes waiting for the server.
+pub fn pending(conn: &Connection) -> CoreResult<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM team_outbox WHERE state = 'pending'",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// "Start next" in team mode: sends what the outbox holds, then asks the server for the next
+/// person of `campaign` (a local id) for `operator` and renders their message.
+pub async fn start_next(
+    store: &StoreHandle,
+    client: &ServerClient,
+    campaign: i64,
+    operator: &str,
+) -> CoreResult<TeamStep> {
+    let slug = store
+        .call(move |conn| Ok(crate::campaigns::get(conn, campaign)?.slug))
+        .await?;
+    match flush_outbox(store, client).await {
+        Err(CoreError::Unavailable(message)) => return Ok(TeamStep::Offline { message }),
+        other => {
+            other?;
+        }
+    }
+    let claim = match client.claim(&slug, &ClaimRequest::default()).await {
+        Ok(ClaimAnswer::Claimed(claim)) => *claim,
+        Ok(ClaimAnswer::Empty) => return Ok(TeamStep::Empty),
+        Ok(ClaimAnswer::Paced {
+            retry_after_s,
+            message,
+        }) => {
+            return Ok(TeamStep::Paced {
+                retry_after_s,
+                message,
+            });
+        }
+        Err(CoreError::Unavailable(message)) => return Ok(TeamStep::Offline { message }),
+        Err(err) => return Err(err),
+    };
+    let taken = claim.clone();
+    let (operator, server) = (operator.to_owned(), client.base_url().to_owned());
+    let started = store
+        .call(move |conn| {
+            take_claim_at(
+                conn,
+                campaign,
+                &taken,
+                &operator,
+                Some(&server),
+                clock::now_ms(),
+            )
+        })
+        .await;
+    match started {
+        Ok(started) => Ok(TeamStep::Started {
+            started: Box::new(started),
+            claim: Box::new(claim),
+        }),
+        Err(err) => {
+            // Nobody is left holding a person this desktop cannot show.
+            if let Err(back) = client.give_back(&claim.id).await {
+                tracing::warn!(error = %back, "cannot give back a claim");
+            }
+            Err(err)
+        }
+    }
+}
+
+/// Records `operator`'s outcome for an item they hold: locally and in the outbox at once,
+/// then sent. A server that cannot be reached keeps it in the outbox (`pending` says so).
+pub async fn record(
+    store: &StoreHandle,
+    client: &ServerClient,
+    outreach: i64,
+    outcome: Outcome,
+    operator: &str,
+) -> CoreResult<TeamRecorded> {
+    let operator = operator.to_owned();
+    store
+        .call(move |conn| record_local_at(conn, outreach, outcome, &operator, clock::now_ms()))
+        .await?;
+    match flush_outbox(store, client).await {
+        Ok(_) | Err(CoreError::Unavailable(_)) => {}
+        Err(err) => return Err(err),
+    }
+    let pending = store.call(|conn| pending(conn)).await?;
+    Ok(TeamRecorded {
+        outreach_id: outreach,
+        pending,
+    })
+}
+
+/// One flush at a time (the sync loop's and a recording's), so rows go in order.
+fn flush_lock() -> &'static tokio::sync::Mutex<()> {
+    static LOCK: OnceLock<tokio::sync::Mutex<()>> = OnceLock::new();
+    LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
+}
+
+/// Sends the outbox in order (id). Stops at the first failure to reach the server (the
+/// error; the rows stay, in order); a refusal for good (409, or a request the server will
+/// never take) is kept with its message and leaves the outbox.
+pub async fn flush_outbox(store: &StoreHandle, client: &ServerClient) -> CoreResult<Flushed> {
+    let _one = flush_lock().lock().await;
+    let mut flushed = Flushed::default();
+    loop {
+        let next: Option<(i64, String, String)> = store
+            .call(|conn| {
+                Ok(conn
+                    .query_row(
+                        "SELECT id, claim_id, body FROM team_outbox WHERE state = 'pending'
+                         ORDER BY id LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )
+                    .optional()?)
+            })
+            .await?;
+        let Some((id, claim, body)) = next else {
+            return Ok(flushed);
+        };
+        let request: OutcomeRequest = serde_json::from_str(&body).map_err(anyhow::Error::from)?;
+        let refused = match client.put_outcome(&claim, &request).await {
+            Ok(OutcomeAnswer::Recorded(_)) => None,
+            Ok(OutcomeAnswer::Conflict(message)) => Some(message),
+            // Another token, or the token refused: fixed in Settings, then retried.
+            Err(err @ (CoreError::Unavailable(_) | CoreError::Unexpected(_))) => {
+                return Err(note_attempt(store, id, err).await);
+            }
+            Err(err @ CoreError::Invalid { .. }) if matches!(&err, CoreError::Invalid { field, .. } if field == "token") =>
+            {
+                return Err(note_attempt(store, id, err).await);
+            }
+            Err(err) => Some(err.to_string()),
+        };
+        let was_refused = refused.is_some();
+        store
+            .call(move |conn| {
+                match &refused {
+                    None => conn.execute("DELETE FROM team_outbox WHERE id = ?1", [id])?,
+                    Some(message) => conn.execute(
+                        "UPDATE team_outbox SET state = 'conflict', attempts = attempts + 1,
+                                last_error = ?2 WHERE id = ?1",
+                        params![id, message],
+                    )?,
+                };
+                Ok(())
+            })
+            .await?;
+        if was_refused {
+            flushed.refused += 1;
+        } else {
+            flushed.sent += 1;
+        }
+    }
+}
+
+async fn note_attempt(store: &StoreHandle, id: i64, err: CoreError) -> CoreError {
+    let message = err.to_string();
+    let noted = store
+        .call(move |conn| {
+            conn.execute(
+                "UPDATE team_outbox SET attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+                params![id, message],
+            )?;
+            Ok(())
+        })
+        .await;
+    if let Err(noted) = noted {
+        tracing::warn!(error = %noted, "cannot note an outbox attempt");
+    }
+    err
+}
+
+/// Gives the person of `outreach` back to the pool at once: the server ends the claim and
+/// the item is queued here again.
+pub async fn give_back(
+    store: &StoreHandle,
+    client: &ServerClient,
+    outreach: i64,
+) -> CoreResult<()> {
+    let claim: Option<String> = store
+        .call(move |conn| {
+            conn.query_row(
+                "SELECT claim_id FROM outreach WHERE id = ?1",
+                [outreach],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::NotFound(format!("no outreach #{outreach}")))
+        })
+        .await?;
+    let claim = claim.ok_or_else(|| {
+        CoreError::Conflict(format!(
+            "outreach #{outreach} is not claimed: nothing to give back"
+        ))
+    })?;
+    client.give_back(&claim).await?;
+    store
+        .call(move |conn| release_local(conn, outreach, &claim))
+        .await
+}
+
+/// Takes back `operator`'s last outcome on `outreach`. One the server has not heard of yet
+/// leaves the outbox and the person is theirs again (the claim is still open); one it has is
+/// undone there, and the person goes back to the pool (queued here). Either way the send no
+/// longer counts against this desktop's pacing.
+pub async fn undo(
+    store: &StoreHandle,
+    client: &ServerClient,
+    outreach: i64,
+    operator: &str,
+) -> CoreResult<()> {
+    let (operator, name) = (operator.to_owned(), operator.to_owned());
+    let (claim, unsent) = store
+        .call(move |conn| {
+            let claim: Option<String> = conn
+                .query_row(
+                    "SELECT outcome_claim FROM outreach WHERE id = ?1",
+                    [outreach],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .ok_or_else(|| CoreError::NotFound(format!("no outreach #{outreach}")))?;
+            let claim = claim.ok_or_else(|| CoreError::NotFound("nothing to undo".into()))?;
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let unsent = tx.execute(
+                "DELETE FROM team_outbox WHERE claim_id = ?1 AND state = 'pending'",
+                [&claim],
+            )? > 0;
+            if unsent {
+                undo_local(&tx, outreach, &claim, &operator, true, clock::now_ms())?;
+            }
+            tx.commit()?;
+            Ok((claim, unsent))
+        })
+        .await?;
+    if unsent {
+        return Ok(());
+    }
+    client.undo_outcome(&claim).await?;
+    store
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            undo_local(&tx, outreach, &claim, &name, false, clock::now_ms())?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+}
+
+/// The local half of an undo: the item is in progress under `claim` again (`still_held`) or
+/// queued, and the audit row of the outcome is marked undone.
+fn undo_local(
+    conn: &Connection,
+    outreach: i64,
+    claim: &str,
+    operator: &str,
+    still_held: bool,
+    now: i64,
+) -> CoreResult<()> {
+    let from: String = conn.query_row(
+        "SELECT state FROM outreach WHERE id = ?1",
+        [outreach],
+        |r| r.get(0),
+    )?;
+    let back = if still_held { "in_progress" } else { "queued" };
+    conn.execute(
+        "UPDATE outreach SET state = ?3, cant_dm_reason = NULL, snoozed_until = NULL,
+                sent_at = NULL, sent_by = NULL, outcome_claim = NULL,
+                claim_id = CASE WHEN ?4 THEN ?2 END,
+                claim_operator = CASE WHEN ?4 THEN ?5 END,
+                claimed_by = CASE WHEN ?4 THEN ?5 END,
+                claimed_at = CASE WHEN ?4 THEN claimed_at END, updated_at = ?6
+         WHERE id = ?1 AND outcome_claim = ?2",
+        params![outreach, claim, back, still_held, operator, now],
+    )?;
+    let audit: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM audit_log WHERE outreach_id = ?1 AND json_extract(detail, '$.claim') = ?2
+               AND to_state IN ('sent', 'skipped', 'cant_dm', 'snoozed')
+               AND json_extract(detail, '$.undone') IS NULL
+             ORDER BY id DESC LIMIT 1",
+            params![outreach, claim],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(audit) = audit {
+        conn.execute(
+            "UPDATE audit_log SET detail = json_set(detail, '$.undone', json('true')) WHERE id = ?1",
+            [audit],
+        )?;
+        conn.execute(
+            "INSERT INTO audit_log (at, actor, outreach_id, from_state, to_state, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                now,
+                operator,
+                outreach,
+                from,
+                back,
+                serde_json::json!({ "undo_of": audit, "claim": claim }).to_string()
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// Keeps `campaign` as the server has it, unless what is kept is newer.
+pub(crate) fn remember_server_campaign(
+    conn: &Connection,
+    campaign: &ServerCampaign,
+) -> CoreResult<()> {
+    conn.execute(
+        "UPDATE campaigns SET server_version = ?2, server_campaign = ?3
+         WHERE slug = ?1 AND coalesce(server_version, 0) <= ?2",
+        params![
+            campaign.slug,
+            campaign.version,
+            serde_json::to_string(campaign).map_err(anyhow::Error::from)?
+        ],
+    )?;
+    Ok(())
+}
+
+/// The server's campaign `slug`, as this desktop last heard of it.
+fn server_campaign(conn: &Connection, slug: &str) -> CoreResult<Option<ServerCampaign>> {
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT server_campaign FROM campaigns WHERE slug = ?1",
+            [slug],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+}
+
+/// The most the server keeps of a desktop's own settings of a campaign.
+const MAX_DESKTOP_JSON: usize = 64 * 1024;
+
+/// This desktop's editor settings of campaign `slug` (what another desktop makes the campaign
+/// from: its message, DM addresses, follow-ups…), when they fit what the server keeps.
+fn desktop_settings(conn: &Connection, slug: &str) -> CoreResult<Option<serde_json::Value>> {
+    let id: Option<i64> = conn
+        .query_row("SELECT id FROM campaigns WHERE slug = ?1", [slug], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    // Settings this build cannot read (a damaged row) send none: the push still goes.
+    let c = match crate::campaigns::get(conn, id) {
+        Ok(c) => c,
+        Err(err) => {
+            tracing::warn!(slug, error = %err, "the campaign's settings go without the editor's");
+            return Ok(None);
+        }
+    };
+    let input = crate::campaigns::CampaignInput {
+        name: c.name,
+        template: c.template,
+        landing_title: c.landing_title,
+        prompt: c.prompt,
+        max_duration_s: c.max_duration_s,
+        link_expiry_days: c.link_expiry_days,
+        dm_url_with_id: c.dm_url_with_id,
+        dm_url_without_id: c.dm_url_without_id,
+        pacing: c.pacing,
+        language: c.language,
+        public_page: c.public_page,
+        strings: c.strings,
+        organisation: c.organisation,
+        followups: c.followups,
+        followups_first: c.followups_first,
+    };
+    let value = serde_json::to_value(&input).map_err(anyhow::Error::from)?;
+    Ok((value.to_string().len() < MAX_DESKTOP_JSON).then_some(value))
+}
+
+/// The team's settings of a campaign (set on the server, by whichever desktop) go into a
+/// save from this desktop unchanged.
+fn keep_team_settings(body: &mut CampaignUpsert, server: &ServerCampaign) {
+    body.daily_cap = server.daily_cap;
+    body.spacing_s = server.spacing_s;
+    body.hold_days = server.hold_days;
+    body.lease_s = server.lease_s;
+    body.desktop = server.desktop.clone();
+}
+
+/// Saves this desktop's campaign `slug` on the server (the sync's push) without resetting
+/// what the team set there: the team's settings come from the server's campaign as last
+/// heard of; one never heard of is created only if the server does not have it, else its
+/// settings are read off the 409 and the save is made with them.
+pub async fn push_campaign(
+    store: &StoreHandle,
+    client: &ServerClient,
+    slug: &str,
+    mut body: CampaignUpsert,
+) -> CoreResult<()> {
+    use crate::client::CampaignSaved;
+    let wanted = slug.to_owned();
+    let (known, own) = store
+        .call(move |conn| {
+            Ok((
+                server_campaign(conn, &wanted)?,
+                desktop_settings(conn, &wanted)?,
+            ))
+        })
+        .await?;
+    match known {
+        Some(known) => keep_team_settings(&mut body, &known),
+        None => body.version = Some(0),
+    }
+    if own.is_some() {
+        body.desktop = own.clone();
+    }
+    let saved = match client.save_campaign(slug, &body).await? {
+        CampaignSaved::Saved(saved) => saved,
+        CampaignSaved::Conflict(conflict) => {
+            keep_team_settings(&mut body, &conflict.current);
+            if own.is_some() {
+                body.desktop = own;
+            }
+            body.version = None;
+            match client.save_campaign(slug, &body).await? {
+                CampaignSaved::Saved(saved) => saved,
+                CampaignSaved::Conflict(conflict) => {
+                    return Err(CoreError::Conflict(conflict.error.message));
+                }
+            }
+        }
+    };
+    store
+        .call(move |conn| remember_server_campaign(conn, &saved))
+        .await
+}
+
+/// Applies a team-mode feed event (and `link_created`, which in team mode brings colleagues'
+/// people) inside [`crate::sync::apply_page`]'s transaction. Every update is idempotent, and
+/// none writes the audit log: a colleague's sends never count against this desktop's pacing.
+pub(crate) fn apply_event(conn: &Connection, event: &Event, at: i64) -> CoreResult<()> {
+    use clipdesk_protocol::api::EventKind;
+    let link = event.link.as_deref();
+    let detail = &event.detail;
+    let claim = detail["claim"].as_str();
+    let operator = detail["operator"].as_str();
+    match event.kind {
+        EventKind::LinkCreated => link_created(conn, event, at)?,
+        EventKind::CampaignUpdated => campaign_updated(conn, event)?,
+        EventKind::ClaimCreated => {
+            conn.execute(
+                "UPDATE outreach SET claim_id = ?2, claim_operator = ?3, claim_expires_at = ?4
+                 WHERE link_token = ?1",
+                params![
+                    link,
+                    claim,
+                    operator,
+                    detail["lease_expires_at"]
+                        .as_str()
+                        .and_then(clock::parse_rfc3339)
+                ],
+            )?;
+        }
+        EventKind::ClaimReleased => {
+            let id: Option<i64> = conn
+                .query_row(
+                    "SELECT id FROM outreach WHERE link_token = ?1",
+                    [link],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let (Some(id), Some(claim)) = (id, claim) {
+                release_local(conn, id, claim)?;
+            }
+        }
+        EventKind::OutcomeSet => {
+            let outcome = detail["outcome"].as_str().unwrap_or_default();
+            let state = match outcome {
+                "sent" => "sent",
+                "skipped" => "skipped",
+                "cant_dm" => "cant_dm",
+                "later" => "snoozed",
+                _ => return Ok(()),
+            };
+            let reason = (outcome == "cant_dm").then(|| {
+                detail["reason"]
+                    .as_str()
+                    .and_then(|r| CantDmReason::parse(r).ok())
+                    .unwrap_or(CantDmReason::Other)
+                    .as_str()
+            });
+            let until = detail["until"].as_str().and_then(clock::parse_rfc3339);
+            let when = detail["at"]
+                .as_str()
+                .and_then(clock::parse_rfc3339)
+                .unwrap_or(at);
+            conn.execute(
+                "UPDATE outreach SET state = ?2, cant_dm_reason = ?3, snoozed_until = ?4,
+                        sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END,
+                        sent_by = ?6, outcome_claim = ?7,
+                        claimed_by = coalesce(claimed_by, ?6),
+                        claim_id = NULL, claim_operator = NULL, claim_expires_at = NULL,
+                        updated_at = ?8
+                 WHERE link_token = ?1",
+                params![link, state, reason, until, when, operator, claim, at],
+            )?;
+        }
+        EventKind::OutcomeUndone => {
+            conn.execute(
+                "UPDATE outreach SET state = 'queued', cant_dm_reason = NULL, snoozed_until = NULL,
+                        sent_at = NULL, sent_by = NULL, outcome_claim = NULL,
+                        claimed_by = NULL, claimed_at = NULL, updated_at = ?3
+                 WHERE link_token = ?1 AND outcome_claim = ?2",
+                params![link, claim, at],
+            )?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A link another desktop made (shared audience): its person joins this campaign here too,
+/// once. Links visitors typed on a public page, and campaigns this desktop does not have,
+/// are left alone.
+fn link_created(conn: &Connection, event: &Event, at: i64) -> CoreResult<()> {
+    let detail = &event.detail;
+    if detail["self_reported"].as_bool() == Some(true) {
+        return Ok(());
+    }
+    let (Some(slug), Some(token), Some(handle)) = (
+        event.campaign.as_deref(),
+        event.link.as_deref(),
+        event.handle.as_deref(),
+    ) else {
+        return Ok(());
+    };
+    let campaign: Option<i64> = conn
+        .query_row("SELECT id FROM campaigns WHERE slug = ?1", [slug], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(campaign) = campaign else {
+        return Ok(());
+    };
+    let tags: Vec<String> = detail["tags"]
+        .as_array()
+        .map(|tags| {
+            tags.iter()
+                .filter_map(|t| t.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    let base = link_base(conn, None)?;
+    outreach_for_link(
+        conn,
+        campaign,
+        token,
+        handle,
+        detail["user_id"].as_str(),
+        detail["display_name"].as_str(),
+        &tags,
+        base.as_deref(),
+        at,
+    )?;
+    Ok(())
+}
+
+/// A campaign saved on the server (by any desktop): its version is kept; one this desktop
+/// does not have is made from the editor's settings the saving desktop sent (`desktop`).
+fn campaign_updated(conn: &Connection, event: &Event) -> CoreResult<()> {
+    let detail = &event.detail;
+    let Some(slug) = detail["slug"].as_str().or(event.campaign.as_deref()) else {
+        return Ok(());
+    };
+    let version = detail["version"].as_i64().unwrap_or(0);
+    let known: bool = conn
+        .query_row(
+            "SELECT 1 FROM campaigns WHERE slug = ?1",
+            [slug],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if known {
+        match serde_json::from_value::<ServerCampaign>(detail.clone()) {
+            Ok(campaign) => remember_server_campaign(conn, &campaign)?,
+            Err(_) => {
+                conn.execute(
+                    "UPDATE campaigns SET server_version = max(coalesce(server_version, 0), ?2)
+                     WHERE slug = ?1",
+                    params![slug, version],
+                )?;
+            }
+        }
+        return Ok(());
+    }
+    let Some(input) = detail
+        .get("desktop")
+        .filter(|d| d.is_object())
+        .and_then(|d| serde_json::from_value::<crate::campaigns::CampaignInput>(d.clone()).ok())
+    else {
+        return Ok(());
+    };
+    // All or nothing: a campaign whose settings this build refuses is not made half way.
+    conn.execute_batch("SAVEPOINT campaign_from_server")?;
+    let made = (|| -> CoreResult<()> {
+        let now = clock::now_ms();
+        conn.execute(
+            "INSERT INTO campaigns (slug, name, template, dm_url_with_id, dm_url_without_id,
+                                    created_at, updated_at)
+             VALUES (?1, ?1, '{}', '', '', ?2, ?2)",
+            params![slug, now],
+        )?;
+        let id = conn.last_insert_rowid();
+        crate::campaigns::update(conn, id, &input)?;
+        // The server has it already: nothing to send back.
+        conn.execute(
+            "UPDATE campaigns SET server_version = ?2, server_campaign = ?3,
+                    pushed_revision = revision
+             WHERE id = ?1",
+            params![id, version, detail.to_string()],
+        )?;
+        Ok(())
+    })();
+    match made {
+        Ok(()) => conn.execute_batch("RELEASE campaign_from_server")?,
+        Err(err) => {
+            tracing::warn!(slug, error = %err, "a campaign from the server cannot be made here");
+            conn.execute_batch("ROLLBACK TO campaign_from_server; RELEASE campaign_from_server")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::campaigns::{CampaignInput, create};
+    use crate::store::open_in_memory;
+    use crate::templates::{Part, Template};
+    use clipdesk_protocol::api::{EventKind, EventsPage};
+
+    fn event(seq: i64, kind: EventKind, link: &str, detail: serde_json::Value) -> Event {
+        Event {
+            seq,
+            kind,
+            at: "2026-11-25T10:00:00Z".into(),
+            campaign: Some("spring".into()),
+            handle: Some("maya".into()),
+            link: Some(link.into()),
+            upload_id: None,
+            video_id: None,
+            detail,
+        }
+    }
+
+    fn apply(conn: &mut Connection, events: Vec<Event>) {
+        let next_after = events.last().map_or(0, |e| e.seq);
+        crate::sync::apply_page(
+            conn,
+            &EventsPage {
+                events,
+                next_after,
+                more: false,
+            },
+        )
+        .unwrap();
+    }
+
+    fn spring() -> CampaignInput {
+        CampaignInput::new(
+            "Spring",
+            Template {
+                parts: vec![Part::text(["Hi {{handle}}: {{link}}"])],
+            },
+        )
+    }
+
+    fn item(conn: &Connection) -> (String, Option<String>, Option<String>, String) {
+        conn.query_row(
+            "SELECT o.state, o.sent_by, o.claim_operator, k.tags
+             FROM outreach o JOIN contacts k ON k.id = o.contact_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_colleagues_person_joins_once_and_their_outcome_never_counts_against_my_pacing() {
+        let mut conn = open_in_memory().unwrap();
+        create(&mut conn, &spring()).unwrap();
+        let created = serde_json::json!({
+            "user_id": "7277", "display_name": "Maya Lopez", "issued_by": "ben",
+            "self_reported": false, "tags": ["bakers"],
+        });
+        apply(
+            &mut conn,
+            vec![
+                event(1, EventKind::LinkCreated, "tok", created.clone()),
+                event(2, EventKind::LinkCreated, "tok", created),
+                event(
+                    3,
+                    EventKind::LinkCreated,
+                    "visitor",
+                    serde_json::json!({"self_reported": true}),
+                ),
+            ],
+        );
+        assert_eq!(
+            item(&conn),
+            ("queued".into(), None, None, r#"["bakers"]"#.into()),
+            "one item, tags kept; the visitor's link adds nobody"
+        );
+        let claimed = serde_json::json!({"claim": "c1", "operator": "ben",
+            "lease_expires_at": "2026-11-25T10:15:00Z"});
+        let sent = serde_json::json!({"claim": "c1", "operator": "ben", "outcome": "sent",
+            "reason": null, "until": null, "at": "2026-11-25T10:01:00Z"});
+        apply(
+            &mut conn,
+            vec![event(4, EventKind::ClaimCreated, "tok", claimed)],
+        );
+        assert_eq!(item(&conn).2.as_deref(), Some("ben"), "ben holds her");
+        // The same outcome twice (a second page, a replay) is still one send.
+        apply(
+            &mut conn,
+            vec![
+                event(5, EventKind::OutcomeSet, "tok", sent.clone()),
+                event(6, EventKind::OutcomeSet, "tok", sent),
+            ],
+        );
+        assert_eq!(
+            item(&conn),
+            (
+                "sent".into(),
+                Some("ben".into()),
+                None,
+                r#"["bakers"]"#.into()
+            )
+        );
+        let now = clock::parse_rfc3339("2026-11-25T11:00:00Z").unwrap();
+        assert!(
+            queue::recent_sends(&conn, now).unwrap().is_empty(),
+            "ben's send is his pacing, not this desktop's"
+        );
+        let campaign = crate::campaigns::list(&conn).unwrap()[0].id;
+        assert_eq!(
+            queue::overview_at(&conn, campaign, "ana", now)
+                .unwrap()
+                .next,
+            None,
+            "someone a colleague sent never comes up here"
+        );
+        // An undo of another claim changes nothing; of this one, she is queued again.
+        let undone =
+            |claim: &str| serde_json::json!({"claim": claim, "operator": "ben", "outcome": "sent"});
+        apply(
+            &mut conn,
+            vec![event(7, EventKind::OutcomeUndone, "tok", undone("old"))],
+        );
+        assert_eq!(item(&conn).0, "sent");
+        apply(
+            &mut conn,
+            vec![event(8, EventKind::OutcomeUndone, "tok", undone("c1"))],
+        );
+        assert_eq!(
+            item(&conn),
+            ("queued".into(), None, None, r#"["bakers"]"#.into())
+        );
+    }
+
+    #[test]
+    fn a_campaign_saved_on_another_desktop_is_made_here_with_its_version() {
+        let mut conn = open_in_memory().unwrap();
+        let desktop = serde_json::to_value(spring()).unwrap();
+        let updated = |version: i64, desktop: serde_json::Value| {
+            serde_json::json!({"slug": "spring", "title": "Spring", "version": version,
+                "desktop": desktop})
+        };
+        apply(
+            &mut conn,
+            vec![event(
+                1,
+                EventKind::CampaignUpdated,
+                "",
+                updated(1, serde_json::Value::Null),
+            )],
+        );
+        assert!(
+            crate::campaigns::list(&conn).unwrap().is_empty(),
+            "without the editor's settings there is nothing to make"
+        );
+        apply(
+            &mut conn,
+            vec![
+                event(
+                    2,
+                    EventKind::CampaignUpdated,
+                    "",
+                    updated(2, desktop.clone()),
+                ),
+                event(3, EventKind::CampaignUpdated, "", updated(3, desktop)),
+            ],
+        );
+        let made = crate::campaigns::list(&conn).unwrap();
+        assert_eq!(made.len(), 1, "made once");
+        assert_eq!(
+            (made[0].slug.as_str(), made[0].name.as_str()),
+            ("spring", "Spring")
+        );
+        let (version, unpushed): (i64, Vec<String>) = (
+            conn.query_row("SELECT server_version FROM campaigns", [], |r| r.get(0))
+                .unwrap(),
+            crate::campaigns::unpushed(&conn).unwrap(),
+        );
+        assert_eq!(version, 3);
+        assert!(
+            unpushed.is_empty(),
+            "the server has it: nothing to send back"
+        );
+
+        let mut broken = serde_json::to_value(spring()).unwrap();
+        broken["name"] = serde_json::json!("   ");
+        let mut other = event(4, EventKind::CampaignUpdated, "", updated(1, broken));
+        other.detail["slug"] = serde_json::json!("autumn");
+        apply(&mut conn, vec![other]);
+        assert_eq!(
+            crate::campaigns::list(&conn).unwrap().len(),
+            1,
+            "settings this desktop refuses make nothing half way"
+        );
+    }
+}
