@@ -5,7 +5,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use clipdesk_protocol::team::{Claim, ClaimCreated, ClaimRequest, ClaimView, HeldList, OutcomeRequest};
+use clipdesk_protocol::team::{
+    Claim, ClaimCreated, ClaimRequest, ClaimView, HeldList, OutcomeRequest,
+};
 
 use crate::auth::Operator;
 use crate::claims::{self, CheckedClaim, CheckedOutcome};

@@ -350,7 +350,10 @@ async fn people_come_in_the_order_they_were_imported_with_the_link_their_message
     for handle in &handles {
         let claim = ana.next("launch").await;
         assert_eq!(&claim.handle, handle, "import order");
-        assert_eq!(claim.url, format!("{}/r/{}", app.server.url(), issued[handle]));
+        assert_eq!(
+            claim.url,
+            format!("{}/r/{}", app.server.url(), issued[handle])
+        );
         ana.sent(&claim.id).await;
     }
 }
