@@ -1,5 +1,5 @@
 // Generated from the Rust types by `UPDATE_BINDINGS=1 cargo test`; do not edit.
-import type { ErrorCode, LinkReach, ReviewDecision } from "./protocol";
+import type { Claim, ErrorCode, LinkReach, ReviewDecision } from "./protocol";
 
 export type AppInfo = { version: string, 
 /**
@@ -71,7 +71,15 @@ export type SyncStatus = { state: SyncState, cursor: number, last_error: string 
 /**
  * RFC 3339 time of the last successful exchange.
  */
-last_sync_at: string | null, pending_reviews: number, review_conflicts: number, };
+last_sync_at: string | null, pending_reviews: number, review_conflicts: number, 
+/**
+ * Team mode: outcomes marked here that the server has not got yet.
+ */
+outbox_pending: number, 
+/**
+ * Team mode: outcomes the server refused for good (kept with its reason).
+ */
+outbox_conflicts: number, };
 
 export type Contact = { id: number, handle: string, user_id: string | null, display_name: string | null, tags: Array<string>, notes: string, source: string | null, };
 
@@ -784,3 +792,39 @@ exported: number,
  * Videos whose files were all there already, unchanged.
  */
 skipped: number, failed: Array<ExportFailure>, cancelled: boolean, bytes: number, };
+
+/**
+ * What "start next" answers in team mode.
+ */
+export type TeamStep = { "status": "started", started: Started, claim: Claim, } | { "status": "empty" } | { "status": "paced", retry_after_s: number, message: string, } | { "status": "offline", message: string, };
+
+/**
+ * What recording an outcome came to.
+ */
+export type TeamRecorded = { outreach_id: number, 
+/**
+ * Outcomes still waiting for the server (0 when it got this one at once).
+ */
+pending: number, };
+
+/**
+ * What one [`flush_outbox`] did.
+ */
+export type Flushed = { sent: number, 
+/**
+ * Refused for good (kept with the server's message, never retried).
+ */
+refused: number, };
+
+/**
+ * A campaign edited on this desktop and on a colleague's from the same version.
+ */
+export type CampaignClash = { campaign_id: number, 
+/**
+ * What this desktop has (and the server does not).
+ */
+mine: CampaignInput, 
+/**
+ * What the server has, saved by `their_editor`.
+ */
+theirs: CampaignInput, their_version: number, their_editor: string | null, };

@@ -528,3 +528,42 @@ export type HeldRecipient = { token: string, handle: string, display_name: strin
  * the cross-campaign hold keeps back, with the send that holds each.
  */
 export type HeldList = { held: Array<HeldRecipient>, };
+
+/**
+ * One recipient's outcome as the desktop recorded it.
+ */
+export type HistoryEntry = { 
+/**
+ * The recipient's link token (of this campaign).
+ */
+token: string, outcome: ClaimOutcome, 
+/**
+ * RFC 3339: when it was recorded (for `sent`, when the DM was sent); not in the future.
+ */
+at: string, 
+/**
+ * At most 200 characters.
+ */
+reason?: string, 
+/**
+ * RFC 3339, `later` only: when to come back to this person.
+ */
+until?: string, 
+/**
+ * The desktop's operator name, kept in the event's detail only.
+ */
+operator?: string, };
+
+/**
+ * `POST /api/v1/campaigns/{slug}/history`: what a desktop recorded before team mode, pushed
+ * once when it first syncs (at most 1,000 entries a request). Every entry is checked before
+ * anything is written; a link that already has an outcome on the server is left alone, so
+ * pushing twice changes nothing.
+ */
+export type HistoryRequest = { entries: Array<HistoryEntry>, };
+
+/**
+ * The answer to a history push: entries written now, and entries whose link already had an
+ * outcome (left alone).
+ */
+export type HistoryRecorded = { recorded: number, already: number, };

@@ -4,7 +4,10 @@ use clipdesk_protocol::bindings::TsModule;
 
 pub fn core_module() -> TsModule {
     TsModule::new()
-        .import("./protocol", &["ErrorCode", "LinkReach", "ReviewDecision"])
+        .import(
+            "./protocol",
+            &["Claim", "ErrorCode", "LinkReach", "ReviewDecision"],
+        )
         .add::<crate::AppInfo>()
         .add::<crate::UserError>()
         .add::<crate::settings::Settings>()
@@ -80,6 +83,10 @@ pub fn core_module() -> TsModule {
         .add::<crate::video_export::ExportProgress>()
         .add::<crate::video_export::ExportFailure>()
         .add::<crate::video_export::ExportReport>()
+        .add::<crate::team::TeamStep>()
+        .add::<crate::team::TeamRecorded>()
+        .add::<crate::team::Flushed>()
+        .add::<crate::team::CampaignClash>()
 }
 
 #[cfg(test)]

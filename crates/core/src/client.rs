@@ -485,3 +485,22 @@ async fn read<T: DeserializeOwned>(
         _ => CoreError::invalid(doing, message),
     })
 }
+
+impl ServerClient {
+    /// `POST /api/v1/campaigns/{slug}/history`: outcomes this desktop recorded before team
+    /// mode (see [`crate::upgrade`]); pushing them again changes nothing.
+    pub async fn push_history(
+        &self,
+        slug: &str,
+        body: &clipdesk_protocol::team::HistoryRequest,
+    ) -> CoreResult<clipdesk_protocol::team::HistoryRecorded> {
+        let response = self
+            .http
+            .post(self.url(&format!("/api/v1/campaigns/{slug}/history")))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await;
+        read(response, "pushing this desktop's history").await
+    }
+}

@@ -24,6 +24,7 @@ pub mod sync;
 pub mod team;
 pub mod templates;
 pub mod updates;
+pub mod upgrade;
 pub mod video_export;
 pub mod webhooks;
 

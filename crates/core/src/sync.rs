@@ -49,6 +49,10 @@ pub struct SyncStatus {
     pub last_sync_at: Option<String>,
     pub pending_reviews: u32,
     pub review_conflicts: u32,
+    /// Team mode: outcomes marked here that the server has not got yet.
+    pub outbox_pending: u32,
+    /// Team mode: outcomes the server refused for good (kept with its reason).
+    pub outbox_conflicts: u32,
 }
 
 impl Default for SyncStatus {
@@ -60,6 +64,8 @@ impl Default for SyncStatus {
             last_sync_at: None,
             pending_reviews: 0,
             review_conflicts: 0,
+            outbox_pending: 0,
+            outbox_conflicts: 0,
         }
     }
 }
@@ -307,7 +313,7 @@ pub async fn push_campaigns(store: &StoreHandle, client: &ServerClient) -> CoreR
         let (revision, campaign) = store
             .call(move |conn| campaigns::upsert_of(conn, &wanted))
             .await?;
-        crate::team::push_campaign(store, client, slug, campaign).await?;
+        crate::team::push_campaign(store, client, slug, revision, campaign).await?;
         let pushed = slug.clone();
         store
             .call(move |conn| campaigns::mark_pushed(conn, &pushed, revision))
@@ -325,7 +331,14 @@ pub async fn register_links(store: &StoreHandle, client: &ServerClient) -> CoreR
             return Ok(stored);
         };
         // The server must know the campaign (and its current landing text) before its links.
-        crate::team::push_campaign(store, client, &batch.slug, batch.campaign.clone()).await?;
+        crate::team::push_campaign(
+            store,
+            client,
+            &batch.slug,
+            batch.revision,
+            batch.campaign.clone(),
+        )
+        .await?;
         let (slug, revision) = (batch.slug.clone(), batch.revision);
         store
             .call(move |conn| campaigns::mark_pushed(conn, &slug, revision))
@@ -497,14 +510,22 @@ pub async fn sync_outbox(store: &StoreHandle, client: &ServerClient) -> CoreResu
     Ok(sent)
 }
 
-/// Counts for the status line.
-fn outbox_counts(conn: &Connection) -> CoreResult<(u32, u32)> {
-    Ok(conn.query_row(
-        "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'conflict')
-         FROM review_outbox",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+/// Counts for the status line: review decisions (pending, conflicts), then team-mode
+/// outcomes (pending, refused).
+fn outbox_counts(conn: &Connection) -> CoreResult<[u32; 4]> {
+    let count = |table: &str| -> CoreResult<(u32, u32)> {
+        Ok(conn.query_row(
+            &format!(
+                "SELECT count(*) FILTER (WHERE state = 'pending'),
+                        count(*) FILTER (WHERE state = 'conflict')
+                 FROM {table}"
+            ),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?)
+    };
+    let (reviews, outcomes) = (count("review_outbox")?, count("team_outbox")?);
+    Ok([reviews.0, reviews.1, outcomes.0, outcomes.1])
 }
 
 /// The sync loop: runs until the returned handle is aborted; reports through `status`.
@@ -535,7 +556,7 @@ pub fn spawn(
                     let counts = store
                         .call(|conn| outbox_counts(conn))
                         .await
-                        .unwrap_or((0, 0));
+                        .unwrap_or_default();
                     status.send_modify(|s| {
                         s.state = if page_more {
                             SyncState::Behind
@@ -545,8 +566,10 @@ pub fn spawn(
                         s.cursor = cursor;
                         s.last_error = None;
                         s.last_sync_at = Some(clock::to_rfc3339(clock::now_ms()));
-                        s.pending_reviews = counts.0;
-                        s.review_conflicts = counts.1;
+                        s.pending_reviews = counts[0];
+                        s.review_conflicts = counts[1];
+                        s.outbox_pending = counts[2];
+                        s.outbox_conflicts = counts[3];
                     });
                 }
                 Err(err) => {
@@ -576,6 +599,7 @@ async fn round(
 ) -> CoreResult<(bool, i64)> {
     push_campaigns(store, client).await?;
     register_links(store, client).await?;
+    crate::upgrade::push_history_in_round(store, client).await;
     sync_outbox(store, client).await?;
     crate::team::flush_outbox(store, client).await?;
     let after = store.call(|conn| cursor(conn)).await?;
@@ -618,6 +642,17 @@ mod tests {
             next_after,
             more: false,
         }
+    }
+
+    #[test]
+    fn the_status_counts_outcomes_waiting_for_the_server_and_refused_ones() {
+        let conn = open_in_memory().unwrap();
+        conn.execute_batch(
+            "INSERT INTO team_outbox (claim_id, body, created_at) VALUES ('c1', '{}', 0), ('c2', '{}', 0);
+             INSERT INTO team_outbox (claim_id, body, state, created_at) VALUES ('c3', '{}', 'conflict', 0);",
+        )
+        .unwrap();
+        assert_eq!(outbox_counts(&conn).unwrap(), [0, 0, 2, 1]);
     }
 
     #[test]

@@ -12,11 +12,12 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::campaigns::CampaignInput;
 use crate::client::{ClaimAnswer, OutcomeAnswer, ServerClient};
 use crate::clock;
 use crate::contacts::{self, ContactInput};
 use crate::error::{CoreError, CoreResult};
-use crate::pacing::PaceVerdict;
+use crate::pacing::{PaceVerdict, Pacing};
 use crate::queue::{self, CantDmReason, Outcome, OutreachState, Started};
 use crate::store::StoreHandle;
 
@@ -194,6 +195,13 @@ pub fn take_claim_at(
             claim.handle
         ))
     })?;
+    // The server says where the person's link lives: that is what their message carries.
+    if !claim.url.is_empty() {
+        tx.execute(
+            "UPDATE outreach SET link_url = ?2 WHERE id = ?1",
+            params![id, claim.url],
+        )?;
+    }
     let from: String = tx.query_row("SELECT state FROM outreach WHERE id = ?1", [id], |r| {
         r.get(0)
     })?;
@@ -733,26 +741,9 @@ fn server_campaign(conn: &Connection, slug: &str) -> CoreResult<Option<ServerCam
 /// The most the server keeps of a desktop's own settings of a campaign.
 const MAX_DESKTOP_JSON: usize = 64 * 1024;
 
-/// This desktop's editor settings of campaign `slug` (what another desktop makes the campaign
-/// from: its message, DM addresses, follow-ups…), when they fit what the server keeps.
-fn desktop_settings(conn: &Connection, slug: &str) -> CoreResult<Option<serde_json::Value>> {
-    let id: Option<i64> = conn
-        .query_row("SELECT id FROM campaigns WHERE slug = ?1", [slug], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    let Some(id) = id else {
-        return Ok(None);
-    };
-    // Settings this build cannot read (a damaged row) send none: the push still goes.
-    let c = match crate::campaigns::get(conn, id) {
-        Ok(c) => c,
-        Err(err) => {
-            tracing::warn!(slug, error = %err, "the campaign's settings go without the editor's");
-            return Ok(None);
-        }
-    };
-    let input = crate::campaigns::CampaignInput {
+/// What the editor would save for `c`, as it stands.
+fn input_of(c: crate::campaigns::Campaign) -> CampaignInput {
+    CampaignInput {
         name: c.name,
         template: c.template,
         landing_title: c.landing_title,
@@ -768,66 +759,313 @@ fn desktop_settings(conn: &Connection, slug: &str) -> CoreResult<Option<serde_js
         organisation: c.organisation,
         followups: c.followups,
         followups_first: c.followups_first,
+    }
+}
+
+/// What the editor opens for campaign `id`: its settings as they stand.
+pub fn editor_input(conn: &Connection, id: i64) -> CoreResult<CampaignInput> {
+    Ok(input_of(crate::campaigns::get(conn, id)?))
+}
+
+/// The local id of campaign `slug`.
+fn campaign_id(conn: &Connection, slug: &str) -> CoreResult<Option<i64>> {
+    Ok(conn
+        .query_row("SELECT id FROM campaigns WHERE slug = ?1", [slug], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// This desktop's editor settings of campaign `slug` (what another desktop makes the campaign
+/// from: its message, DM addresses, follow-ups…), when they fit what the server keeps.
+fn desktop_settings(conn: &Connection, slug: &str) -> CoreResult<Option<serde_json::Value>> {
+    let Some(id) = campaign_id(conn, slug)? else {
+        return Ok(None);
     };
-    let value = serde_json::to_value(&input).map_err(anyhow::Error::from)?;
+    // Settings this build cannot read (a damaged row) send none: the push still goes.
+    let c = match crate::campaigns::get(conn, id) {
+        Ok(c) => c,
+        Err(err) => {
+            tracing::warn!(slug, error = %err, "the campaign's settings go without the editor's");
+            return Ok(None);
+        }
+    };
+    let value = serde_json::to_value(input_of(c)).map_err(anyhow::Error::from)?;
     Ok((value.to_string().len() < MAX_DESKTOP_JSON).then_some(value))
 }
 
-/// The team's settings of a campaign (set on the server, by whichever desktop) go into a
-/// save from this desktop unchanged.
-fn keep_team_settings(body: &mut CampaignUpsert, server: &ServerCampaign) {
-    body.daily_cap = server.daily_cap;
-    body.spacing_s = server.spacing_s;
-    body.hold_days = server.hold_days;
-    body.lease_s = server.lease_s;
-    body.desktop = server.desktop.clone();
+/// The editor's settings of a campaign as another desktop saved it on the server: its
+/// desktop definition (or, when it sent none, `mine`) under the server's landing fields and
+/// pacing, which are the campaign's whoever saved them.
+fn input_from_server(theirs: &ServerCampaign, mine: &CampaignInput) -> CampaignInput {
+    let mut input = theirs
+        .desktop
+        .as_ref()
+        .filter(|d| d.is_object())
+        .and_then(|d| serde_json::from_value::<CampaignInput>(d.clone()).ok())
+        .unwrap_or_else(|| mine.clone());
+    let title = if input.landing_title.trim().is_empty() {
+        input.name.trim()
+    } else {
+        input.landing_title.trim()
+    };
+    if title != theirs.title {
+        input.landing_title = theirs.title.clone();
+    }
+    input.prompt = theirs.prompt.clone();
+    input.max_duration_s = theirs.max_duration_s;
+    input.public_page = theirs.public_page;
+    input.language = theirs.language.clone();
+    input.strings = theirs.strings.clone();
+    input.organisation = theirs.organisation.clone();
+    // Within what the editor takes (the server allows more).
+    input.pacing = Pacing {
+        daily_cap: theirs.daily_cap.clamp(1, 1000),
+        min_spacing_s: theirs.spacing_s.min(3600),
+    };
+    input
 }
 
-/// Saves this desktop's campaign `slug` on the server (the sync's push) without resetting
-/// what the team set there: the team's settings come from the server's campaign as last
-/// heard of; one never heard of is created only if the server does not have it, else its
-/// settings are read off the 409 and the save is made with them.
+/// Whether campaign `id` was edited here since the server last had it (or ever, when it
+/// never had it from this desktop).
+fn edited_here(conn: &Connection, id: i64) -> CoreResult<bool> {
+    Ok(conn.query_row(
+        "SELECT revision > coalesce(server_revision, 0) FROM campaigns WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?)
+}
+
+/// A colleague's version of campaign `id` becomes this desktop's: the editor's settings are
+/// theirs, and nothing is left to send back.
+fn adopt(conn: &Connection, id: i64, theirs: &ServerCampaign) -> CoreResult<()> {
+    let mine = input_of(crate::campaigns::get(conn, id)?);
+    crate::campaigns::update(conn, id, &input_from_server(theirs, &mine))?;
+    conn.execute(
+        "UPDATE campaigns SET server_version = ?2, server_campaign = ?3, server_revision = revision,
+                pushed_revision = revision, server_conflict = NULL
+         WHERE id = ?1",
+        params![
+            id,
+            theirs.version,
+            serde_json::to_string(theirs).map_err(anyhow::Error::from)?
+        ],
+    )?;
+    Ok(())
+}
+
+/// A colleague's version of campaign `id` clashed with an edit made here: kept beside it,
+/// nothing overwritten, until the operator picks ([`keep_mine`], [`take_theirs`]).
+fn clash(conn: &Connection, id: i64, theirs: &ServerCampaign) -> CoreResult<()> {
+    tracing::info!(
+        slug = theirs.slug,
+        version = theirs.version,
+        "a colleague's edit of the campaign clashes with this desktop's"
+    );
+    conn.execute(
+        "UPDATE campaigns SET server_conflict = ?2 WHERE id = ?1",
+        params![
+            id,
+            serde_json::to_string(theirs).map_err(anyhow::Error::from)?
+        ],
+    )?;
+    Ok(())
+}
+
+/// A colleague's version of the campaign, arrived while this desktop had an edit of its own:
+/// applied when there is none, else kept as the clash. In a savepoint: settings this build
+/// refuses change nothing.
+fn receive(conn: &Connection, id: i64, theirs: &ServerCampaign) -> CoreResult<()> {
+    // The same edit made on both desktops is no clash.
+    let same = editor_input(conn, id)
+        .ok()
+        .is_some_and(|mine| input_from_server(theirs, &mine) == mine);
+    if !same && edited_here(conn, id)? {
+        return clash(conn, id, theirs);
+    }
+    conn.execute_batch("SAVEPOINT campaign_from_colleague")?;
+    match adopt(conn, id, theirs) {
+        Ok(()) => conn.execute_batch("RELEASE campaign_from_colleague")?,
+        Err(err) => {
+            conn.execute_batch(
+                "ROLLBACK TO campaign_from_colleague; RELEASE campaign_from_colleague",
+            )?;
+            tracing::warn!(slug = theirs.slug, error = %err, "a colleague's campaign edit cannot be applied here");
+        }
+    }
+    Ok(())
+}
+
+/// A campaign edited on this desktop and on a colleague's from the same version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CampaignClash {
+    pub campaign_id: i64,
+    /// What this desktop has (and the server does not).
+    pub mine: CampaignInput,
+    /// What the server has, saved by `their_editor`.
+    pub theirs: CampaignInput,
+    pub their_version: i64,
+    pub their_editor: Option<String>,
+}
+
+fn stored_clash(conn: &Connection, id: i64) -> CoreResult<Option<ServerCampaign>> {
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT server_conflict FROM campaigns WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| CoreError::NotFound(format!("no campaign #{id}")))?;
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+}
+
+/// The clash of campaign `id`, if a colleague's edit is waiting beside this desktop's.
+pub fn conflict(conn: &Connection, id: i64) -> CoreResult<Option<CampaignClash>> {
+    let Some(theirs) = stored_clash(conn, id)? else {
+        return Ok(None);
+    };
+    let mine = input_of(crate::campaigns::get(conn, id)?);
+    Ok(Some(CampaignClash {
+        campaign_id: id,
+        theirs: input_from_server(&theirs, &mine),
+        mine,
+        their_version: theirs.version,
+        their_editor: theirs.updated_by,
+    }))
+}
+
+/// Resolves the clash of campaign `id` with the colleague's version: it becomes this
+/// desktop's, and this desktop's edit is dropped.
+pub fn take_theirs(conn: &mut Connection, id: i64) -> CoreResult<crate::campaigns::Campaign> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let theirs = stored_clash(&tx, id)?.ok_or_else(|| {
+        CoreError::Conflict(format!("campaign #{id} has no colleague's edit to take"))
+    })?;
+    adopt(&tx, id, &theirs)?;
+    tx.commit()?;
+    crate::campaigns::get(conn, id)
+}
+
+/// Resolves the clash of campaign `id` with this desktop's version: saved on the server over
+/// the colleague's (the save names their version). A server away gets it at the next sync.
+pub async fn keep_mine(store: &StoreHandle, client: &ServerClient, id: i64) -> CoreResult<()> {
+    let (slug, revision, body) = store
+        .call(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let theirs = stored_clash(&tx, id)?.ok_or_else(|| {
+                CoreError::Conflict(format!("campaign #{id} has no colleague's edit to answer"))
+            })?;
+            tx.execute(
+                "UPDATE campaigns SET server_version = ?2, server_campaign = ?3,
+                        server_conflict = NULL, pushed_revision = 0
+                 WHERE id = ?1",
+                params![
+                    id,
+                    theirs.version,
+                    serde_json::to_string(&theirs).map_err(anyhow::Error::from)?
+                ],
+            )?;
+            let slug = crate::campaigns::get(&tx, id)?.slug;
+            let (revision, body) = crate::campaigns::upsert_of(&tx, &slug)?;
+            tx.commit()?;
+            Ok((slug, revision, body))
+        })
+        .await?;
+    push_campaign(store, client, &slug, revision, body).await?;
+    store
+        .call(move |conn| crate::campaigns::mark_pushed(conn, &slug, revision))
+        .await
+}
+
+/// What a save from here sends: the campaign's pacing as edited here, the team settings the
+/// editor does not have (hold, lease) as the server last had them, the editor's settings.
+fn prepare_push(
+    body: &mut CampaignUpsert,
+    pacing: Pacing,
+    server: Option<&ServerCampaign>,
+    own: Option<serde_json::Value>,
+) {
+    body.daily_cap = pacing.daily_cap;
+    body.spacing_s = pacing.min_spacing_s;
+    if let Some(server) = server {
+        body.hold_days = server.hold_days;
+        body.lease_s = server.lease_s;
+    }
+    body.desktop = own;
+}
+
+/// Saves this desktop's campaign `slug` (as of local `revision`) on the server, the sync's
+/// push. The save names the version this desktop last had (compare-and-set; 0 = create only).
+/// A 409 overwrites nothing: with no edit here the colleague's version is applied here, else
+/// it is kept as the clash ([`conflict`]). The one exception is a campaign this desktop never
+/// heard of that no desktop described (made before team mode, or through the API): this
+/// desktop's settings go over it.
 pub async fn push_campaign(
     store: &StoreHandle,
     client: &ServerClient,
     slug: &str,
+    revision: i64,
     mut body: CampaignUpsert,
 ) -> CoreResult<()> {
     use crate::client::CampaignSaved;
     let wanted = slug.to_owned();
-    let (known, own) = store
+    let (id, version, known, own, pacing) = store
         .call(move |conn| {
+            let id = campaign_id(conn, &wanted)?
+                .ok_or_else(|| CoreError::NotFound(format!("no campaign /{wanted}")))?;
+            // Read as stored: a campaign whose template this build cannot read still goes.
+            let (version, pacing): (Option<i64>, Pacing) = conn.query_row(
+                "SELECT server_version, daily_cap, min_spacing_s FROM campaigns WHERE id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        Pacing {
+                            daily_cap: r.get(1)?,
+                            min_spacing_s: r.get(2)?,
+                        },
+                    ))
+                },
+            )?;
             Ok((
+                id,
+                version,
                 server_campaign(conn, &wanted)?,
                 desktop_settings(conn, &wanted)?,
+                pacing,
             ))
         })
         .await?;
-    match known {
-        Some(known) => keep_team_settings(&mut body, &known),
-        None => body.version = Some(0),
+    prepare_push(&mut body, pacing, known.as_ref(), own.clone());
+    body.version = Some(version.unwrap_or(0));
+    let mut answer = client.save_campaign(slug, &body).await?;
+    if let CampaignSaved::Conflict(conflict) = &answer
+        && version.is_none()
+        && conflict.current.desktop.is_none()
+    {
+        prepare_push(&mut body, pacing, Some(&conflict.current), own);
+        body.version = Some(conflict.current.version);
+        answer = client.save_campaign(slug, &body).await?;
     }
-    if own.is_some() {
-        body.desktop = own.clone();
-    }
-    let saved = match client.save_campaign(slug, &body).await? {
-        CampaignSaved::Saved(saved) => saved,
-        CampaignSaved::Conflict(conflict) => {
-            keep_team_settings(&mut body, &conflict.current);
-            if own.is_some() {
-                body.desktop = own;
-            }
-            body.version = None;
-            match client.save_campaign(slug, &body).await? {
-                CampaignSaved::Saved(saved) => saved,
-                CampaignSaved::Conflict(conflict) => {
-                    return Err(CoreError::Conflict(conflict.error.message));
-                }
-            }
-        }
-    };
     store
-        .call(move |conn| remember_server_campaign(conn, &saved))
+        .call(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            match answer {
+                CampaignSaved::Saved(saved) => {
+                    remember_server_campaign(&tx, &saved)?;
+                    tx.execute(
+                        "UPDATE campaigns SET server_conflict = NULL,
+                                server_revision = max(coalesce(server_revision, 0), ?2)
+                         WHERE id = ?1 AND server_version = ?3",
+                        params![id, revision, saved.version],
+                    )?;
+                }
+                CampaignSaved::Conflict(conflict) => receive(&tx, id, &conflict.current)?,
+            }
+            tx.commit()?;
+            Ok(())
+        })
         .await
 }
 
@@ -969,31 +1207,34 @@ fn campaign_updated(conn: &Connection, event: &Event) -> CoreResult<()> {
         return Ok(());
     };
     let version = detail["version"].as_i64().unwrap_or(0);
-    let known: bool = conn
-        .query_row(
-            "SELECT 1 FROM campaigns WHERE slug = ?1",
-            [slug],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    if known {
-        match serde_json::from_value::<ServerCampaign>(detail.clone()) {
-            Ok(campaign) => remember_server_campaign(conn, &campaign)?,
-            Err(_) => {
-                conn.execute(
-                    "UPDATE campaigns SET server_version = max(coalesce(server_version, 0), ?2)
-                     WHERE slug = ?1",
-                    params![slug, version],
-                )?;
-            }
+    let known = campaign_id(conn, slug)?;
+    if let Some(id) = known {
+        let Ok(theirs) = serde_json::from_value::<ServerCampaign>(detail.clone()) else {
+            conn.execute(
+                "UPDATE campaigns SET server_version = max(coalesce(server_version, 0), ?2)
+                 WHERE slug = ?1",
+                params![slug, version],
+            )?;
+            return Ok(());
+        };
+        let mine: Option<i64> = conn.query_row(
+            "SELECT server_version FROM campaigns WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )?;
+        match mine {
+            // This desktop's own save coming back, or an older one.
+            Some(mine) if theirs.version <= mine => {}
+            // A campaign no desktop described: this desktop's settings go over it.
+            None if theirs.desktop.is_none() => remember_server_campaign(conn, &theirs)?,
+            _ => receive(conn, id, &theirs)?,
         }
         return Ok(());
     }
     let Some(input) = detail
         .get("desktop")
         .filter(|d| d.is_object())
-        .and_then(|d| serde_json::from_value::<crate::campaigns::CampaignInput>(d.clone()).ok())
+        .and_then(|d| serde_json::from_value::<CampaignInput>(d.clone()).ok())
     else {
         return Ok(());
     };
@@ -1012,7 +1253,7 @@ fn campaign_updated(conn: &Connection, event: &Event) -> CoreResult<()> {
         // The server has it already: nothing to send back.
         conn.execute(
             "UPDATE campaigns SET server_version = ?2, server_campaign = ?3,
-                    pushed_revision = revision
+                    pushed_revision = revision, server_revision = revision
              WHERE id = ?1",
             params![id, version, detail.to_string()],
         )?;
@@ -1225,5 +1466,132 @@ mod tests {
             1,
             "settings this desktop refuses make nothing half way"
         );
+    }
+
+    #[test]
+    fn the_message_carries_the_link_the_claim_names_not_a_guess() {
+        let mut conn = open_in_memory().unwrap();
+        let campaign = create(&mut conn, &spring()).unwrap().id;
+        let claim = Claim {
+            id: "c1".into(),
+            token: "tok".into(),
+            url: "https://clips.example.org/r/tok".into(),
+            handle: "maya".into(),
+            user_id: None,
+            display_name: None,
+            lease_expires_at: "2026-11-25T10:15:00Z".into(),
+            campaign: "spring".into(),
+            operator: "ana".into(),
+            tags: Vec::new(),
+            held: None,
+        };
+        let now = clock::parse_rfc3339("2026-11-25T10:00:00Z").unwrap();
+        let started = take_claim_at(
+            &mut conn,
+            campaign,
+            &claim,
+            "ana",
+            Some("http://10.0.0.5:8080"),
+            now,
+        )
+        .unwrap();
+        assert_eq!(started.link_url, "https://clips.example.org/r/tok");
+        assert_eq!(
+            started.parts[0].text,
+            "Hi maya: https://clips.example.org/r/tok"
+        );
+    }
+
+    /// (server_version, first wording, daily cap, clash kept) of the one campaign.
+    fn spring_here(conn: &Connection) -> (Option<i64>, String, u32, bool) {
+        let c = &crate::campaigns::list(conn).unwrap()[0];
+        let (version, clash): (Option<i64>, bool) = conn
+            .query_row(
+                "SELECT server_version, server_conflict IS NOT NULL FROM campaigns",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        (
+            version,
+            c.template.parts[0].variants[0].clone(),
+            c.pacing.daily_cap,
+            clash,
+        )
+    }
+
+    #[test]
+    fn a_colleagues_newer_version_is_applied_unless_edited_here_and_my_own_changes_nothing() {
+        let mut conn = open_in_memory().unwrap();
+        let desktop = |words: &str, cap: u32| {
+            let mut input = spring();
+            input.template.parts[0].variants = vec![words.into()];
+            input.pacing.daily_cap = cap;
+            serde_json::to_value(input).unwrap()
+        };
+        let updated = |seq: i64, version: i64, words: &str, cap: u32| {
+            let campaign = serde_json::json!({
+                "slug": "spring", "title": "Spring", "prompt": "", "max_duration_s": 60,
+                "expires_at": null, "public_page": false, "language": null, "strings": {},
+                "organisation": null, "created_at": "2026-11-25T10:00:00Z",
+                "updated_at": "2026-11-25T10:00:00Z", "version": version, "updated_by": "ben",
+                "daily_cap": cap, "spacing_s": 90, "hold_days": 30, "lease_s": 900,
+                "desktop": desktop(words, cap),
+            });
+            event(seq, EventKind::CampaignUpdated, "", campaign)
+        };
+        apply(&mut conn, vec![updated(1, 2, "Hi {{link}}", 50)]);
+        assert_eq!(
+            spring_here(&conn),
+            (Some(2), "Hi {{link}}".into(), 50, false)
+        );
+        // Version 2 again (this desktop's own save coming back) changes nothing.
+        apply(&mut conn, vec![updated(2, 2, "Other {{link}}", 9)]);
+        assert_eq!(
+            spring_here(&conn),
+            (Some(2), "Hi {{link}}".into(), 50, false)
+        );
+        // A colleague's version 3, nothing edited here: applied, nothing to send back.
+        apply(&mut conn, vec![updated(3, 3, "Ben's {{link}}", 20)]);
+        assert_eq!(
+            spring_here(&conn),
+            (Some(3), "Ben's {{link}}".into(), 20, false)
+        );
+        assert!(crate::campaigns::unpushed(&conn).unwrap().is_empty());
+        // Edited here, then version 4: both kept, nothing overwritten, the base stays 3.
+        let id = crate::campaigns::list(&conn).unwrap()[0].id;
+        let mut mine = editor_input(&conn, id).unwrap();
+        mine.template.parts[0].variants = vec!["Ana's {{link}}".into()];
+        crate::campaigns::update(&conn, id, &mine).unwrap();
+        apply(&mut conn, vec![updated(4, 4, "Ben again {{link}}", 30)]);
+        assert_eq!(
+            spring_here(&conn),
+            (Some(3), "Ana's {{link}}".into(), 20, true)
+        );
+        let clash = conflict(&conn, id).unwrap().unwrap();
+        assert_eq!(
+            clash.theirs.template.parts[0].variants[0],
+            "Ben again {{link}}"
+        );
+        assert_eq!(
+            (clash.their_version, clash.theirs.pacing.daily_cap),
+            (4, 30)
+        );
+        take_theirs(&mut conn, id).unwrap();
+        assert_eq!(
+            spring_here(&conn),
+            (Some(4), "Ben again {{link}}".into(), 30, false)
+        );
+        assert!(crate::campaigns::unpushed(&conn).unwrap().is_empty());
+        // The same edit made here and there: no clash.
+        let mut same = editor_input(&conn, id).unwrap();
+        same.template.parts[0].variants = vec!["Both {{link}}".into()];
+        crate::campaigns::update(&conn, id, &same).unwrap();
+        apply(&mut conn, vec![updated(5, 5, "Both {{link}}", 30)]);
+        assert_eq!(
+            spring_here(&conn),
+            (Some(5), "Both {{link}}".into(), 30, false)
+        );
+        assert!(crate::campaigns::unpushed(&conn).unwrap().is_empty());
     }
 }

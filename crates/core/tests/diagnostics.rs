@@ -101,6 +101,8 @@ fn about(server_url: &str, log_dir: &Path, token: &str, link: &str) -> About {
             last_sync_at: Some("2026-12-01T10:00:00Z".into()),
             pending_reviews: 0,
             review_conflicts: 0,
+            outbox_pending: 0,
+            outbox_conflicts: 0,
         },
     }
 }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use clipdesk_core::campaigns::{self, CampaignInput};
 use clipdesk_core::client::{CampaignSaved, ServerClient};
+use clipdesk_core::pacing::Pacing;
 use clipdesk_core::queue::Outcome;
 use clipdesk_core::store::StoreHandle;
 use clipdesk_core::sync;
@@ -53,7 +54,13 @@ async fn desk(server: &RunningServer, token: &str) -> Desk {
             let template = Template {
                 parts: vec![Part::text(["Hi {{handle}}, record for us: {{link}}"])],
             };
-            Ok(campaigns::create(conn, &CampaignInput::new("Spring", template))?.id)
+            // Pacing wide open: a push from either desktop keeps it so.
+            let mut input = CampaignInput::new("Spring", template);
+            input.pacing = Pacing {
+                daily_cap: 1000,
+                min_spacing_s: 0,
+            };
+            Ok(campaigns::create(conn, &input)?.id)
         })
         .await
         .unwrap();
@@ -94,6 +101,8 @@ async fn team(people: usize) -> Team {
         .unwrap();
     upsert.daily_cap = 10_000;
     upsert.spacing_s = 0;
+    upsert.hold_days = 7;
+    upsert.lease_s = 600;
     lead.put_campaign("spring", &upsert).await.unwrap();
     let mut links = Vec::new();
     for chunk in (0..people).collect::<Vec<_>>().chunks(1000) {
@@ -254,16 +263,17 @@ async fn an_outcome_from_a_reaches_b_within_2_seconds() {
     {
         let db = server_db(t.data.path());
         let conn = db.lock().unwrap();
-        let cap: u32 = conn
+        let team_settings: (u32, u32, u32) = conn
             .query_row(
-                "SELECT daily_cap FROM campaigns WHERE slug = 'spring'",
+                "SELECT daily_cap, hold_days, lease_s FROM campaigns WHERE slug = 'spring'",
                 [],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .unwrap();
         assert_eq!(
-            cap, 10_000,
-            "B's sync pushed its campaign without resetting the team's cap"
+            team_settings,
+            (1000, 7, 600),
+            "B's sync pushed its campaign's pacing and kept the hold and lease the editor lacks"
         );
     }
 
@@ -741,6 +751,302 @@ async fn a_campaign_made_on_one_desktop_appears_on_anothers_with_its_people() {
         started.parts[0]
             .text
             .starts_with("Autumn hello maya.bakes: http")
+    );
+    t.server.stop().await.unwrap();
+}
+
+/// Edits campaign `slug` on `desk` as its editor would save it.
+async fn edit(desk: &Desk, slug: &str, change: impl FnOnce(&mut CampaignInput) + Send + 'static) {
+    let slug = slug.to_owned();
+    desk.store
+        .call(move |conn| {
+            let id = campaigns::list(conn)?
+                .into_iter()
+                .find(|c| c.slug == slug)
+                .unwrap()
+                .id;
+            let mut input = team::editor_input(conn, id)?;
+            change(&mut input);
+            campaigns::update(conn, id, &input)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// The first part's text of `desk`'s campaign `slug`.
+async fn wording(desk: &Desk, slug: &str) -> String {
+    let slug = slug.to_owned();
+    desk.store
+        .call(move |conn| {
+            let c = campaigns::list(conn)?
+                .into_iter()
+                .find(|c| c.slug == slug)
+                .unwrap();
+            Ok(c.template.parts[0].variants[0].clone())
+        })
+        .await
+        .unwrap()
+}
+
+/// (version, updated_by, desktop JSON) of the server's campaign `slug`.
+fn on_server(data: &Path, slug: &str) -> (i64, Option<String>, String) {
+    let db = server_db(data);
+    let conn = db.lock().unwrap();
+    conn.query_row(
+        "SELECT version, updated_by, coalesce(desktop, '') FROM campaigns WHERE slug = ?1",
+        [slug],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )
+    .unwrap()
+}
+
+/// The campaign "autumn" made on ana's desktop, saved on the server, and made on ben's from
+/// the feed; with one invited person. Ben's local id of it.
+async fn autumn_on_both(t: &Team) -> i64 {
+    let template = Template {
+        parts: vec![Part::text(["Autumn hello {{handle}}: {{link}}"])],
+    };
+    t.ana
+        .store
+        .call(move |conn| {
+            let mut input = CampaignInput::new("Autumn", template);
+            input.pacing.min_spacing_s = 0;
+            campaigns::create(conn, &input)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    sync::push_campaigns(&t.ana.store, &t.ana.client)
+        .await
+        .unwrap();
+    t.ana
+        .client
+        .create_links(
+            "autumn",
+            &CreateLinks {
+                recipients: vec![LinkRecipient {
+                    handle: "maya.bakes".into(),
+                    user_id: None,
+                    display_name: None,
+                    tags: Vec::new(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    sync_until_quiet(&t.ben.store, &t.ben.client).await;
+    sync_until_quiet(&t.ana.store, &t.ana.client).await;
+    t.ben
+        .store
+        .call(|conn| {
+            Ok(campaigns::list(conn)?
+                .into_iter()
+                .find(|c| c.slug == "autumn")
+                .unwrap()
+                .id)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_campaigns_pacing_edited_on_one_desktop_is_what_the_server_enforces() {
+    let t = team(3).await;
+    sync_until_quiet(&t.ana.store, &t.ana.client).await;
+    edit(&t.ana, "spring", |input| {
+        input.pacing = Pacing {
+            daily_cap: 1,
+            min_spacing_s: 0,
+        }
+    })
+    .await;
+    sync::push_campaigns(&t.ana.store, &t.ana.client)
+        .await
+        .unwrap();
+    let ben = &t.ben;
+    assert!(
+        send_one(ben, "ben").await.is_some(),
+        "ben's first of the day"
+    );
+    let paced = team::start_next(&ben.store, &ben.client, ben.campaign, "ben")
+        .await
+        .unwrap();
+    let TeamStep::Paced { message, .. } = paced else {
+        panic!("ana's cap of 1 a day holds for ben too: {paced:?}")
+    };
+    assert!(message.contains('1'), "{message}");
+    t.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_colleagues_edit_appears_on_my_desktop() {
+    let t = team(0).await;
+    let autumn = autumn_on_both(&t).await;
+    edit(&t.ana, "autumn", |input| {
+        input.template.parts[0].variants = vec!["Hey {{handle}}, new words: {{link}}".into()];
+        input.pacing.daily_cap = 7;
+    })
+    .await;
+    sync::push_campaigns(&t.ana.store, &t.ana.client)
+        .await
+        .unwrap();
+    sync_until_quiet(&t.ben.store, &t.ben.client).await;
+    assert_eq!(
+        wording(&t.ben, "autumn").await,
+        "Hey {{handle}}, new words: {{link}}"
+    );
+    let (daily_cap, unpushed) = t
+        .ben
+        .store
+        .call(move |conn| {
+            Ok((
+                campaigns::get(conn, autumn)?.pacing.daily_cap,
+                campaigns::unpushed(conn)?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert_eq!(daily_cap, 7);
+    assert!(
+        !unpushed.contains(&"autumn".to_owned()),
+        "nothing to send back"
+    );
+    let TeamStep::Started { started, claim } =
+        team::start_next(&t.ben.store, &t.ben.client, autumn, "ben")
+            .await
+            .unwrap()
+    else {
+        panic!("ben can send to her")
+    };
+    assert!(!claim.url.is_empty());
+    assert_eq!(started.link_url, claim.url, "the link the server named");
+    assert_eq!(
+        started.parts[0].text,
+        format!("Hey maya.bakes, new words: {}", claim.url)
+    );
+    // Ana's own save coming back through the feed changes nothing.
+    let before = on_server(t.data.path(), "autumn");
+    sync_until_quiet(&t.ana.store, &t.ana.client).await;
+    sync::push_campaigns(&t.ana.store, &t.ana.client)
+        .await
+        .unwrap();
+    assert_eq!(on_server(t.data.path(), "autumn"), before);
+    t.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_edit_from_a_stale_version_keeps_both_and_nothing_is_overwritten() {
+    let t = team(0).await;
+    let autumn = autumn_on_both(&t).await;
+    let words = |w: &'static str| {
+        move |input: &mut CampaignInput| {
+            input.template.parts[0].variants = vec![format!("{w} {{{{link}}}}")];
+        }
+    };
+    // Both edit the same version while apart; ana's reaches the server first.
+    edit(&t.ana, "autumn", words("Ana's")).await;
+    edit(&t.ben, "autumn", words("Ben's")).await;
+    sync::push_campaigns(&t.ana.store, &t.ana.client)
+        .await
+        .unwrap();
+    let (version, by, desktop) = on_server(t.data.path(), "autumn");
+    assert_eq!((version, by.as_deref()), (2, Some("ana")));
+    sync::push_campaigns(&t.ben.store, &t.ben.client)
+        .await
+        .unwrap();
+    sync_until_quiet(&t.ben.store, &t.ben.client).await;
+    assert_eq!(
+        on_server(t.data.path(), "autumn"),
+        (2, Some("ana".into()), desktop),
+        "the server still has ana's"
+    );
+    assert_eq!(
+        wording(&t.ben, "autumn").await,
+        "Ben's {{link}}",
+        "and ben his"
+    );
+    let clash = t
+        .ben
+        .store
+        .call(move |conn| team::conflict(conn, autumn))
+        .await
+        .unwrap()
+        .expect("both kept");
+    assert_eq!(clash.mine.template.parts[0].variants[0], "Ben's {{link}}");
+    assert_eq!(clash.theirs.template.parts[0].variants[0], "Ana's {{link}}");
+    assert_eq!(
+        (clash.their_version, clash.their_editor.as_deref()),
+        (2, Some("ana"))
+    );
+
+    // Ben keeps his: it goes over ana's, and her desktop (no edit of its own) takes it.
+    team::keep_mine(&t.ben.store, &t.ben.client, autumn)
+        .await
+        .unwrap();
+    let (version, by, _) = on_server(t.data.path(), "autumn");
+    assert_eq!((version, by.as_deref()), (3, Some("ben")));
+    assert!(
+        t.ben
+            .store
+            .call(move |conn| team::conflict(conn, autumn))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    sync_until_quiet(&t.ana.store, &t.ana.client).await;
+    assert_eq!(wording(&t.ana, "autumn").await, "Ben's {{link}}");
+
+    // Again, the other way round: ana takes ben's.
+    edit(&t.ben, "autumn", words("Ben again")).await;
+    edit(&t.ana, "autumn", words("Ana again")).await;
+    sync::push_campaigns(&t.ben.store, &t.ben.client)
+        .await
+        .unwrap();
+    sync::push_campaigns(&t.ana.store, &t.ana.client)
+        .await
+        .unwrap();
+    assert_eq!(on_server(t.data.path(), "autumn").0, 4);
+    let ana_autumn = t
+        .ana
+        .store
+        .call(|conn| {
+            Ok(campaigns::list(conn)?
+                .into_iter()
+                .find(|c| c.slug == "autumn")
+                .unwrap()
+                .id)
+        })
+        .await
+        .unwrap();
+    let taken = t
+        .ana
+        .store
+        .call(move |conn| team::take_theirs(conn, ana_autumn))
+        .await
+        .unwrap();
+    assert_eq!(taken.template.parts[0].variants[0], "Ben again {{link}}");
+    let (clash, unpushed) = t
+        .ana
+        .store
+        .call(move |conn| {
+            Ok((
+                team::conflict(conn, ana_autumn)?,
+                campaigns::unpushed(conn)?,
+            ))
+        })
+        .await
+        .unwrap();
+    assert!(clash.is_none());
+    assert!(!unpushed.contains(&"autumn".to_owned()));
+    sync_until_quiet(&t.ana.store, &t.ana.client).await;
+    sync::push_campaigns(&t.ana.store, &t.ana.client)
+        .await
+        .unwrap();
+    assert_eq!(
+        on_server(t.data.path(), "autumn").0,
+        4,
+        "nothing more to say"
     );
     t.server.stop().await.unwrap();
 }

@@ -146,6 +146,9 @@ pub fn protocol_module() -> TsModule {
         .add::<crate::team::ClaimView>()
         .add::<crate::team::HeldRecipient>()
         .add::<crate::team::HeldList>()
+        .add::<crate::team::HistoryEntry>()
+        .add::<crate::team::HistoryRequest>()
+        .add::<crate::team::HistoryRecorded>()
 }
 
 #[cfg(test)]

@@ -145,3 +145,44 @@ pub struct HeldRecipient {
     pub display_name: Option<String>,
     pub hold: Hold,
 }
+
+/// `POST /api/v1/campaigns/{slug}/history`: what a desktop recorded before team mode, pushed
+/// once when it first syncs (at most 1,000 entries a request). Every entry is checked before
+/// anything is written; a link that already has an outcome on the server is left alone, so
+/// pushing twice changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryRequest {
+    pub entries: Vec<HistoryEntry>,
+}
+
+/// One recipient's outcome as the desktop recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryEntry {
+    /// The recipient's link token (of this campaign).
+    pub token: String,
+    pub outcome: ClaimOutcome,
+    /// RFC 3339: when it was recorded (for `sent`, when the DM was sent); not in the future.
+    pub at: String,
+    /// At most 200 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
+    /// RFC 3339, `later` only: when to come back to this person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub until: Option<String>,
+    /// The desktop's operator name, kept in the event's detail only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub operator: Option<String>,
+}
+
+/// The answer to a history push: entries written now, and entries whose link already had an
+/// outcome (left alone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HistoryRecorded {
+    pub recorded: u32,
+    pub already: u32,
+}

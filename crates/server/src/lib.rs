@@ -12,6 +12,7 @@ pub mod doctor;
 pub mod domain;
 pub mod error;
 mod events;
+mod history;
 pub mod instance;
 mod links;
 pub mod media;

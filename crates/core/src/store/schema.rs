@@ -296,4 +296,12 @@ CREATE TABLE team_outbox (
 );
 CREATE INDEX team_outbox_pending ON team_outbox (id) WHERE state = 'pending';
 "#,
+    r#"
+-- Team mode, campaign edits from several desktops (crates/core/src/team.rs): the local
+-- revision the server's version (server_version) is of (a higher revision is an edit the
+-- server has not taken yet), and a colleague's version that clashed with such an edit (the
+-- server's Campaign as JSON), kept until the operator keeps theirs or their own.
+ALTER TABLE campaigns ADD COLUMN server_revision INTEGER;
+ALTER TABLE campaigns ADD COLUMN server_conflict TEXT;
+"#,
 ];

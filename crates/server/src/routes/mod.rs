@@ -6,6 +6,7 @@ mod claims;
 mod doctor;
 mod events;
 mod health;
+mod history;
 mod links;
 mod media;
 pub mod public;
@@ -39,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/campaigns/{slug}/links", post(links::create))
         .route("/api/v1/campaigns/{slug}/claims", post(claims::create))
         .route("/api/v1/campaigns/{slug}/held", get(claims::held))
+        .route("/api/v1/campaigns/{slug}/history", post(history::push))
         .route(
             "/api/v1/claims/{id}",
             axum::routing::delete(claims::give_back),

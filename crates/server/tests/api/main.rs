@@ -15,6 +15,7 @@ mod events;
 mod export;
 mod health;
 mod helpers;
+mod history;
 mod links;
 mod media;
 mod page;
