@@ -118,14 +118,17 @@ async fn outcome_events(w: &World) -> usize {
         .count()
 }
 
-async fn flag_set(store: &StoreHandle) -> bool {
+/// Outcomes this desktop recorded alone that its server has not taken yet.
+async fn left_to_push(store: &StoreHandle) -> i64 {
     store
         .call(|conn| {
             Ok(conn.query_row(
-                "SELECT count(*) FROM settings WHERE key = ?1",
-                [upgrade::PUSHED_KEY],
-                |r| r.get::<_, i64>(0),
-            )? == 1)
+                "SELECT count(*) FROM outreach
+                 WHERE history_pushed_at IS NULL AND outcome_claim IS NULL AND sent_by IS NULL
+                   AND state IN ('sent', 'skipped', 'cant_dm', 'snoozed')",
+                [],
+                |r| r.get(0),
+            )?)
         })
         .await
         .unwrap()
@@ -143,12 +146,10 @@ async fn an_old_desktops_outcomes_reach_its_server_once_and_claims_hand_out_only
 
     // The server is away: nothing is marked done, and the next round tries again.
     let away = ServerClient::new("http://127.0.0.1:9", "nope").unwrap();
-    assert!(upgrade::push_history_once(&w.store, &away).await.is_err());
-    assert!(!flag_set(&w.store).await);
+    assert!(upgrade::push_history(&w.store, &away).await.is_err());
+    assert_eq!(left_to_push(&w.store).await, 5);
 
-    let pushed = upgrade::push_history_once(&w.store, &w.client)
-        .await
-        .unwrap();
+    let pushed = upgrade::push_history(&w.store, &w.client).await.unwrap();
     assert_eq!(
         pushed,
         HistoryPushed {
@@ -156,7 +157,7 @@ async fn an_old_desktops_outcomes_reach_its_server_once_and_claims_hand_out_only
             already: 0
         }
     );
-    assert!(flag_set(&w.store).await);
+    assert_eq!(left_to_push(&w.store).await, 0);
 
     // Only the untouched person is handed out, to ana or to a colleague.
     let ClaimAnswer::Claimed(claim) = w
@@ -209,22 +210,18 @@ async fn an_old_desktops_outcomes_reach_its_server_once_and_claims_hand_out_only
     let events = outcome_events(&w).await;
     assert_eq!(events, 5);
     assert_eq!(
-        upgrade::push_history_once(&w.store, &w.client)
-            .await
-            .unwrap(),
+        upgrade::push_history(&w.store, &w.client).await.unwrap(),
         HistoryPushed::default()
     );
     w.store
         .call(|conn| {
-            conn.execute("DELETE FROM settings WHERE key = ?1", [upgrade::PUSHED_KEY])?;
+            conn.execute("UPDATE outreach SET history_pushed_at = NULL", [])?;
             Ok(())
         })
         .await
         .unwrap();
     assert_eq!(
-        upgrade::push_history_once(&w.store, &w.client)
-            .await
-            .unwrap(),
+        upgrade::push_history(&w.store, &w.client).await.unwrap(),
         HistoryPushed {
             recorded: 0,
             already: 5
@@ -241,13 +238,12 @@ async fn an_old_desktops_outcomes_reach_its_server_once_and_claims_hand_out_only
 #[tokio::test]
 async fn a_desktop_with_no_outcomes_has_nothing_to_push() {
     let w = World::start().await;
-    // Not even asked: the server is away and the flag is set all the same.
+    // Not even asked: the server is away and nothing is wrong.
     let away = ServerClient::new("http://127.0.0.1:9", "nope").unwrap();
     assert_eq!(
-        upgrade::push_history_once(&w.store, &away).await.unwrap(),
+        upgrade::push_history(&w.store, &away).await.unwrap(),
         HistoryPushed::default()
     );
-    assert!(flag_set(&w.store).await);
     w.server.stop().await.unwrap();
 }
 
@@ -266,11 +262,51 @@ async fn the_sync_task_pushes_an_old_desktops_history_on_its_first_round() {
     .unwrap()
     .unwrap();
     task.abort();
-    assert!(flag_set(&w.store).await);
+    assert_eq!(left_to_push(&w.store).await, 0);
     assert_eq!(outcome_events(&w).await, 5);
     assert_eq!(
         server_count(&w, "SELECT count(*) FROM sends WHERE operator = 'ana'"),
         2
+    );
+    w.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_outcome_the_local_queue_records_after_the_upgrade_reaches_the_server_next_round() {
+    let w = World::start().await;
+    let campaign = old_desktop(&w).await;
+    upgrade::push_history(&w.store, &w.client).await.unwrap();
+
+    // Until the Queue works through claims, the local queue still records outcomes.
+    w.store
+        .call(move |conn| {
+            let NextStep::Started(started) = queue::start_next(conn, campaign, "ana")? else {
+                panic!("user_5 starts");
+            };
+            queue::mark(conn, started.outreach_id, Outcome::Sent, "ana")?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(left_to_push(&w.store).await, 1);
+    assert_eq!(
+        upgrade::push_history(&w.store, &w.client).await.unwrap(),
+        HistoryPushed {
+            recorded: 1,
+            already: 0
+        }
+    );
+    assert_eq!(
+        w.other
+            .claim("spring", &ClaimRequest::default())
+            .await
+            .unwrap(),
+        ClaimAnswer::Empty,
+        "nobody is left for a colleague"
+    );
+    assert_eq!(
+        server_count(&w, "SELECT count(*) FROM sends WHERE operator = 'ana'"),
+        3
     );
     w.server.stop().await.unwrap();
 }

@@ -10,6 +10,8 @@
 //!   person is back in the pool.
 //! - `DELETE /api/v1/claims/{id}` → `204`: the person is given back at once.
 //! - `GET /api/v1/campaigns/{slug}/held` → [`HeldList`]: who is held back, and why.
+//! - `POST /api/v1/campaigns/{slug}/history` ([`HistoryRequest`]) → `200` [`HistoryRecorded`]:
+//!   outcomes a desktop recorded outside a claim (before team mode), recorded once.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;

@@ -304,4 +304,13 @@ CREATE INDEX team_outbox_pending ON team_outbox (id) WHERE state = 'pending';
 ALTER TABLE campaigns ADD COLUMN server_revision INTEGER;
 ALTER TABLE campaigns ADD COLUMN server_conflict TEXT;
 "#,
+    r#"
+-- Outcomes recorded on this desktop alone (the local queue, before or outside team claims)
+-- are pushed to the server as history (crates/core/src/upgrade.rs); each row once, when the
+-- server took it. The index holds exactly the rows still to push.
+ALTER TABLE outreach ADD COLUMN history_pushed_at INTEGER;
+CREATE INDEX outreach_history_to_push ON outreach (id)
+    WHERE history_pushed_at IS NULL AND outcome_claim IS NULL AND sent_by IS NULL
+      AND state IN ('sent', 'skipped', 'cant_dm', 'snoozed');
+"#,
 ];
