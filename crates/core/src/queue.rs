@@ -1250,11 +1250,26 @@ fn render_message(
     id: i64,
     now: i64,
 ) -> CoreResult<Started> {
-    let (contact_id, link_url): (i64, String) = conn.query_row(
+    let pace = pace(conn, campaign.pacing, now)?;
+    render_with_pace(conn, campaign, template, id, pace)
+}
+
+/// The message of outreach item `id` from `template`, ready to copy, with the pacing the
+/// Queue shows beside it (the local verdict, or in team mode the server's).
+pub(crate) fn render_with_pace(
+    conn: &Connection,
+    campaign: &crate::campaigns::Campaign,
+    template: &crate::templates::Template,
+    id: i64,
+    pace: PaceVerdict,
+) -> CoreResult<Started> {
+    let (contact_id, link_url): (i64, Option<String>) = conn.query_row(
         "SELECT contact_id, link_url FROM outreach WHERE id = ?1",
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let link_url = link_url
+        .ok_or_else(|| CoreError::Conflict("this person's link address is not known yet".into()))?;
     let contact = crate::contacts::get(conn, contact_id)?;
     let checked = crate::templates::parse(template)?;
     let parts = crate::templates::render(
@@ -1273,7 +1288,6 @@ fn render_message(
         &contact.handle,
         contact.user_id.as_deref(),
     )?;
-    let pace = pace(conn, campaign.pacing, now)?;
     Ok(Started {
         outreach_id: id,
         contact,

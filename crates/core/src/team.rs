@@ -252,46 +252,13 @@ fn render(
     id: i64,
     now: i64,
 ) -> CoreResult<Started> {
-    let (contact_id, link_url): (i64, Option<String>) = conn.query_row(
-        "SELECT contact_id, link_url FROM outreach WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let link_url = link_url
-        .ok_or_else(|| CoreError::Conflict("this person's link address is not known yet".into()))?;
-    let contact = contacts::get(conn, contact_id)?;
-    let checked = crate::templates::parse(&campaign.template)?;
-    let parts = crate::templates::render(
-        &checked,
-        &crate::templates::RenderContext {
-            handle: contact.handle.clone(),
-            display_name: contact.display_name.clone(),
-            tags: contact.tags.clone(),
-            link: Some(link_url.clone()),
-            campaign_name: campaign.name.clone(),
-        },
-    )?;
-    let dm_url = crate::templates::dm_url(
-        &campaign.dm_url_with_id,
-        &campaign.dm_url_without_id,
-        &contact.handle,
-        contact.user_id.as_deref(),
-    )?;
     // The server paced this claim; this desktop's own count is shown alongside.
     let sent_last_24h = queue::recent_sends(conn, now)?.len() as u32;
-    Ok(Started {
-        outreach_id: id,
-        contact,
-        campaign_slug: campaign.slug.clone(),
-        parts,
-        link_url,
-        dm_url,
-        pace: PaceVerdict::Allowed {
-            sent_last_24h,
-            daily_cap: campaign.pacing.daily_cap,
-        },
-        followup: None,
-    })
+    let pace = PaceVerdict::Allowed {
+        sent_last_24h,
+        daily_cap: campaign.pacing.daily_cap,
+    };
+    queue::render_with_pace(conn, campaign, &campaign.template, id, pace)
 }
 
 /// The item is no longer held under `claim`: back in the queue if it was in progress.

@@ -371,6 +371,24 @@ fn pacing(
     Ok(None)
 }
 
+/// An outcome's reason as given: trimmed, blank is none, at most 200 characters (else 422
+/// naming `field`).
+pub fn checked_reason(reason: Option<String>, field: &str) -> Result<Option<String>, ApiError> {
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
+    {
+        return Err(ApiError::invalid(
+            field,
+            format!("at most {MAX_REASON_CHARS} characters"),
+        ));
+    }
+    Ok(reason)
+}
+
 /// An outcome request whose fields passed the rules (times in ms).
 #[derive(Debug, Clone)]
 pub struct CheckedOutcome {
@@ -382,19 +400,7 @@ pub struct CheckedOutcome {
 
 impl CheckedOutcome {
     pub fn parse(request: OutcomeRequest, now: i64) -> Result<Self, ApiError> {
-        let reason = request
-            .reason
-            .map(|r| r.trim().to_owned())
-            .filter(|r| !r.is_empty());
-        if reason
-            .as_ref()
-            .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-        {
-            return Err(ApiError::invalid(
-                "reason",
-                format!("at most {MAX_REASON_CHARS} characters"),
-            ));
-        }
+        let reason = checked_reason(request.reason, "reason")?;
         let until = match (request.outcome, request.until) {
             (ClaimOutcome::Later, None) => {
                 return Err(ApiError::invalid(

@@ -10,6 +10,7 @@ use clipdesk_protocol::api::EventKind;
 use clipdesk_protocol::team::{ClaimOutcome, HistoryEntry, HistoryRecorded};
 use rusqlite::{OptionalExtension, params};
 
+use crate::claims::checked_reason;
 use crate::clock;
 use crate::domain::{LinkToken, random_b64};
 use crate::error::ApiError;
@@ -17,7 +18,6 @@ use crate::events::{NewEvent, Tx};
 
 /// Entries one request may carry.
 pub const MAX_ENTRIES: usize = 1000;
-const MAX_REASON_CHARS: usize = 200;
 const MAX_OPERATOR_CHARS: usize = 100;
 /// How far ahead of the server's clock a desktop's clock may run (an `at` within it counts
 /// as now).
@@ -72,19 +72,7 @@ fn check_entry(i: usize, entry: HistoryEntry, now: i64) -> Result<CheckedEntry, 
             format!("{} is in the future", entry.at),
         ));
     }
-    let reason = entry
-        .reason
-        .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-    {
-        return Err(ApiError::invalid(
-            field("reason"),
-            format!("at most {MAX_REASON_CHARS} characters"),
-        ));
-    }
+    let reason = checked_reason(entry.reason, &field("reason"))?;
     let until = match (entry.outcome, entry.until) {
         (ClaimOutcome::Later, None) => {
             return Err(ApiError::invalid(

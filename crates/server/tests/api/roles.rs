@@ -68,6 +68,12 @@ fn operator_api() -> Vec<Route> {
             OPERATOR,
         ),
         route(
+            post.clone(),
+            "/api/v1/campaigns/{slug}/history",
+            "/api/v1/campaigns/spring/history",
+            OPERATOR,
+        ),
+        route(
             get.clone(),
             "/api/v1/campaigns/{slug}/held",
             "/api/v1/campaigns/spring/held",
