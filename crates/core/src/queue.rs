@@ -138,7 +138,7 @@ fn state_of(conn: &Connection, outreach: i64) -> CoreResult<OutreachState> {
     OutreachState::parse(&state)
 }
 
-fn audit(
+pub(crate) fn audit(
     conn: &Connection,
     at: i64,
     actor: &str,

@@ -343,18 +343,7 @@ pub fn record_local_at(
     )?;
     let mut detail = serde_json::to_value(outcome).map_err(anyhow::Error::from)?;
     detail["claim"] = serde_json::json!(claim);
-    tx.execute(
-        "INSERT INTO audit_log (at, actor, outreach_id, from_state, to_state, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
-            now,
-            operator,
-            outreach,
-            from.as_str(),
-            to.as_str(),
-            detail.to_string()
-        ],
-    )?;
+    queue::audit(&tx, now, operator, outreach, from, to, detail)?;
     let body =
         serde_json::to_string(&outcome_request(outcome, now)).map_err(anyhow::Error::from)?;
     tx.execute(
