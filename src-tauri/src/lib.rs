@@ -227,9 +227,15 @@ pub fn run() {
             commands::queue::queue_send_anyway,
             commands::queue::queue_mark,
             commands::queue::queue_undo,
+            commands::queue::queue_give_back,
+            commands::queue::queue_held,
+            commands::queue::queue_start_held,
             commands::queue::contact_history,
             commands::campaigns::campaign_preview,
             commands::campaigns::campaign_export,
+            commands::campaigns::campaign_conflict,
+            commands::campaigns::campaign_keep_mine,
+            commands::campaigns::campaign_take_theirs,
             commands::review::reviews_list,
             commands::review::review_media,
             commands::review::review_decide,
@@ -253,6 +259,8 @@ pub fn run() {
     match result {
         Ok(app) => app.run(|app, event| {
             if let tauri::RunEvent::Exit = event {
+                // First the claims, while the embedded server (if it is the one) still runs.
+                give_back_claims(app);
                 stop_embedded(app);
             }
         }),
@@ -281,6 +289,34 @@ fn exit_on_signals(app: AppHandle) {
         }
         app.exit(0);
     });
+}
+
+/// How long a closing app waits for the server to take its claims back; past it the leases
+/// run out on their own.
+const GIVE_BACK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Gives back every person this desktop holds, so a closed app returns them at once instead
+/// of after the lease.
+fn give_back_claims(app: &AppHandle) {
+    let Some(desktop) = app.try_state::<Desktop>() else {
+        return;
+    };
+    let client = desktop.client();
+    // The timeout is made inside the runtime: its timer needs the runtime's context.
+    let given = tauri::async_runtime::block_on(async {
+        let all = clipdesk_core::team::give_back_all(&desktop.store, &client);
+        tokio::time::timeout(GIVE_BACK_TIMEOUT, all).await
+    });
+    match given {
+        Ok(Ok(0)) => {}
+        Ok(Ok(count)) => tracing::info!(count, "claims given back on exit"),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "claims not given back on exit; their leases run out")
+        }
+        Err(_) => tracing::warn!(
+            "the server did not take the claims back within 2 s; their leases run out"
+        ),
+    }
 }
 
 /// Stops the embedded server before the app leaves.

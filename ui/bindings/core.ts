@@ -126,12 +126,17 @@ parts: Array<RenderedPart>, link_url: string, dm_url: string, pace: PaceVerdict,
 /**
  * Set when this is a follow-up: its own message, the same link and DM page.
  */
-followup: FollowupInfo | null, };
+followup: FollowupInfo | null, 
+/**
+ * RFC 3339: until when the server holds this person for this operator (a claim); `None`
+ * for a follow-up, which stays on this desktop.
+ */
+lease_expires_at?: string, };
 
 /**
  * What "start next" answers.
  */
-export type NextStep = { "status": "started" } & Started | { "status": "wait", verdict: PaceVerdict, } | { "status": "waiting_for_links", count: number, } | { "status": "empty" };
+export type NextStep = { "status": "started" } & Started | { "status": "wait", verdict: PaceVerdict, } | { "status": "waiting_for_links", count: number, } | { "status": "empty" } | { "status": "offline", message: string, pending: number, };
 
 /**
  * One campaign a contact has been in, as the Queue shows it beside the contact.
@@ -144,7 +149,13 @@ sent_at: string | null, link_opened_at: string | null, video_state: string | nul
 /**
  * Who sent it past pacing ("Send anyway" or a recorded override), when the send did.
  */
-pacing_overridden_by: string | null, };
+pacing_overridden_by: string | null, 
+/**
+ * Who sent it: whoever recorded the send on this desktop (by the operator name in
+ * Settings), else the operator the server recorded (by their token's name, for a
+ * colleague's send); `None` when it is not sent.
+ */
+sent_by: string | null, };
 
 /**
  * How many contacts of a campaign are not started yet.
@@ -207,7 +218,16 @@ followups: Array<FollowupStep>,
 /**
  * Whether due follow-ups come up in the Queue before new people.
  */
-followups_first: boolean, };
+followups_first: boolean, 
+/**
+ * Team mode: a person DMed in another campaign in the last `hold_days` days is held back
+ * (0: never).
+ */
+hold_days: number, 
+/**
+ * Team mode: how long a started contact stays this operator's (the claim's lease).
+ */
+lease_s: number, };
 
 /**
  * What the campaign editor saves; `slug` is made from the name when a campaign is new.
@@ -224,7 +244,15 @@ organisation: string | null,
 /**
  * At most [`crate::followups::MAX_STEPS`]; the server never sees them.
  */
-followups: Array<FollowupStep>, followups_first: boolean, };
+followups: Array<FollowupStep>, followups_first: boolean, 
+/**
+ * 0 to [`MAX_HOLD_DAYS`]; absent in settings saved before team mode: the server's default.
+ */
+hold_days?: number, 
+/**
+ * Seconds, within [`LEASE_S`]; absent in settings saved before team mode: the default.
+ */
+lease_s?: number, };
 
 /**
  * When a step goes out, besides its delay.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use clipdesk_protocol::api::CampaignUpsert;
+use clipdesk_protocol::api::{CampaignUpsert, default_hold_days, default_lease_s};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -25,6 +25,9 @@ const MAX_OVERRIDE_KEY_LEN: usize = 64;
 const MAX_OVERRIDE_CHARS: usize = 1000;
 /// Ten years: any longer is "none", and keeps the expiry a valid RFC 3339 time.
 const MAX_LINK_EXPIRY_DAYS: u32 = 3650;
+/// The team settings' ranges the server accepts (crates/server/src/campaigns.rs).
+pub const MAX_HOLD_DAYS: u32 = 365;
+pub const LEASE_S: std::ops::RangeInclusive<u32> = 5..=86_400;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Campaign {
@@ -56,6 +59,13 @@ pub struct Campaign {
     /// Whether due follow-ups come up in the Queue before new people.
     #[serde(default = "yes")]
     pub followups_first: bool,
+    /// Team mode: a person DMed in another campaign in the last `hold_days` days is held back
+    /// (0: never).
+    #[serde(default = "default_hold_days")]
+    pub hold_days: u32,
+    /// Team mode: how long a started contact stays this operator's (the claim's lease).
+    #[serde(default = "default_lease_s")]
+    pub lease_s: u32,
 }
 
 fn yes() -> bool {
@@ -85,6 +95,14 @@ pub struct CampaignInput {
     pub followups: Vec<FollowupStep>,
     #[serde(default = "yes")]
     pub followups_first: bool,
+    /// 0 to [`MAX_HOLD_DAYS`]; absent in settings saved before team mode: the server's default.
+    #[serde(default = "default_hold_days")]
+    #[ts(as = "Option<u32>", optional)]
+    pub hold_days: u32,
+    /// Seconds, within [`LEASE_S`]; absent in settings saved before team mode: the default.
+    #[serde(default = "default_lease_s")]
+    #[ts(as = "Option<u32>", optional)]
+    pub lease_s: u32,
 }
 
 /// A [`CampaignInput`] whose every rule holds, in the form it is stored.
@@ -115,6 +133,8 @@ impl CampaignInput {
             organisation: None,
             followups: Vec::new(),
             followups_first: true,
+            hold_days: default_hold_days(),
+            lease_s: default_lease_s(),
         }
     }
 
@@ -149,6 +169,22 @@ impl CampaignInput {
             return Err(CoreError::invalid(
                 "min_spacing_s",
                 "must be at most an hour",
+            ));
+        }
+        if self.hold_days > MAX_HOLD_DAYS {
+            return Err(CoreError::invalid(
+                "hold_days",
+                format!("must be 0 to {MAX_HOLD_DAYS} days"),
+            ));
+        }
+        if !LEASE_S.contains(&self.lease_s) {
+            return Err(CoreError::invalid(
+                "lease_s",
+                format!(
+                    "must be {} seconds to {} hours",
+                    LEASE_S.start(),
+                    LEASE_S.end() / 3600
+                ),
             ));
         }
         if self
@@ -260,7 +296,7 @@ pub fn slugify(name: &str) -> String {
 const COLUMNS: &str =
     "id, slug, name, template, landing_title, prompt, max_duration_s, link_expiry_days,
      dm_url_with_id, dm_url_without_id, daily_cap, min_spacing_s, language, public_page,
-     strings, organisation, created_at, followups, followups_first";
+     strings, organisation, created_at, followups, followups_first, hold_days, lease_s";
 
 /// A row, with its template and overrides still as stored JSON.
 fn read(row: &Row<'_>) -> rusqlite::Result<(Campaign, String, String, String)> {
@@ -287,6 +323,8 @@ fn read(row: &Row<'_>) -> rusqlite::Result<(Campaign, String, String, String)> {
             created_at: clock::to_rfc3339(row.get(16)?),
             followups: Vec::new(),
             followups_first: row.get(18)?,
+            hold_days: row.get(19)?,
+            lease_s: row.get(20)?,
         },
         row.get(3)?,
         row.get(14)?,
@@ -345,9 +383,10 @@ pub fn create(conn: &mut Connection, input: &CampaignInput) -> CoreResult<Campai
         "INSERT INTO campaigns (slug, name, template, landing_title, prompt, max_duration_s,
                                 link_expiry_days, dm_url_with_id, dm_url_without_id, daily_cap,
                                 min_spacing_s, created_at, updated_at, language, public_page,
-                                strings, organisation, followups, followups_first)
+                                strings, organisation, followups, followups_first, hold_days,
+                                lease_s)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18)",
+                 ?17, ?18, ?19, ?20)",
         params![
             slug,
             input.name.trim(),
@@ -367,6 +406,8 @@ pub fn create(conn: &mut Connection, input: &CampaignInput) -> CoreResult<Campai
             checked.organisation,
             checked.followups,
             input.followups_first,
+            input.hold_days,
+            input.lease_s,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -383,7 +424,8 @@ pub fn update(conn: &Connection, id: i64, input: &CampaignInput) -> CoreResult<C
                 max_duration_s = ?6, link_expiry_days = ?7, dm_url_with_id = ?8,
                 dm_url_without_id = ?9, daily_cap = ?10, min_spacing_s = ?11, updated_at = ?12,
                 language = ?13, public_page = ?14, strings = ?15, organisation = ?16,
-                followups = ?17, followups_first = ?18, revision = revision + 1
+                followups = ?17, followups_first = ?18, hold_days = ?19, lease_s = ?20,
+                revision = revision + 1
          WHERE id = ?1",
         params![
             id,
@@ -404,6 +446,8 @@ pub fn update(conn: &Connection, id: i64, input: &CampaignInput) -> CoreResult<C
             checked.organisation,
             checked.followups,
             input.followups_first,
+            input.hold_days,
+            input.lease_s,
         ],
     )?;
     if changed == 0 {
@@ -708,6 +752,9 @@ mod tests {
                 "link_expiry_days",
                 Box::new(|i| i.link_expiry_days = Some(3651)),
             ),
+            ("hold_days", Box::new(|i| i.hold_days = 366)),
+            ("lease_s", Box::new(|i| i.lease_s = 4)),
+            ("lease_s", Box::new(|i| i.lease_s = 86_401)),
         ];
         for (field, spoil) in cases {
             let mut input = spanish_page();
@@ -723,7 +770,67 @@ mod tests {
         input.organisation = Some("o".repeat(200));
         input.language = Some("es-MX".into());
         input.link_expiry_days = Some(3650);
+        input.hold_days = 365;
+        input.lease_s = 86_400;
         create(&mut conn, &input).unwrap();
+        input.hold_days = 0;
+        input.lease_s = 5;
+        create(&mut conn, &input).unwrap();
+    }
+
+    #[test]
+    fn the_team_settings_round_trip_and_settings_saved_before_them_get_the_servers_defaults() {
+        let mut conn = open_in_memory().unwrap();
+        let mut input = spanish_page();
+        input.hold_days = 0;
+        input.lease_s = 120;
+        let saved = create(&mut conn, &input).unwrap();
+        assert_eq!((saved.hold_days, saved.lease_s), (0, 120));
+        input.hold_days = 45;
+        let updated = update(&conn, saved.id, &input).unwrap();
+        assert_eq!((updated.hold_days, updated.lease_s), (45, 120));
+
+        // A desktop definition saved before team mode (on the server, or in a test) has neither.
+        let mut old = serde_json::to_value(spanish_page()).unwrap();
+        let fields = old.as_object_mut().unwrap();
+        fields.remove("hold_days");
+        fields.remove("lease_s");
+        let parsed: CampaignInput = serde_json::from_value(old).unwrap();
+        assert_eq!((parsed.hold_days, parsed.lease_s), (30, 900));
+    }
+
+    #[test]
+    fn a_campaign_from_before_the_team_settings_takes_them_from_the_servers_last_copy() {
+        let mut conn = crate::store::open_in_memory_before("ADD COLUMN hold_days").unwrap();
+        for (slug, server) in [
+            ("known", Some(r#"{"hold_days": 7, "lease_s": 600}"#)),
+            ("unknown", None),
+        ] {
+            conn.execute(
+                "INSERT INTO campaigns (slug, name, template, dm_url_with_id, dm_url_without_id,
+                                        created_at, updated_at, server_campaign)
+                 VALUES (?1, ?1, ?2, ?3, ?4, 1000, 1000, ?5)",
+                params![
+                    slug,
+                    templates::parse(&template()).unwrap().to_json(),
+                    templates::DM_URL_WITH_ID,
+                    templates::DM_URL_WITHOUT_ID,
+                    server
+                ],
+            )
+            .unwrap();
+        }
+        crate::store::migrate(&mut conn).unwrap();
+        let settings: Vec<(String, u32, u32)> = list(&conn)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.slug, c.hold_days, c.lease_s))
+            .collect();
+        assert_eq!(
+            settings,
+            vec![("known".into(), 7, 600), ("unknown".into(), 30, 900)],
+            "what the server last said, else its defaults"
+        );
     }
 
     #[test]

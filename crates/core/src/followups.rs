@@ -151,6 +151,14 @@ const PROGRESS: &str = "o.link_opened_at IS NOT NULL OR o.upload_started_at IS N
                              WHERE f.outreach_id = o.id AND f.state = 'sent'), 0)),
     coalesce((SELECT max(f.step) FROM followup_sends f WHERE f.outreach_id = o.id), 0)";
 
+/// A person `?4` may follow up: their first message went from this desktop (the server named
+/// no sender), the server names `?4`, or `?4` recorded it here (the server names a sender by
+/// their token, which may be called otherwise). A colleague's person is the colleague's.
+const SENT_BY_ME: &str = "(o.sent_by IS NULL OR o.sent_by = ?4
+    OR EXISTS (SELECT 1 FROM audit_log a WHERE a.outreach_id = o.id AND a.actor = ?4
+                 AND a.to_state = 'sent' AND json_extract(a.detail, '$.followup_step') IS NULL
+                 AND json_extract(a.detail, '$.undone') IS NULL))";
+
 /// Where one person stands, when they are still in the sequence (the snooze aside).
 pub fn progress_of(conn: &Connection, outreach: i64) -> CoreResult<Option<Progress>> {
     Ok(conn
@@ -168,12 +176,14 @@ pub fn progress_of(conn: &Connection, outreach: i64) -> CoreResult<Option<Progre
         .optional()?)
 }
 
-/// Every follow-up of a campaign due at `now` and not claimed by anyone, the longest due
-/// first. Claimed ones (a window is sending them) are left out, so no two windows get one.
+/// Every follow-up of a campaign due at `now` for `operator` and not claimed by anyone, the
+/// longest due first. Claimed ones (a window is sending them) are left out, so no two windows
+/// get one, and so are people a colleague sent (team mode): they follow up their own.
 pub fn due(
     conn: &Connection,
     campaign: i64,
     steps: &[FollowupStep],
+    operator: &str,
     now: i64,
 ) -> CoreResult<Vec<Due>> {
     let Some(shortest) = steps.iter().map(|s| i64::from(s.delay_days)).min() else {
@@ -185,19 +195,23 @@ pub fn due(
            AND (o.snoozed_until IS NULL OR o.snoozed_until <= ?2)
            -- No step can be due sooner than the shortest delay after the first message.
            AND o.sent_at <= ?3
+           AND {SENT_BY_ME}
            AND NOT EXISTS (SELECT 1 FROM followup_sends f
                            WHERE f.outreach_id = o.id AND f.state = 'in_progress')"
     ))?;
-    let rows = stmt.query_map(params![campaign, now, now - shortest * DAY_MS], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            Progress {
-                opened: r.get(1)?,
-                last_sent_at: r.get(2)?,
-                done_step: r.get(3)?,
-            },
-        ))
-    })?;
+    let rows = stmt.query_map(
+        params![campaign, now, now - shortest * DAY_MS, operator],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                Progress {
+                    opened: r.get(1)?,
+                    last_sent_at: r.get(2)?,
+                    done_step: r.get(3)?,
+                },
+            ))
+        },
+    )?;
     let mut due = Vec::new();
     for row in rows {
         let (outreach_id, progress) = row?;
@@ -692,7 +706,7 @@ mod queue_tests {
 
     fn nothing_due(conn: &Connection, campaign: i64) -> bool {
         let (steps, _) = of_campaign(conn, campaign).unwrap();
-        due(conn, campaign, &steps, T0 + 30 * DAY)
+        due(conn, campaign, &steps, OP, T0 + 30 * DAY)
             .unwrap()
             .is_empty()
     }

@@ -362,7 +362,7 @@ fn record_followup(
                 |r| r.get(0),
             )?;
             let (steps, _) = crate::followups::of_campaign(conn, campaign)?;
-            crate::followups::due(conn, campaign, &steps, now)?
+            crate::followups::due(conn, campaign, &steps, operator, now)?
                 .into_iter()
                 .find(|due| due.outreach_id == outreach)
                 .map(|due| due.step)
@@ -502,7 +502,7 @@ fn undo_followup(
 /// Why the item's current claim may send despite pacing, when it was made with "Send
 /// anyway" and no send of it stands since: the override lets one DM go, not every later one.
 /// The current claim is the item's last move into `in_progress` that was not an undo.
-fn sent_anyway_claim(conn: &Connection, outreach: i64) -> CoreResult<Option<String>> {
+pub(crate) fn sent_anyway_claim(conn: &Connection, outreach: i64) -> CoreResult<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT json_extract(c.detail, '$.pacing_override.reason') FROM audit_log c
@@ -798,13 +798,15 @@ fn next_candidate(
     }
     let (steps, followups_first) = crate::followups::of_campaign(conn, campaign)?;
     let due_followup = || -> CoreResult<Option<Candidate>> {
-        Ok(crate::followups::due(conn, campaign, &steps, now)?
-            .first()
-            .map(|due| Candidate::Followup {
-                outreach: due.outreach_id,
-                step: due.step,
-                claimed: false,
-            }))
+        Ok(
+            crate::followups::due(conn, campaign, &steps, operator, now)?
+                .first()
+                .map(|due| Candidate::Followup {
+                    outreach: due.outreach_id,
+                    step: due.step,
+                    claimed: false,
+                }),
+        )
     };
     if followups_first && let Some(found) = due_followup()? {
         return Ok(Some(found));
@@ -926,7 +928,7 @@ pub fn overview_at(
     )?;
     let (steps, _) = crate::followups::of_campaign(conn, campaign)?;
     let left = QueueLeft {
-        followups_due: crate::followups::due(conn, campaign, &steps, now)?.len() as u32,
+        followups_due: crate::followups::due(conn, campaign, &steps, operator, now)?.len() as u32,
         ..left
     };
     let next = match next_candidate(conn, campaign, operator, now)? {
@@ -1014,6 +1016,10 @@ pub struct HistoryEntry {
     pub updated_at: String,
     /// Who sent it past pacing ("Send anyway" or a recorded override), when the send did.
     pub pacing_overridden_by: Option<String>,
+    /// Who sent it: whoever recorded the send on this desktop (by the operator name in
+    /// Settings), else the operator the server recorded (by their token's name, for a
+    /// colleague's send); `None` when it is not sent.
+    pub sent_by: Option<String>,
 }
 
 /// Every campaign the contact is in, the most recently touched first, except `except` (the
@@ -1030,13 +1036,21 @@ pub fn contact_history(
                  WHERE a.outreach_id = o.id AND o.state = 'sent' AND a.to_state = 'sent'
                    AND json_extract(a.detail, '$.undone') IS NULL
                    AND json_extract(a.detail, '$.pacing_override') IS NOT NULL
-                 ORDER BY a.id DESC LIMIT 1)
+                 ORDER BY a.id DESC LIMIT 1),
+                CASE WHEN o.state = 'sent' THEN coalesce(
+                    (SELECT a.actor FROM audit_log a
+                     WHERE a.outreach_id = o.id AND a.to_state = 'sent'
+                       AND json_extract(a.detail, '$.undone') IS NULL
+                       AND json_extract(a.detail, '$.followup_step') IS NULL
+                     ORDER BY a.id DESC LIMIT 1), o.sent_by, ?3) END
          FROM outreach o JOIN campaigns c ON c.id = o.campaign_id
          WHERE o.contact_id = ?1 AND o.id IS NOT ?2
          ORDER BY o.updated_at DESC, o.id DESC",
     )?;
     let time = |ms: Option<i64>| ms.map(clock::to_rfc3339);
-    let rows = stmt.query_map(params![contact, except], |r| {
+    // A send this desktop holds no record of (made before the audit log kept one) is its own.
+    let operator = crate::settings::load(conn)?.operator;
+    let rows = stmt.query_map(params![contact, except, operator], |r| {
         Ok((
             r.get::<_, String>(0)?,
             r.get::<_, String>(1)?,
@@ -1047,12 +1061,23 @@ pub fn contact_history(
             r.get::<_, Option<String>>(6)?,
             r.get::<_, i64>(7)?,
             r.get::<_, Option<String>>(8)?,
+            r.get::<_, Option<String>>(9)?,
         ))
     })?;
     let mut entries = Vec::new();
     for row in rows {
-        let (campaign_name, state, reason, sent, opened, video_state, review, updated, overrider) =
-            row?;
+        let (
+            campaign_name,
+            state,
+            reason,
+            sent,
+            opened,
+            video_state,
+            review,
+            updated,
+            overrider,
+            sent_by,
+        ) = row?;
         entries.push(HistoryEntry {
             campaign_name,
             state: OutreachState::parse(&state)?,
@@ -1063,6 +1088,7 @@ pub fn contact_history(
             review,
             updated_at: clock::to_rfc3339(updated),
             pacing_overridden_by: overrider,
+            sent_by,
         });
     }
     Ok(entries)
@@ -1081,6 +1107,11 @@ pub struct Started {
     pub pace: PaceVerdict,
     /// Set when this is a follow-up: its own message, the same link and DM page.
     pub followup: Option<crate::followups::FollowupInfo>,
+    /// RFC 3339: until when the server holds this person for this operator (a claim); `None`
+    /// for a follow-up, which stays on this desktop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub lease_expires_at: Option<String>,
 }
 
 /// What "start next" answers.
@@ -1096,6 +1127,12 @@ pub enum NextStep {
         count: u32,
     },
     Empty,
+    /// The server cannot be reached: nothing is offered (a colleague may be messaging whoever
+    /// would come next); `pending` outcomes wait in the outbox.
+    Offline {
+        message: String,
+        pending: u32,
+    },
 }
 
 /// Claims the next contact and renders its message and DM URL. A message that cannot be
@@ -1117,7 +1154,7 @@ pub fn start_next_at(
 }
 
 /// What the audit log says of a send made with "Send anyway".
-const SEND_ANYWAY: &str = "Send anyway, confirmed in the Queue";
+pub(crate) const SEND_ANYWAY: &str = "Send anyway, confirmed in the Queue";
 
 /// "Send anyway": starts the next contact although pacing says wait, the Queue's one way past
 /// pacing. The claim is audited with the verdict it overrode (who, when), and that contact's
@@ -1151,6 +1188,50 @@ pub fn start_despite_pacing_at(
     let claim = claim_in(&tx, campaign.id, operator, now, pacing_override)?;
     tx.commit()?;
     started_from(conn, &campaign, claim, now)
+}
+
+/// Team mode's local half of "start next": this operator's follow-up, started on this desktop
+/// (the server hands out new people; someone this operator sent is theirs to follow up). One
+/// comes up when the Queue's order puts it next ([`next_candidate`]) or, with `pool_empty`
+/// (the server has nobody new), whenever one is due. `None`: ask the server. `send_anyway` is
+/// [`start_despite_pacing`]'s override, for this follow-up only.
+pub(crate) fn start_followup_at(
+    conn: &mut Connection,
+    campaign: i64,
+    operator: &str,
+    send_anyway: bool,
+    pool_empty: bool,
+    now: i64,
+) -> CoreResult<Option<NextStep>> {
+    let campaign = crate::campaigns::get(conn, campaign)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let (outreach, step, claimed) = match next_candidate(&tx, campaign.id, operator, now)? {
+        Some(Candidate::Followup {
+            outreach,
+            step,
+            claimed,
+        }) => (outreach, step, claimed),
+        _ if pool_empty => {
+            let (steps, _) = crate::followups::of_campaign(&tx, campaign.id)?;
+            match crate::followups::due(&tx, campaign.id, &steps, operator, now)?.first() {
+                Some(due) => (due.outreach_id, due.step, false),
+                None => return Ok(None),
+            }
+        }
+        _ => return Ok(None),
+    };
+    let verdict = pace(&tx, campaign.pacing, now)?;
+    let pacing_override = match verdict {
+        PaceVerdict::Allowed { .. } => None,
+        PaceVerdict::Wait { .. } if send_anyway => Some(serde_json::json!({
+            "reason": SEND_ANYWAY,
+            "verdict": serde_json::to_value(&verdict).map_err(anyhow::Error::from)?,
+        })),
+        PaceVerdict::Wait { .. } => return Ok(Some(NextStep::Wait { verdict })),
+    };
+    let claim = claim_followup(&tx, outreach, step, claimed, operator, now, pacing_override)?;
+    tx.commit()?;
+    started_from(conn, &campaign, claim, now).map(Some)
 }
 
 /// Renders a claimed contact's message and DM URL. A message that cannot be rendered puts the
@@ -1297,6 +1378,7 @@ pub(crate) fn render_with_pace(
         dm_url,
         pace,
         followup: None,
+        lease_expires_at: None,
     })
 }
 

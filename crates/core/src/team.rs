@@ -7,7 +7,7 @@
 use std::sync::OnceLock;
 
 use clipdesk_protocol::api::{Campaign as ServerCampaign, CampaignUpsert, Event};
-use clipdesk_protocol::team::{Claim, ClaimOutcome, ClaimRequest, OutcomeRequest};
+use clipdesk_protocol::team::{Claim, ClaimOutcome, ClaimRequest, HeldList, OutcomeRequest};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use ts_rs::TS;
@@ -18,7 +18,7 @@ use crate::clock;
 use crate::contacts::{self, ContactInput};
 use crate::error::{CoreError, CoreResult};
 use crate::pacing::{PaceVerdict, Pacing};
-use crate::queue::{self, CantDmReason, Outcome, OutreachState, Started};
+use crate::queue::{self, CantDmReason, NextStep, Outcome, OutreachState, Started};
 use crate::store::StoreHandle;
 
 /// What "start next" answers in team mode.
@@ -232,11 +232,12 @@ pub fn take_claim_at(
     }
     tx.commit()?;
     match render(conn, &campaign, id, now) {
-        Ok(started) => {
+        Ok(mut started) => {
             conn.execute(
                 "UPDATE outreach SET variants = ?2 WHERE id = ?1",
                 params![id, queue::variants_json(&started.parts)],
             )?;
+            started.lease_expires_at = Some(claim.lease_expires_at.clone());
             Ok(started)
         }
         Err(err) => {
@@ -343,6 +344,12 @@ pub fn record_local_at(
     )?;
     let mut detail = serde_json::to_value(outcome).map_err(anyhow::Error::from)?;
     detail["claim"] = serde_json::json!(claim);
+    // The server paced the claim; a person started with "Send anyway" is logged as such.
+    if to == OutreachState::Sent
+        && let Some(reason) = queue::sent_anyway_claim(&tx, outreach)?
+    {
+        detail["pacing_override"] = serde_json::json!({ "reason": reason });
+    }
     queue::audit(&tx, now, operator, outreach, from, to, detail)?;
     let body =
         serde_json::to_string(&outcome_request(outcome, now)).map_err(anyhow::Error::from)?;
@@ -372,6 +379,18 @@ pub async fn start_next(
     campaign: i64,
     operator: &str,
 ) -> CoreResult<TeamStep> {
+    claim_next(store, client, campaign, operator, ClaimRequest::default()).await
+}
+
+/// [`start_next`] with what the operator asked for: a person by link (a held one with
+/// `override_hold`), or one past this operator's pacing (`override_pacing`).
+pub async fn claim_next(
+    store: &StoreHandle,
+    client: &ServerClient,
+    campaign: i64,
+    operator: &str,
+    request: ClaimRequest,
+) -> CoreResult<TeamStep> {
     let slug = store
         .call(move |conn| Ok(crate::campaigns::get(conn, campaign)?.slug))
         .await?;
@@ -381,7 +400,7 @@ pub async fn start_next(
             other?;
         }
     }
-    let claim = match client.claim(&slug, &ClaimRequest::default()).await {
+    let claim = match client.claim(&slug, &request).await {
         Ok(ClaimAnswer::Claimed(claim)) => *claim,
         Ok(ClaimAnswer::Empty) => return Ok(TeamStep::Empty),
         Ok(ClaimAnswer::Paced {
@@ -423,6 +442,269 @@ pub async fn start_next(
             Err(err)
         }
     }
+}
+
+/// What the operator asked "start next" for, besides the next person.
+#[derive(Debug, Default, Clone)]
+pub struct NextAsk {
+    /// "Send anyway": past this operator's pacing, for this one person.
+    pub send_anyway: bool,
+    /// This person (a link token of the campaign) instead of the next one.
+    pub link: Option<String>,
+    /// The operator chose to message a person the cross-campaign hold keeps back.
+    pub override_hold: bool,
+}
+
+/// The Queue's "start next": a due follow-up of a person THIS operator sent is started locally
+/// (when the Queue's order puts it next, or when the server has nobody new); otherwise the
+/// server is asked for a claim.
+pub async fn next(
+    store: &StoreHandle,
+    client: &ServerClient,
+    campaign: i64,
+    operator: &str,
+    ask: NextAsk,
+) -> CoreResult<NextStep> {
+    let followup = |pool_empty: bool| {
+        let (operator, send_anyway) = (operator.to_owned(), ask.send_anyway);
+        store.call(move |conn| {
+            queue::start_followup_at(
+                conn,
+                campaign,
+                &operator,
+                send_anyway,
+                pool_empty,
+                clock::now_ms(),
+            )
+        })
+    };
+    // A person picked by link is what the operator asked for, whatever is due.
+    let picked = ask.link.is_some();
+    if !picked && let Some(step) = followup(false).await? {
+        return Ok(step);
+    }
+    let request = ClaimRequest {
+        link: ask.link.clone(),
+        override_hold: ask.override_hold,
+        override_pacing: ask.send_anyway,
+        ..ClaimRequest::default()
+    };
+    match claim_next(store, client, campaign, operator, request).await? {
+        TeamStep::Started { started, .. } => {
+            if ask.send_anyway || ask.override_hold {
+                let (outreach, ask) = (started.outreach_id, ask.clone());
+                store
+                    .call(move |conn| note_overrides(conn, outreach, &ask))
+                    .await?;
+            }
+            Ok(NextStep::Started(started))
+        }
+        TeamStep::Empty => {
+            if !picked && let Some(step) = followup(true).await? {
+                return Ok(step);
+            }
+            let count: u32 = store
+                .call(move |conn| {
+                    Ok(conn.query_row(
+                        "SELECT count(*) FROM outreach
+                         WHERE campaign_id = ?1 AND state = 'queued' AND link_token IS NULL",
+                        [campaign],
+                        |r| r.get(0),
+                    )?)
+                })
+                .await?;
+            Ok(if count > 0 {
+                NextStep::WaitingForLinks { count }
+            } else {
+                NextStep::Empty
+            })
+        }
+        TeamStep::Paced {
+            retry_after_s,
+            message,
+        } => {
+            let verdict = store
+                .call(move |conn| {
+                    let now = clock::now_ms();
+                    let retry_ms = i64::try_from(retry_after_s)
+                        .unwrap_or(i64::MAX / 1000)
+                        .saturating_mul(1000);
+                    Ok(PaceVerdict::Wait {
+                        reason: message,
+                        until: now.saturating_add(retry_ms),
+                        sent_last_24h: queue::recent_sends(conn, now)?.len() as u32,
+                        daily_cap: crate::campaigns::get(conn, campaign)?.pacing.daily_cap,
+                    })
+                })
+                .await?;
+            Ok(NextStep::Wait { verdict })
+        }
+        TeamStep::Offline { message } => Ok(NextStep::Offline {
+            message,
+            pending: store.call(|conn| pending(conn)).await?,
+        }),
+    }
+}
+
+/// Writes what the operator overrode to start this person into the audit row of their claim:
+/// "Send anyway" lets this one person's send be recorded past pacing (and shows in their
+/// history, as the local queue's does); messaging a held person is kept as such.
+fn note_overrides(conn: &Connection, outreach: i64, ask: &NextAsk) -> CoreResult<()> {
+    let mut note = serde_json::json!({});
+    if ask.send_anyway {
+        note["pacing_override"] = serde_json::json!({ "reason": queue::SEND_ANYWAY });
+    }
+    if ask.override_hold {
+        note["hold_override"] = serde_json::json!(true);
+    }
+    conn.execute(
+        "UPDATE audit_log SET detail = json_patch(detail, ?2)
+         WHERE id = (SELECT max(id) FROM audit_log WHERE outreach_id = ?1
+                       AND to_state = 'in_progress' AND json_extract(detail, '$.undo_of') IS NULL)",
+        params![outreach, note.to_string()],
+    )?;
+    Ok(())
+}
+
+/// Marks an outcome: an item held under a server claim goes through [`record`] (local +
+/// outbox). Triage of a first message not started (skip, can't DM, later while pacing waits)
+/// claims that person first, so the server has the outcome before anyone else is handed them;
+/// anything else (a follow-up, a person the server has no link for yet) through
+/// [`queue::mark`].
+pub async fn mark(
+    store: &StoreHandle,
+    client: &ServerClient,
+    outreach: i64,
+    outcome: Outcome,
+    operator: &str,
+) -> CoreResult<()> {
+    let (claimed, triage): (bool, Option<(i64, String)>) = store
+        .call(move |conn| {
+            conn.query_row(
+                "SELECT claim_id IS NOT NULL AND state = 'in_progress',
+                        CASE WHEN state IN ('queued', 'snoozed') THEN campaign_id END, link_token
+                 FROM outreach WHERE id = ?1",
+                [outreach],
+                |r| {
+                    let campaign: Option<i64> = r.get(1)?;
+                    let link: Option<String> = r.get(2)?;
+                    Ok((r.get(0)?, campaign.zip(link)))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| CoreError::NotFound(format!("no outreach #{outreach}")))
+        })
+        .await?;
+    if let (false, Some((campaign, link)), false) = (claimed, triage, outcome == Outcome::Sent) {
+        // Nothing is sent, so neither pacing nor the cross-campaign hold stands in the way.
+        let request = ClaimRequest {
+            link: Some(link),
+            override_pacing: true,
+            override_hold: true,
+            ..ClaimRequest::default()
+        };
+        match claim_next(store, client, campaign, operator, request).await? {
+            TeamStep::Started { started, .. } if started.outreach_id == outreach => {}
+            TeamStep::Started { started, .. } => {
+                give_back(store, client, started.outreach_id).await?;
+                return Err(CoreError::Conflict(format!(
+                    "the server handed out someone else for outreach #{outreach}"
+                )));
+            }
+            TeamStep::Offline { message } => return Err(CoreError::Unavailable(message)),
+            TeamStep::Empty | TeamStep::Paced { .. } => {
+                return Err(CoreError::Conflict(
+                    "a colleague has this person now: nothing was recorded".into(),
+                ));
+            }
+        }
+        record(store, client, outreach, outcome, operator).await?;
+        return Ok(());
+    }
+    if claimed {
+        record(store, client, outreach, outcome, operator).await?;
+        return Ok(());
+    }
+    let operator = operator.to_owned();
+    store
+        .call(move |conn| queue::mark(conn, outreach, outcome, &operator))
+        .await
+}
+
+/// Undoes this operator's last outcome (server-recorded → [`undo`]; local, such as a
+/// follow-up → [`queue::undo_last`]); returns the outreach id put back.
+pub async fn undo_last(
+    store: &StoreHandle,
+    client: &ServerClient,
+    operator: &str,
+) -> CoreResult<i64> {
+    let name = operator.to_owned();
+    let last: Option<(i64, bool)> = store
+        .call(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT a.outreach_id,
+                            o.outcome_claim IS NOT NULL
+                            AND json_extract(a.detail, '$.claim') IS NOT NULL
+                            AND json_extract(a.detail, '$.followup_step') IS NULL
+                     FROM audit_log a JOIN outreach o ON o.id = a.outreach_id
+                     WHERE a.actor = ?1 AND a.to_state IN ('sent', 'skipped', 'cant_dm', 'snoozed')
+                       AND json_extract(a.detail, '$.undone') IS NULL
+                     ORDER BY a.id DESC LIMIT 1",
+                    [name],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?)
+        })
+        .await?;
+    if let Some((outreach, true)) = last {
+        undo(store, client, outreach, operator).await?;
+        return Ok(outreach);
+    }
+    let operator = operator.to_owned();
+    store
+        .call(move |conn| queue::undo_last(conn, &operator))
+        .await
+}
+
+/// Gives back every claim this desktop holds (the app is closing); returns how many. One the
+/// server refuses is logged and the rest still go; a server that cannot be reached ends it
+/// (the leases run out on their own).
+pub async fn give_back_all(store: &StoreHandle, client: &ServerClient) -> CoreResult<u32> {
+    let held: Vec<i64> = store
+        .call(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id FROM outreach WHERE claim_id IS NOT NULL AND state = 'in_progress'
+                 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .await?;
+    let mut given = 0;
+    for outreach in held {
+        match give_back(store, client, outreach).await {
+            Ok(()) => given += 1,
+            Err(err @ CoreError::Unavailable(_)) => {
+                tracing::warn!(outreach, error = %err, "cannot give people back: the server is away");
+                break;
+            }
+            Err(err) => tracing::warn!(outreach, error = %err, "cannot give a person back"),
+        }
+    }
+    Ok(given)
+}
+
+/// The campaign's people held back by the cross-campaign hold, and why.
+pub async fn held(
+    store: &StoreHandle,
+    client: &ServerClient,
+    campaign: i64,
+) -> CoreResult<HeldList> {
+    let slug = store
+        .call(move |conn| Ok(crate::campaigns::get(conn, campaign)?.slug))
+        .await?;
+    client.held(&slug).await
 }
 
 /// Records `operator`'s outcome for an item they hold: locally and in the outbox at once,
@@ -681,19 +963,6 @@ pub(crate) fn remember_server_campaign(
     Ok(())
 }
 
-/// The server's campaign `slug`, as this desktop last heard of it.
-fn server_campaign(conn: &Connection, slug: &str) -> CoreResult<Option<ServerCampaign>> {
-    let json: Option<String> = conn
-        .query_row(
-            "SELECT server_campaign FROM campaigns WHERE slug = ?1",
-            [slug],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten();
-    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
-}
-
 /// The most the server keeps of a desktop's own settings of a campaign.
 const MAX_DESKTOP_JSON: usize = 64 * 1024;
 
@@ -715,6 +984,8 @@ fn input_of(c: crate::campaigns::Campaign) -> CampaignInput {
         organisation: c.organisation,
         followups: c.followups,
         followups_first: c.followups_first,
+        hold_days: c.hold_days,
+        lease_s: c.lease_s,
     }
 }
 
@@ -751,8 +1022,8 @@ fn desktop_settings(conn: &Connection, slug: &str) -> CoreResult<Option<serde_js
 }
 
 /// The editor's settings of a campaign as another desktop saved it on the server: its
-/// desktop definition (or, when it sent none, `mine`) under the server's landing fields and
-/// pacing, which are the campaign's whoever saved them.
+/// desktop definition (or, when it sent none, `mine`) under the server's landing fields,
+/// pacing and team settings (hold, lease), which are the campaign's whoever saved them.
 fn input_from_server(theirs: &ServerCampaign, mine: &CampaignInput) -> CampaignInput {
     let mut input = theirs
         .desktop
@@ -779,6 +1050,11 @@ fn input_from_server(theirs: &ServerCampaign, mine: &CampaignInput) -> CampaignI
         daily_cap: theirs.daily_cap.clamp(1, 1000),
         min_spacing_s: theirs.spacing_s.min(3600),
     };
+    input.hold_days = theirs.hold_days.min(crate::campaigns::MAX_HOLD_DAYS);
+    input.lease_s = theirs.lease_s.clamp(
+        *crate::campaigns::LEASE_S.start(),
+        *crate::campaigns::LEASE_S.end(),
+    );
     input
 }
 
@@ -934,20 +1210,21 @@ pub async fn keep_mine(store: &StoreHandle, client: &ServerClient, id: i64) -> C
         .await
 }
 
-/// What a save from here sends: the campaign's pacing as edited here, the team settings the
-/// editor does not have (hold, lease) as the server last had them, the editor's settings.
-fn prepare_push(
-    body: &mut CampaignUpsert,
+/// A campaign's settings the whole team works under, as edited here.
+#[derive(Debug, Clone, Copy)]
+struct TeamSettings {
     pacing: Pacing,
-    server: Option<&ServerCampaign>,
-    own: Option<serde_json::Value>,
-) {
-    body.daily_cap = pacing.daily_cap;
-    body.spacing_s = pacing.min_spacing_s;
-    if let Some(server) = server {
-        body.hold_days = server.hold_days;
-        body.lease_s = server.lease_s;
-    }
+    hold_days: u32,
+    lease_s: u32,
+}
+
+/// What a save from here sends: the campaign's pacing, hold and lease as edited here, and the
+/// editor's settings.
+fn prepare_push(body: &mut CampaignUpsert, team: TeamSettings, own: Option<serde_json::Value>) {
+    body.daily_cap = team.pacing.daily_cap;
+    body.spacing_s = team.pacing.min_spacing_s;
+    body.hold_days = team.hold_days;
+    body.lease_s = team.lease_s;
     body.desktop = own;
 }
 
@@ -966,41 +1243,40 @@ pub async fn push_campaign(
 ) -> CoreResult<()> {
     use crate::client::CampaignSaved;
     let wanted = slug.to_owned();
-    let (id, version, known, own, pacing) = store
+    let (id, version, own, settings) = store
         .call(move |conn| {
             let id = campaign_id(conn, &wanted)?
                 .ok_or_else(|| CoreError::NotFound(format!("no campaign /{wanted}")))?;
             // Read as stored: a campaign whose template this build cannot read still goes.
-            let (version, pacing): (Option<i64>, Pacing) = conn.query_row(
-                "SELECT server_version, daily_cap, min_spacing_s FROM campaigns WHERE id = ?1",
+            let (version, settings): (Option<i64>, TeamSettings) = conn.query_row(
+                "SELECT server_version, daily_cap, min_spacing_s, hold_days, lease_s
+                 FROM campaigns WHERE id = ?1",
                 [id],
                 |r| {
                     Ok((
                         r.get(0)?,
-                        Pacing {
-                            daily_cap: r.get(1)?,
-                            min_spacing_s: r.get(2)?,
+                        TeamSettings {
+                            pacing: Pacing {
+                                daily_cap: r.get(1)?,
+                                min_spacing_s: r.get(2)?,
+                            },
+                            hold_days: r.get(3)?,
+                            lease_s: r.get(4)?,
                         },
                     ))
                 },
             )?;
-            Ok((
-                id,
-                version,
-                server_campaign(conn, &wanted)?,
-                desktop_settings(conn, &wanted)?,
-                pacing,
-            ))
+            Ok((id, version, desktop_settings(conn, &wanted)?, settings))
         })
         .await?;
-    prepare_push(&mut body, pacing, known.as_ref(), own.clone());
+    prepare_push(&mut body, settings, own.clone());
     body.version = Some(version.unwrap_or(0));
     let mut answer = client.save_campaign(slug, &body).await?;
     if let CampaignSaved::Conflict(conflict) = &answer
         && version.is_none()
         && conflict.current.desktop.is_none()
     {
-        prepare_push(&mut body, pacing, Some(&conflict.current), own);
+        prepare_push(&mut body, settings, own);
         body.version = Some(conflict.current.version);
         answer = client.save_campaign(slug, &body).await?;
     }

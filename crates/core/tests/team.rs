@@ -10,11 +10,11 @@ use std::time::{Duration, Instant};
 
 use clipdesk_core::campaigns::{self, CampaignInput};
 use clipdesk_core::client::{CampaignSaved, ServerClient};
-use clipdesk_core::pacing::Pacing;
-use clipdesk_core::queue::Outcome;
+use clipdesk_core::pacing::{PaceVerdict, Pacing};
+use clipdesk_core::queue::{NextStep, Outcome, Started};
 use clipdesk_core::store::StoreHandle;
 use clipdesk_core::sync;
-use clipdesk_core::team::{self, TeamStep};
+use clipdesk_core::team::{self, NextAsk, TeamStep};
 use clipdesk_core::templates::{Part, Template};
 use clipdesk_protocol::api::{CreateLinks, EventKind, LinkRecipient};
 use clipdesk_protocol::team::ClaimRequest;
@@ -81,6 +81,8 @@ struct Team {
     ben: Desk,
     /// The link tokens, in import order.
     links: Vec<String>,
+    /// The lead's client (every role), as another tool.
+    lead: ServerClient,
 }
 
 async fn team(people: usize) -> Team {
@@ -126,6 +128,7 @@ async fn team(people: usize) -> Team {
         ana,
         ben,
         links,
+        lead,
     }
 }
 
@@ -272,8 +275,8 @@ async fn an_outcome_from_a_reaches_b_within_2_seconds() {
             .unwrap();
         assert_eq!(
             team_settings,
-            (1000, 7, 600),
-            "B's sync pushed its campaign's pacing and kept the hold and lease the editor lacks"
+            (1000, 30, 900),
+            "B's sync pushed its campaign's pacing, hold and lease over the one no desktop described"
         );
     }
 
@@ -1047,6 +1050,722 @@ async fn an_edit_from_a_stale_version_keeps_both_and_nothing_is_overwritten() {
         on_server(t.data.path(), "autumn").0,
         4,
         "nothing more to say"
+    );
+    t.server.stop().await.unwrap();
+}
+
+/// (hold_days, lease_s) of campaign `slug` as `GET /api/v1/campaigns/{slug}` answers.
+async fn team_settings_on_server(t: &Team, slug: &str) -> (u32, u32) {
+    let campaign: clipdesk_protocol::api::Campaign = reqwest::Client::new()
+        .get(format!("{}/api/v1/campaigns/{slug}", t.server.url()))
+        .bearer_auth(t.lead.token())
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (campaign.hold_days, campaign.lease_s)
+}
+
+/// (hold_days, lease_s) of `desk`'s campaign `slug`.
+async fn team_settings_here(desk: &Desk, slug: &str) -> (u32, u32) {
+    let slug = slug.to_owned();
+    desk.store
+        .call(move |conn| {
+            let c = campaigns::list(conn)?
+                .into_iter()
+                .find(|c| c.slug == slug)
+                .unwrap();
+            Ok((c.hold_days, c.lease_s))
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_campaigns_hold_and_lease_edited_on_one_desktop_are_the_servers_and_reach_the_other() {
+    let t = team(0).await;
+    let autumn = autumn_on_both(&t).await;
+    assert_eq!(
+        team_settings_on_server(&t, "autumn").await,
+        (30, 900),
+        "a new campaign's defaults"
+    );
+    edit(&t.ana, "autumn", |input| {
+        input.hold_days = 0;
+        input.lease_s = 120;
+    })
+    .await;
+    sync::push_campaigns(&t.ana.store, &t.ana.client)
+        .await
+        .unwrap();
+    assert_eq!(team_settings_on_server(&t, "autumn").await, (0, 120));
+    sync_until_quiet(&t.ben.store, &t.ben.client).await;
+    assert_eq!(team_settings_here(&t.ben, "autumn").await, (0, 120));
+    let asked = clipdesk_core::clock::now_ms();
+    let TeamStep::Started { claim, .. } =
+        team::start_next(&t.ben.store, &t.ben.client, autumn, "ben")
+            .await
+            .unwrap()
+    else {
+        panic!("ben can send to her")
+    };
+    let lease_ms = clipdesk_core::clock::parse_rfc3339(&claim.lease_expires_at).unwrap() - asked;
+    assert!(
+        (110_000..=125_000).contains(&lease_ms),
+        "ben's claim lasts ana's two minutes, not the default 15: {lease_ms} ms"
+    );
+
+    // Both change them from the same version; ben keeps his: the server has his.
+    edit(&t.ana, "autumn", |input| input.hold_days = 10).await;
+    edit(&t.ben, "autumn", |input| {
+        input.hold_days = 60;
+        input.lease_s = 1800;
+    })
+    .await;
+    sync::push_campaigns(&t.ana.store, &t.ana.client)
+        .await
+        .unwrap();
+    sync::push_campaigns(&t.ben.store, &t.ben.client)
+        .await
+        .unwrap();
+    sync_until_quiet(&t.ben.store, &t.ben.client).await;
+    let clash = t
+        .ben
+        .store
+        .call(move |conn| team::conflict(conn, autumn))
+        .await
+        .unwrap()
+        .expect("a clash over the hold alone is a clash");
+    assert_eq!(
+        (clash.mine.hold_days, clash.mine.lease_s),
+        (60, 1800),
+        "mine as edited here"
+    );
+    assert_eq!(
+        (clash.theirs.hold_days, clash.theirs.lease_s),
+        (10, 120),
+        "theirs as the server has it"
+    );
+    team::keep_mine(&t.ben.store, &t.ben.client, autumn)
+        .await
+        .unwrap();
+    assert_eq!(team_settings_on_server(&t, "autumn").await, (60, 1800));
+    sync_until_quiet(&t.ana.store, &t.ana.client).await;
+    assert_eq!(team_settings_here(&t.ana, "autumn").await, (60, 1800));
+    t.server.stop().await.unwrap();
+}
+
+/// How many sends the server keeps, all campaigns.
+fn sends_on_server(data: &Path) -> i64 {
+    let db = server_db(data);
+    let conn = db.lock().unwrap();
+    conn.query_row("SELECT count(*) FROM sends", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// (id, state, claim_id) of `desk`'s item for link `token`.
+async fn item_of(desk: &Desk, token: &str) -> (i64, String, Option<String>) {
+    let token = token.to_owned();
+    desk.store
+        .call(move |conn| {
+            Ok(conn.query_row(
+                "SELECT id, state, claim_id FROM outreach WHERE link_token = ?1",
+                [token],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?)
+        })
+        .await
+        .unwrap()
+}
+
+/// The Queue's "start next" as the desktop calls it, expecting someone: their message.
+async fn next_started(desk: &Desk, operator: &str, ask: NextAsk) -> Box<Started> {
+    match team::next(&desk.store, &desk.client, desk.campaign, operator, ask)
+        .await
+        .unwrap()
+    {
+        NextStep::Started(started) => started,
+        other => panic!("{operator} gets nobody: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn next_claims_a_first_message_under_a_lease_and_says_offline_with_the_outbox_when_away() {
+    let t = team(3).await;
+    let ana = &t.ana;
+    let asked = clipdesk_core::clock::now_ms();
+    let first = next_started(ana, "ana", NextAsk::default()).await;
+    assert!(first.followup.is_none());
+    let lease = first.lease_expires_at.as_deref().expect("a server claim");
+    let until = clipdesk_core::clock::parse_rfc3339(lease).unwrap();
+    assert!(
+        until > asked + 590_000 && until < asked + 610_000,
+        "the campaign's lease of 600 s: {lease}"
+    );
+    assert!(first.link_url.ends_with(&t.links[0]), "in import order");
+    assert_eq!(item_of(ana, &t.links[0]).await.1, "in_progress");
+
+    team::mark(
+        &ana.store,
+        &ana.client,
+        first.outreach_id,
+        Outcome::Sent,
+        "ana",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        sends_on_server(t.data.path()),
+        1,
+        "a claimed person's outcome goes to the server"
+    );
+    let undone = team::undo_last(&ana.store, &ana.client, "ana")
+        .await
+        .unwrap();
+    assert_eq!(undone, first.outreach_id);
+    assert_eq!(
+        sends_on_server(t.data.path()),
+        0,
+        "undone on the server too"
+    );
+    assert_eq!(item_of(ana, &t.links[0]).await.1, "queued");
+
+    let again = next_started(ana, "ana", NextAsk::default()).await;
+    assert_eq!(again.outreach_id, first.outreach_id, "back in the pool");
+    t.server.stop().await.unwrap();
+    team::mark(
+        &ana.store,
+        &ana.client,
+        again.outreach_id,
+        Outcome::Skipped,
+        "ana",
+    )
+    .await
+    .unwrap();
+    let offline = team::next(
+        &ana.store,
+        &ana.client,
+        ana.campaign,
+        "ana",
+        NextAsk::default(),
+    )
+    .await
+    .unwrap();
+    let NextStep::Offline { message, pending } = offline else {
+        panic!("nothing is offered while the server is away: {offline:?}")
+    };
+    assert_eq!(pending, 1, "the skip waits in the outbox");
+    assert!(!message.is_empty());
+}
+
+#[tokio::test]
+async fn send_anyway_gets_a_claim_past_the_servers_pacing() {
+    let t = team(3).await;
+    let ana = &t.ana;
+    let (_, mut upsert) = ana
+        .store
+        .call(|conn| campaigns::upsert_of(conn, "spring"))
+        .await
+        .unwrap();
+    upsert.daily_cap = 1;
+    upsert.spacing_s = 0;
+    upsert.hold_days = 7;
+    upsert.lease_s = 600;
+    t.lead.put_campaign("spring", &upsert).await.unwrap();
+    assert!(send_one(ana, "ana").await.is_some());
+
+    let asked = clipdesk_core::clock::now_ms();
+    let paced = team::next(
+        &ana.store,
+        &ana.client,
+        ana.campaign,
+        "ana",
+        NextAsk::default(),
+    )
+    .await
+    .unwrap();
+    let NextStep::Wait {
+        verdict:
+            PaceVerdict::Wait {
+                reason,
+                until,
+                sent_last_24h,
+                daily_cap,
+            },
+    } = paced
+    else {
+        panic!("one send a day is used up: {paced:?}")
+    };
+    assert!(!reason.is_empty());
+    assert!(until > asked, "the server's Retry-After, from now");
+    assert_eq!(
+        (sent_last_24h, daily_cap),
+        (1, 1000),
+        "this desktop's sends beside its campaign's cap"
+    );
+
+    let anyway = next_started(
+        ana,
+        "ana",
+        NextAsk {
+            send_anyway: true,
+            ..NextAsk::default()
+        },
+    )
+    .await;
+    assert!(anyway.lease_expires_at.is_some());
+    team::mark(
+        &ana.store,
+        &ana.client,
+        anyway.outreach_id,
+        Outcome::Sent,
+        "ana",
+    )
+    .await
+    .unwrap();
+    assert_eq!(sends_on_server(t.data.path()), 2);
+    let outreach = anyway.outreach_id;
+    let overridden = ana
+        .store
+        .call(move |conn| {
+            let contact: i64 = conn.query_row(
+                "SELECT contact_id FROM outreach WHERE id = ?1",
+                [outreach],
+                |r| r.get(0),
+            )?;
+            Ok(
+                clipdesk_core::queue::contact_history(conn, contact, None)?[0]
+                    .pacing_overridden_by
+                    .clone(),
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        overridden.as_deref(),
+        Some("ana"),
+        "the send past pacing is in the person's history, with who sent it"
+    );
+    t.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_follow_up_goes_to_whoever_sent_the_person_never_to_a_colleague() {
+    use clipdesk_core::followups::{FollowupCondition, FollowupStep};
+    let t = team(3).await;
+    let (ana, ben) = (&t.ana, &t.ben);
+    // Ana's desktop calls her otherwise than her token does ("ana"), as an operator may.
+    const ANA: &str = "Ana K";
+    edit(ana, "spring", |input| {
+        input.followups = vec![FollowupStep {
+            template: Template {
+                parts: vec![Part::text(["Still keen, {{handle}}? {{link}}"])],
+            },
+            delay_days: 1,
+            condition: FollowupCondition::NoOpen,
+        }];
+        // New people before follow-ups.
+        input.followups_first = false;
+    })
+    .await;
+    let mine = next_started(ana, ANA, NextAsk::default()).await;
+    team::mark(
+        &ana.store,
+        &ana.client,
+        mine.outreach_id,
+        Outcome::Sent,
+        ANA,
+    )
+    .await
+    .unwrap();
+    let bens = send_one(ben, "ben").await.unwrap();
+    sync_until_quiet(&ana.store, &ana.client).await;
+    // Days pass: both first messages are old enough for the follow-up, ben's the older.
+    let (mine_token, bens_token) = (t.links[0].clone(), bens.clone());
+    assert_eq!(bens_token, t.links[1]);
+    ana.store
+        .call(move |conn| {
+            let day = 24 * 3600 * 1000;
+            conn.execute(
+                "UPDATE outreach SET sent_at = sent_at - 2 * ?2 WHERE link_token = ?1",
+                rusqlite::params![mine_token, day],
+            )?;
+            conn.execute(
+                "UPDATE outreach SET sent_at = sent_at - 3 * ?2 WHERE link_token = ?1",
+                rusqlite::params![bens_token, day],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let seen = outreach(&ana.store).await;
+    assert!(
+        seen.contains(&(t.links[0].clone(), "sent".into(), Some("ana".into())))
+            && seen.contains(&(t.links[1].clone(), "sent".into(), Some("ben".into()))),
+        "the feed names each sender by their token: {seen:?}"
+    );
+    let sent_by = |token: String| async move {
+        ana.store
+            .call(move |conn| {
+                let contact: i64 = conn.query_row(
+                    "SELECT contact_id FROM outreach WHERE link_token = ?1",
+                    [token],
+                    |r| r.get(0),
+                )?;
+                Ok(
+                    clipdesk_core::queue::contact_history(conn, contact, None)?[0]
+                        .sent_by
+                        .clone(),
+                )
+            })
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        sent_by(t.links[1].clone()).await.as_deref(),
+        Some("ben"),
+        "the contact's history says who sent them"
+    );
+
+    // New people first (the campaign's order): the third person, from the server.
+    let third = next_started(ana, ANA, NextAsk::default()).await;
+    assert!(third.link_url.ends_with(&t.links[2]));
+    assert!(third.followup.is_none());
+    team::mark(
+        &ana.store,
+        &ana.client,
+        third.outreach_id,
+        Outcome::Skipped,
+        ANA,
+    )
+    .await
+    .unwrap();
+
+    // Nobody new is left: ana's own person's follow-up, started here; ben's is his.
+    let followup = next_started(ana, ANA, NextAsk::default()).await;
+    assert_eq!(followup.outreach_id, mine.outreach_id);
+    assert_eq!(followup.followup.as_ref().map(|f| f.step), Some(1));
+    assert_eq!(followup.lease_expires_at, None, "a follow-up stays local");
+    assert!(followup.parts[0].text.starts_with("Still keen, user_0?"));
+    let campaign = ana.campaign;
+    let overview = ana
+        .store
+        .call(move |conn| clipdesk_core::queue::overview(conn, campaign, ANA))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            overview.left.followups_due,
+            overview.next.map(|n| n.outreach_id)
+        ),
+        (0, Some(mine.outreach_id)),
+        "ben's person is not counted due here; ana's is on screen"
+    );
+    team::mark(
+        &ana.store,
+        &ana.client,
+        followup.outreach_id,
+        Outcome::Sent,
+        ANA,
+    )
+    .await
+    .unwrap();
+    let step_state = |id: i64| async move {
+        ana.store
+            .call(move |conn| {
+                Ok(conn.query_row(
+                    "SELECT state FROM followup_sends WHERE outreach_id = ?1 AND step = 1",
+                    [id],
+                    |r| r.get::<_, String>(0),
+                )?)
+            })
+            .await
+            .unwrap()
+    };
+    assert_eq!(step_state(mine.outreach_id).await, "sent");
+    assert_eq!(
+        sends_on_server(t.data.path()),
+        2,
+        "the follow-up is this desktop's: the server has the two first messages"
+    );
+    let after = team::next(
+        &ana.store,
+        &ana.client,
+        ana.campaign,
+        ANA,
+        NextAsk::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(after, NextStep::Empty, "ben's person never comes up here");
+
+    // Undo takes the follow-up back here, not a claim on the server.
+    let undone = team::undo_last(&ana.store, &ana.client, ANA).await.unwrap();
+    assert_eq!(undone, mine.outreach_id);
+    assert_eq!(step_state(mine.outreach_id).await, "in_progress");
+    assert_eq!(sends_on_server(t.data.path()), 2);
+    assert_eq!(item_of(ana, &t.links[0]).await.1, "sent");
+    t.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn closing_the_app_gives_every_claim_back_and_a_colleague_can_claim_them() {
+    let t = team(3).await;
+    let ana = &t.ana;
+    let first = next_started(ana, "ana", NextAsk::default()).await;
+    let picked = next_started(
+        ana,
+        "ana",
+        NextAsk {
+            link: Some(t.links[2].clone()),
+            ..NextAsk::default()
+        },
+    )
+    .await;
+    assert!(picked.link_url.ends_with(&t.links[2]), "the one she picked");
+    assert_ne!(first.outreach_id, picked.outreach_id);
+
+    let given = team::give_back_all(&ana.store, &ana.client).await.unwrap();
+    assert_eq!(given, 2);
+    for token in [&t.links[0], &t.links[2]] {
+        let (_, state, claim) = item_of(ana, token).await;
+        assert_eq!((state.as_str(), claim), ("queued", None), "{token}");
+    }
+    assert_eq!(
+        team::give_back_all(&ana.store, &ana.client).await.unwrap(),
+        0,
+        "nothing is held any more"
+    );
+    let mut bens = Vec::new();
+    for _ in 0..3 {
+        bens.push(send_one(&t.ben, "ben").await.expect("ben gets someone"));
+    }
+    bens.sort();
+    let mut everyone = t.links.clone();
+    everyone.sort();
+    assert_eq!(bens, everyone, "ben gets both people ana held, at once");
+    t.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_held_person_is_listed_and_claimed_only_when_the_operator_overrides_the_hold() {
+    let t = team(3).await;
+    let ana = &t.ana;
+    // The lead DMed user_0 in another campaign today.
+    let (_, mut autumn) = ana
+        .store
+        .call(|conn| campaigns::upsert_of(conn, "spring"))
+        .await
+        .unwrap();
+    autumn.daily_cap = 10_000;
+    autumn.spacing_s = 0;
+    t.lead.put_campaign("autumn", &autumn).await.unwrap();
+    t.lead
+        .create_links(
+            "autumn",
+            &CreateLinks {
+                recipients: vec![LinkRecipient {
+                    handle: "user_0".into(),
+                    user_id: None,
+                    display_name: None,
+                    tags: Vec::new(),
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let clipdesk_core::client::ClaimAnswer::Claimed(claim) = t
+        .lead
+        .claim("autumn", &ClaimRequest::default())
+        .await
+        .unwrap()
+    else {
+        panic!("the lead claims user_0 in autumn")
+    };
+    t.lead
+        .put_outcome(
+            &claim.id,
+            &clipdesk_protocol::team::OutcomeRequest {
+                outcome: clipdesk_protocol::team::ClaimOutcome::Sent,
+                reason: None,
+                until: None,
+                at: None,
+            },
+        )
+        .await
+        .unwrap();
+
+    let held = team::held(&ana.store, &ana.client, ana.campaign)
+        .await
+        .unwrap();
+    assert_eq!(held.held.len(), 1, "{held:?}");
+    assert_eq!(
+        (
+            held.held[0].token.as_str(),
+            held.held[0].hold.campaign.as_str()
+        ),
+        (t.links[0].as_str(), "autumn")
+    );
+    let next = next_started(ana, "ana", NextAsk::default()).await;
+    assert!(
+        next.link_url.ends_with(&t.links[1]),
+        "user_0 is passed over"
+    );
+    team::mark(
+        &ana.store,
+        &ana.client,
+        next.outreach_id,
+        Outcome::Skipped,
+        "ana",
+    )
+    .await
+    .unwrap();
+
+    let refused = team::next(
+        &ana.store,
+        &ana.client,
+        ana.campaign,
+        "ana",
+        NextAsk {
+            link: Some(t.links[0].clone()),
+            ..NextAsk::default()
+        },
+    )
+    .await;
+    assert!(refused.is_err(), "not without the override: {refused:?}");
+    let overridden = next_started(
+        ana,
+        "ana",
+        NextAsk {
+            link: Some(t.links[0].clone()),
+            override_hold: true,
+            ..NextAsk::default()
+        },
+    )
+    .await;
+    assert!(overridden.link_url.ends_with(&t.links[0]));
+    assert!(overridden.lease_expires_at.is_some());
+    t.server.stop().await.unwrap();
+}
+
+/// (sent_by) of the history entry of the contact behind link `token` on `desk`.
+async fn history_sender(desk: &Desk, token: &str) -> Option<String> {
+    let token = token.to_owned();
+    desk.store
+        .call(move |conn| {
+            let contact: i64 = conn.query_row(
+                "SELECT contact_id FROM outreach WHERE link_token = ?1",
+                [token],
+                |r| r.get(0),
+            )?;
+            Ok(
+                clipdesk_core::queue::contact_history(conn, contact, None)?[0]
+                    .sent_by
+                    .clone(),
+            )
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_person_skipped_before_being_started_is_skipped_on_the_server_and_undone_there() {
+    let t = team(3).await;
+    let (ana, ben) = (&t.ana, &t.ben);
+    sync_until_quiet(&ana.store, &ana.client).await;
+    let (first, state, claim) = item_of(ana, &t.links[0]).await;
+    assert_eq!(
+        (state.as_str(), claim),
+        ("queued", None),
+        "nobody started yet"
+    );
+
+    // Triage while pacing waits: skip the next person without starting them.
+    team::mark(&ana.store, &ana.client, first, Outcome::Skipped, "Ana K")
+        .await
+        .unwrap();
+    assert_eq!(item_of(ana, &t.links[0]).await.1, "skipped");
+    let to_ben = next_started(ben, "ben", NextAsk::default()).await;
+    assert!(
+        to_ben.link_url.ends_with(&t.links[1]),
+        "the server has the skip: ben is never handed the skipped person"
+    );
+    team::mark(
+        &ben.store,
+        &ben.client,
+        to_ben.outreach_id,
+        Outcome::Sent,
+        "ben",
+    )
+    .await
+    .unwrap();
+
+    // The skip was recorded under a claim, so undo takes it back on the server too.
+    let undone = team::undo_last(&ana.store, &ana.client, "Ana K")
+        .await
+        .unwrap();
+    assert_eq!(undone, first);
+    let again = next_started(ben, "ben", NextAsk::default()).await;
+    assert!(
+        again.link_url.ends_with(&t.links[0]),
+        "undone on the server: the person is back in the pool"
+    );
+
+    // A colleague's person being claimed cannot be triaged here: nothing is recorded.
+    sync_until_quiet(&ana.store, &ana.client).await;
+    let (held_by_ben, _, _) = item_of(ana, &t.links[0]).await;
+    let refused = team::mark(
+        &ana.store,
+        &ana.client,
+        held_by_ben,
+        Outcome::Skipped,
+        "Ana K",
+    )
+    .await;
+    assert!(refused.is_err(), "ben holds her: {refused:?}");
+    assert_ne!(item_of(ana, &t.links[0]).await.1, "skipped");
+    t.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn history_names_a_colleague_as_the_sender_and_my_own_send_by_my_name() {
+    let t = team(2).await;
+    let (ana, ben) = (&t.ana, &t.ben);
+    let mine = next_started(ana, "Ana K", NextAsk::default()).await;
+    team::mark(
+        &ana.store,
+        &ana.client,
+        mine.outreach_id,
+        Outcome::Sent,
+        "Ana K",
+    )
+    .await
+    .unwrap();
+    let theirs = next_started(ben, "ben", NextAsk::default()).await;
+    team::mark(
+        &ben.store,
+        &ben.client,
+        theirs.outreach_id,
+        Outcome::Sent,
+        "ben",
+    )
+    .await
+    .unwrap();
+    // The feed echoes both sends back, each named by its token ("ana", "ben").
+    sync_until_quiet(&ana.store, &ana.client).await;
+    assert_eq!(
+        history_sender(ana, &t.links[0]).await.as_deref(),
+        Some("Ana K"),
+        "my own send keeps the name I recorded it under"
+    );
+    assert_eq!(
+        history_sender(ana, &t.links[1]).await.as_deref(),
+        Some("ben"),
+        "a colleague's send is theirs"
     );
     t.server.stop().await.unwrap();
 }

@@ -1,11 +1,13 @@
-//! Campaigns: the list, the editor's save, and adding contacts to one.
+//! Campaigns: the list, the editor's save, a colleague's clashing edit, and adding contacts
+//! to one.
 
 use clipdesk_core::campaigns::{self, Campaign, CampaignInput};
+use clipdesk_core::team::{self, CampaignClash};
 use clipdesk_core::templates::{self, MessagePreview, Part, Template};
-use clipdesk_core::{UserError, export, queue};
+use clipdesk_core::{CoreError, UserError, export, queue};
 use tauri::State;
 
-use super::in_store;
+use super::{in_store, shown};
 use crate::Desktop;
 
 #[tauri::command]
@@ -45,6 +47,38 @@ pub async fn campaign_save(
     // The server gets the new settings (the page's language, texts, public page) now.
     desktop.nudge();
     Ok(saved)
+}
+
+/// A colleague's edit of campaign `id` that clashed with this desktop's, kept beside it.
+#[tauri::command]
+pub async fn campaign_conflict(
+    desktop: State<'_, Desktop>,
+    id: i64,
+) -> Result<Option<CampaignClash>, UserError> {
+    in_store(&desktop, move |conn| team::conflict(conn, id)).await
+}
+
+/// Resolves a clash with this desktop's version: saved on the server over the colleague's.
+#[tauri::command]
+pub async fn campaign_keep_mine(desktop: State<'_, Desktop>, id: i64) -> Result<(), UserError> {
+    match team::keep_mine(&desktop.store, &desktop.client(), id).await {
+        // Mine is kept here already; the sync saves it when the server is back.
+        Err(CoreError::Unavailable(reason)) => {
+            tracing::info!(id, %reason, "the kept campaign waits for the server");
+            desktop.nudge();
+            Ok(())
+        }
+        other => shown(other),
+    }
+}
+
+/// Resolves a clash with the colleague's version: it becomes this desktop's.
+#[tauri::command]
+pub async fn campaign_take_theirs(
+    desktop: State<'_, Desktop>,
+    id: i64,
+) -> Result<Campaign, UserError> {
+    in_store(&desktop, move |conn| team::take_theirs(conn, id)).await
 }
 
 /// The editor's unsaved message as one contact would get it.

@@ -7,6 +7,8 @@ import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialo
 import { openUrl } from "@tauri-apps/plugin-opener";
 import type { DoctorReport, Health, MediaUrls, ReviewDecision } from "../../bindings/protocol";
 import type { CreatedWebhook, WebhookDelivery, WebhookEndpoint } from "../../bindings/protocol";
+import type { HeldList } from "../../bindings/protocol";
+import type { CampaignClash } from "../../bindings/core";
 import type {
   AddressCheck,
   Applied,
@@ -130,6 +132,21 @@ export function campaignSave(id: number | null, input: CampaignInput): Promise<C
   return invoke<Campaign>("campaign_save", { id, input });
 }
 
+/** A colleague's edit of campaign `id` that clashed with this desktop's, or null. */
+export function campaignConflict(id: number): Promise<CampaignClash | null> {
+  return invoke<CampaignClash | null>("campaign_conflict", { id });
+}
+
+/** Resolves the clash with this desktop's version (saved on the server over theirs). */
+export function campaignKeepMine(id: number): Promise<void> {
+  return invoke<void>("campaign_keep_mine", { id });
+}
+
+/** Resolves the clash with the colleague's version: it becomes this desktop's. */
+export function campaignTakeTheirs(id: number): Promise<Campaign> {
+  return invoke<Campaign>("campaign_take_theirs", { id });
+}
+
 export function campaignAddContacts(campaign: number, contactIds: number[]): Promise<number> {
   return invoke<number>("campaign_add_contacts", { campaign, contactIds });
 }
@@ -160,6 +177,21 @@ export function queueMark(outreach: number, outcome: Outcome): Promise<void> {
 /** Undoes the operator's last outcome; returns the outreach item put back. */
 export function queueUndo(): Promise<number> {
   return invoke<number>("queue_undo");
+}
+
+/** Gives the person started (and left unmarked) back to the pool at once. */
+export function queueGiveBack(outreach: number): Promise<void> {
+  return invoke<void>("queue_give_back", { outreach });
+}
+
+/** The campaign's people held back by a recent DM from another campaign, and why. */
+export function queueHeld(campaign: number): Promise<HeldList> {
+  return invoke<HeldList>("queue_held", { campaign });
+}
+
+/** "Message anyway…", confirmed: starts a held-back person (`link`: their link token). */
+export function queueStartHeld(campaign: number, link: string): Promise<NextStep> {
+  return invoke<NextStep>("queue_start_held", { campaign, link });
 }
 
 export function copyText(text: string): Promise<void> {

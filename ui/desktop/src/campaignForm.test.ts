@@ -1,15 +1,19 @@
 import { describe, expect, it } from "vitest";
-import type { Template } from "../../bindings/core";
+import type { CampaignClash, CampaignInput, Template } from "../../bindings/core";
 import { stringsFor } from "../../recorder/src/strings";
 import {
   addFollowup,
   addPart,
+  clashDifferences,
+  clashHeadline,
   consentPreview,
   errorByField,
   hasItsPlace,
   inputOf,
   isPageText,
   languageChoices,
+  leaseMinutes,
+  leaseSeconds,
   linksExpireAt,
   movePart,
   overridesToSave,
@@ -18,6 +22,7 @@ import {
   publicPageUrl,
   removeFollowup,
   removePart,
+  teamSettingsError,
   withKind,
 } from "./campaignForm";
 
@@ -142,8 +147,11 @@ describe("the recipient's page in the editor", () => {
       organisation: "Crumb",
       followups: [{ template: { parts: [{ kind: "text", variants: ["Again {{link}}"] }] }, delay_days: 2, condition: "no_open" }],
       followups_first: false,
+      hold_days: 0,
+      lease_s: 120,
     });
     expect(Object.keys(input)).not.toContain("created_at");
+    expect([input.hold_days, input.lease_s], "the team settings go with the copy").toEqual([0, 120]);
     expect(input.followups[0]?.delay_days).toBe(2);
     expect(input.strings).toEqual({ doneTitle: "¡Mil gracias!" });
   });
@@ -168,5 +176,99 @@ describe("the editor's follow-ups", () => {
     expect(hasItsPlace("followups.1.delay_days")).toBe(true);
     expect(hasItsPlace("followups")).toBe(true);
     expect(hasItsPlace("server")).toBe(false);
+  });
+});
+
+describe("the team settings", () => {
+  it("shows the lease in minutes and saves it in seconds", () => {
+    expect(leaseMinutes(900)).toBe(15);
+    expect(leaseMinutes(90)).toBe(1.5);
+    expect(leaseMinutes(undefined)).toBe(15);
+    expect(leaseSeconds(20)).toBe(1200);
+    expect(leaseSeconds(1.5)).toBe(90);
+    expect(leaseSeconds(null)).toBeNaN();
+  });
+
+  it("names the field of a setting the server would refuse, before anything is sent", () => {
+    expect(teamSettingsError({ hold_days: 30, lease_s: 900 })).toBeNull();
+    expect(teamSettingsError({})?.field, "an emptied box is not the default").toBe("hold_days");
+    expect(teamSettingsError({ hold_days: 30 })?.field).toBe("lease_s");
+    expect(teamSettingsError({ hold_days: 0, lease_s: 86_400 })).toBeNull();
+    expect(teamSettingsError({ hold_days: 366, lease_s: 900 })?.field).toBe("hold_days");
+    expect(teamSettingsError({ hold_days: 2.5, lease_s: 900 })?.field).toBe("hold_days");
+    expect(teamSettingsError({ hold_days: null as unknown as number, lease_s: 900 })?.field).toBe("hold_days");
+    expect(teamSettingsError({ hold_days: 30, lease_s: 4 })?.field).toBe("lease_s");
+    expect(teamSettingsError({ hold_days: 30, lease_s: leaseSeconds(null) })?.field).toBe("lease_s");
+    expect(teamSettingsError({ hold_days: 30, lease_s: 86_460 })?.field).toBe("lease_s");
+    expect(hasItsPlace("hold_days") && hasItsPlace("lease_s")).toBe(true);
+  });
+});
+
+function spring(): CampaignInput {
+  return {
+    name: "Spring",
+    template: { parts: [{ kind: "text", variants: ["Hi {{handle}} {{link}}"] }] },
+    landing_title: "",
+    prompt: "Show us",
+    max_duration_s: 60,
+    link_expiry_days: null,
+    dm_url_with_id: "https://www.tiktok.com/messages?u={user_id}",
+    dm_url_without_id: "https://www.tiktok.com/@{handle}",
+    pacing: { daily_cap: 50, min_spacing_s: 0 },
+    language: null,
+    public_page: false,
+    strings: {},
+    organisation: null,
+    followups: [],
+    followups_first: true,
+    hold_days: 30,
+    lease_s: 900,
+  };
+}
+
+describe("a colleague's clashing edit", () => {
+  const clash = (theirs: Partial<CampaignInput>, editor: string | null = "ana"): CampaignClash => ({
+    campaign_id: 1,
+    mine: spring(),
+    theirs: { ...spring(), ...theirs },
+    their_version: 4,
+    their_editor: editor,
+  });
+
+  it("names who changed it and the version, or a colleague when the server did not say", () => {
+    expect(clashHeadline(clash({}))).toMatch(/^ana changed this campaign on the server \(version 4\)/);
+    expect(clashHeadline(clash({}, null))).toMatch(/^A colleague changed this campaign/);
+  });
+
+  it("lists only the settings that differ, side by side", () => {
+    const rows = clashDifferences(
+      clash({
+        name: "Spring!",
+        template: { parts: [{ kind: "text", variants: ["Hey {{handle}} {{link}}", "Yo {{link}}"] }] },
+        strings: { doneTitle: "Thanks!" },
+        pacing: { daily_cap: 20, min_spacing_s: 0 },
+        lease_s: 300,
+        dm_url_without_id: "https://www.tiktok.com/@{handle}?lang=en",
+      }),
+    );
+    expect(rows.map((r) => r.label)).toEqual([
+      "Name",
+      "Message",
+      "Page texts",
+      "Daily cap",
+      "A started contact stays yours",
+      "DM page without one",
+    ]);
+    expect(rows[1]).toEqual({ label: "Message", mine: "Part 1: Hi {{handle}} {{link}}", theirs: "Part 1: Hey {{handle}} {{link}}\n  or: Yo {{link}}" });
+    expect(rows[2]).toEqual({ label: "Page texts", mine: "(the page's own)", theirs: "doneTitle: Thanks!" });
+    expect(rows[4]).toEqual({ label: "A started contact stays yours", mine: "15 min", theirs: "5 min" });
+    expect(clashDifferences(clash({}))).toEqual([]);
+  });
+
+  it("counts a setting absent from an old definition as the server's default", () => {
+    const old = spring();
+    delete old.hold_days;
+    delete old.lease_s;
+    expect(clashDifferences({ ...clash({}), theirs: old })).toEqual([]);
   });
 });

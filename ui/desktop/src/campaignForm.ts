@@ -5,7 +5,7 @@
 // The page's languages and texts come from the recorder's own table (ui/recorder/src/
 // strings.ts), imported at build time: one list, so a text added to the page is offered here.
 
-import type { Campaign, CampaignInput, FollowupCondition, FollowupStep, Part, PartKind, Template } from "../../bindings/core";
+import type { Campaign, CampaignClash, CampaignInput, FollowupCondition, FollowupStep, Part, PartKind, Template } from "../../bindings/core";
 import { fill, pageLanguages, stringsFor, type StringKey } from "../../recorder/src/strings";
 import { isUserError } from "./errors";
 
@@ -77,6 +77,8 @@ const FIELDS_WITH_A_PLACE = new Set([
   "min_spacing_s",
   "dm_url_with_id",
   "dm_url_without_id",
+  "hold_days",
+  "lease_s",
   "language",
   "organisation",
   "strings",
@@ -172,4 +174,111 @@ export function consentPreview(language: string | null, strings: Partial<Record<
 /** The campaign's public page on `server`: `<server>/c/<slug>`. */
 export function publicPageUrl(server: string, slug: string): string {
   return `${server.replace(/\/+$/, "")}/c/${slug}`;
+}
+
+// Team settings: the cross-campaign hold and the lease of a started contact (the server's
+// ranges, crates/server/src/campaigns.rs; core checks them again and names the field).
+
+/** The server's defaults, for settings saved before team mode. */
+export const DEFAULT_HOLD_DAYS = 30;
+export const DEFAULT_LEASE_S = 900;
+export const MAX_HOLD_DAYS = 365;
+/** A lease lasts 5 seconds to 24 hours on the server; the editor speaks in minutes. */
+export const MIN_LEASE_S = 5;
+export const MAX_LEASE_S = 86_400;
+
+/** The lease in whole minutes where it is whole, else to a tenth (a lease set elsewhere in seconds). */
+export function leaseMinutes(leaseS: number | undefined): number {
+  const seconds = leaseS ?? DEFAULT_LEASE_S;
+  return Math.round((seconds / 60) * 10) / 10;
+}
+
+/** Minutes as typed (null when the box is empty) → seconds; NaN when not a number. */
+export function leaseSeconds(minutes: number | null): number {
+  if (minutes === null || !Number.isFinite(minutes)) return Number.NaN;
+  return Math.round(minutes * 60);
+}
+
+/**
+ * What is wrong with the team settings as typed, by field, before anything is sent. An emptied
+ * box (null, undefined) is wrong too: left out, the save would quietly get the default.
+ */
+export function teamSettingsError(input: Pick<CampaignInput, "hold_days" | "lease_s">): { field: string; message: string } | null {
+  const hold = input.hold_days;
+  if (typeof hold !== "number" || !Number.isInteger(hold) || hold < 0 || hold > MAX_HOLD_DAYS) {
+    return { field: "hold_days", message: `hold_days: must be 0 to ${MAX_HOLD_DAYS} days (0: never hold anyone back)` };
+  }
+  const lease = input.lease_s;
+  if (typeof lease !== "number" || !Number.isInteger(lease) || lease < MIN_LEASE_S || lease > MAX_LEASE_S) {
+    return { field: "lease_s", message: `lease_s: must be 1 minute to ${MAX_LEASE_S / 3600} hours` };
+  }
+  return null;
+}
+
+// A colleague's clashing edit (crates/core/src/team.rs, CampaignClash): who, and what differs.
+
+/** The banner's sentence: who changed the campaign, from what CampaignClash carries. */
+export function clashHeadline(clash: CampaignClash): string {
+  const who = clash.their_editor?.trim() || "A colleague";
+  return (
+    `${who} changed this campaign on the server (version ${clash.their_version}) while your edit here ` +
+    `had not reached it yet. Both are kept, nothing is overwritten: choose which one the team uses.`
+  );
+}
+
+/** One setting that differs between the two versions, as the banner shows it. */
+export type ClashRow = { label: string; mine: string; theirs: string };
+
+function partsText(template: Template): string {
+  return template.parts
+    .map((part, i) => {
+      const head = `Part ${i + 1}${part.kind === "tiktok_video" ? " (video link)" : ""}`;
+      // A variant on its own line: "|" is a template's own fallback mark.
+      return `${head}: ${part.variants.map((v) => v.trim()).join("\n  or: ")}`;
+    })
+    .join("\n");
+}
+
+function stringsText(strings: Partial<Record<string, string>>): string {
+  const entries = Object.entries(strings).filter(([, text]) => typeof text === "string" && text.trim() !== "");
+  if (entries.length === 0) return "(the page's own)";
+  return entries
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, text]) => `${key}: ${text}`)
+    .join("\n");
+}
+
+function followupsText(steps: FollowupStep[]): string {
+  if (steps.length === 0) return "(none)";
+  return steps.map((step, i) => `${i + 1}. after ${step.delay_days} d, ${step.condition}: ${partsText(step.template)}`).join("\n");
+}
+
+function orNone(text: string | null | undefined, none = "(none)"): string {
+  return text == null || text.trim() === "" ? none : text;
+}
+
+/** Every setting whose two versions differ, in the editor's order; empty when they are the same. */
+export function clashDifferences(clash: CampaignClash): ClashRow[] {
+  const rows: { label: string; of: (input: CampaignInput) => string }[] = [
+    { label: "Name", of: (i) => i.name },
+    { label: "Message", of: (i) => partsText(i.template) },
+    { label: "Follow-ups", of: (i) => followupsText(i.followups) },
+    { label: "Landing title", of: (i) => orNone(i.landing_title, "(the name)") },
+    { label: "Prompt", of: (i) => orNone(i.prompt) },
+    { label: "Longest video", of: (i) => `${i.max_duration_s} s` },
+    { label: "Language", of: (i) => orNone(i.language, "en") },
+    { label: "Page texts", of: (i) => stringsText(i.strings) },
+    { label: "Organisation", of: (i) => orNone(i.organisation) },
+    { label: "Links stop after", of: (i) => (i.link_expiry_days == null ? "never" : `${i.link_expiry_days} days`) },
+    { label: "Public page", of: (i) => (i.public_page ? "on" : "off") },
+    { label: "Daily cap", of: (i) => `${i.pacing.daily_cap} a day` },
+    { label: "Spacing", of: (i) => `${i.pacing.min_spacing_s} s` },
+    { label: "Hold people messaged elsewhere", of: (i) => `${i.hold_days ?? DEFAULT_HOLD_DAYS} days` },
+    { label: "A started contact stays yours", of: (i) => `${leaseMinutes(i.lease_s)} min` },
+    { label: "DM page with a user id", of: (i) => i.dm_url_with_id },
+    { label: "DM page without one", of: (i) => i.dm_url_without_id },
+  ];
+  return rows
+    .map(({ label, of }) => ({ label, mine: of(clash.mine), theirs: of(clash.theirs) }))
+    .filter((row) => row.mine !== row.theirs);
 }

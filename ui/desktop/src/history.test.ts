@@ -12,6 +12,7 @@ const base: HistoryEntry = {
   review: null,
   updated_at: "2026-11-20T10:00:00Z",
   pacing_overridden_by: null,
+  sent_by: null,
 };
 
 describe("history lines", () => {
@@ -32,5 +33,19 @@ describe("history lines", () => {
 
   it("names the reason a contact could not be messaged", () => {
     expect(historyLine({ ...base, state: "cant_dm", cant_dm_reason: "age" }, now)).toBe("Spring: can't DM (age)");
+  });
+
+  it("names the colleague who sent it, and how long ago; this desktop's own sends read as before", () => {
+    const sent = { ...base, state: "sent" as const, sent_at: "2026-11-25T07:00:00Z" };
+    expect(historyLine({ ...sent, sent_by: "ana" }, now, "maya")).toBe("Spring: sent by ana, 3 h ago");
+    expect(historyLine({ ...sent, sent_by: "maya" }, now, "maya")).toBe("Spring: sent 3 h ago");
+    expect(historyLine({ ...sent, sent_by: null }, now, "maya")).toBe("Spring: sent 3 h ago");
+    expect(historyLine({ ...sent, sent_at: null, sent_by: "ana" }, now, "maya")).toBe("Spring: sent by ana");
+    // Until the operator's name is known, nobody is named rather than the operator themself.
+    expect(historyLine({ ...sent, sent_by: "maya" }, now)).toBe("Spring: sent 3 h ago");
+  });
+
+  it("names a colleague's send only when it was sent", () => {
+    expect(historyLine({ ...base, state: "skipped", sent_by: "ana" }, now, "maya")).toBe("Spring: skipped");
   });
 });

@@ -13,10 +13,18 @@ const stateWords: Record<HistoryEntry["state"], string> = {
   snoozed: "snoozed",
 };
 
-/** `Spring: sent 3 d ago · opened · video approved`. */
-export function historyLine(entry: HistoryEntry, now: number): string {
+/**
+ * `Spring: sent 3 d ago · opened · video approved`; a send by a colleague (not `operator`,
+ * this desktop's) names them: `Spring: sent by ana, 3 h ago`.
+ */
+export function historyLine(entry: HistoryEntry, now: number, operator: string | null = null): string {
   let state = stateWords[entry.state];
-  if (entry.state === "sent" && entry.sent_at) state = `sent ${ageText(entry.sent_at, now)}`;
+  const by = entry.sent_by && operator !== null && entry.sent_by !== operator ? entry.sent_by : null;
+  if (entry.state === "sent") {
+    const age = entry.sent_at ? ageText(entry.sent_at, now) : null;
+    if (by) state = age ? `sent by ${by}, ${age}` : `sent by ${by}`;
+    else if (age) state = `sent ${age}`;
+  }
   if (entry.state === "cant_dm" && entry.cant_dm_reason) {
     const reason = cantDmReasons.find((r) => r.reason === entry.cant_dm_reason)?.label.toLowerCase();
     if (reason) state = `can't DM (${reason})`;

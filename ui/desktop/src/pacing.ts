@@ -53,7 +53,7 @@ export function paceRefreshDue(known: KnownPace | null, campaign: number, now: n
 }
 
 /** `14:05`, in local time. */
-function clockTime(date: Date): string {
+export function clockTime(date: Date): string {
   return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}`;
 }
 

@@ -313,4 +313,15 @@ CREATE INDEX outreach_history_to_push ON outreach (id)
     WHERE history_pushed_at IS NULL AND outcome_claim IS NULL AND sent_by IS NULL
       AND state IN ('sent', 'skipped', 'cant_dm', 'snoozed');
 "#,
+    r#"
+-- Team mode's campaign settings, edited here and pushed with the campaign (crates/core/src/
+-- team.rs): the cross-campaign hold (days) and a claim's lease (seconds). A campaign the
+-- server already had keeps what the server last said; any other gets the server's defaults.
+ALTER TABLE campaigns ADD COLUMN hold_days INTEGER NOT NULL DEFAULT 30;
+ALTER TABLE campaigns ADD COLUMN lease_s INTEGER NOT NULL DEFAULT 900;
+UPDATE campaigns SET
+    hold_days = coalesce(json_extract(server_campaign, '$.hold_days'), hold_days),
+    lease_s = coalesce(json_extract(server_campaign, '$.lease_s'), lease_s)
+WHERE json_valid(server_campaign);
+"#,
 ];
