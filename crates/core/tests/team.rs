@@ -1408,25 +1408,8 @@ async fn a_follow_up_goes_to_whoever_sent_the_person_never_to_a_colleague() {
             && seen.contains(&(t.links[1].clone(), "sent".into(), Some("ben".into()))),
         "the feed names each sender by their token: {seen:?}"
     );
-    let sent_by = |token: String| async move {
-        ana.store
-            .call(move |conn| {
-                let contact: i64 = conn.query_row(
-                    "SELECT contact_id FROM outreach WHERE link_token = ?1",
-                    [token],
-                    |r| r.get(0),
-                )?;
-                Ok(
-                    clipdesk_core::queue::contact_history(conn, contact, None)?[0]
-                        .sent_by
-                        .clone(),
-                )
-            })
-            .await
-            .unwrap()
-    };
     assert_eq!(
-        sent_by(t.links[1].clone()).await.as_deref(),
+        history_sender(ana, &t.links[1]).await.as_deref(),
         Some("ben"),
         "the contact's history says who sent them"
     );
