@@ -100,6 +100,15 @@ updated_by: string | null, daily_cap: number, spacing_s: number, hold_days: numb
 export type CampaignList = { campaigns: Array<Campaign>, };
 
 /**
+ * `DELETE /api/v1/campaigns/{slug}` (admin): what went with the campaign. Its sends stay.
+ */
+export type CampaignDeleted = { deleted: string, 
+/**
+ * Links deleted with it (claims went with their links).
+ */
+links: number, };
+
+/**
  * The 409 a stale campaign `version` gets: the usual error and the campaign as it now stands,
  * so the desktop can show both versions.
  */
@@ -184,7 +193,7 @@ reason?: string, };
  * What happened, as the event feed names it. Kinds this build does not know are kept as
  * `unknown` so an older desktop skips them instead of failing.
  */
-export type EventKind = "link_created" | "link_opened" | "link_revoked" | "link_forgotten" | "link_declined" | "upload_started" | "video_received" | "video_rejected" | "video_ready" | "video_failed" | "review_set" | "poster_set" | "campaign_updated" | "claim_created" | "claim_released" | "outcome_set" | "outcome_undone" | "unknown";
+export type EventKind = "link_created" | "link_opened" | "link_revoked" | "link_forgotten" | "link_declined" | "upload_started" | "video_received" | "video_rejected" | "video_ready" | "video_failed" | "review_set" | "poster_set" | "campaign_updated" | "claim_created" | "claim_released" | "outcome_set" | "outcome_undone" | "campaign_deleted" | "unknown";
 
 /**
  * One entry of the feed. `seq` grows by one per event and never repeats.

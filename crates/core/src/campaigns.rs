@@ -353,9 +353,10 @@ pub fn get(conn: &Connection, id: i64) -> CoreResult<Campaign> {
     finish(row)
 }
 
+/// Every campaign but those deleted on the server (their outreach stays as history).
 pub fn list(conn: &Connection) -> CoreResult<Vec<Campaign>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM campaigns ORDER BY name, id"
+        "SELECT {COLUMNS} FROM campaigns WHERE deleted_at IS NULL ORDER BY name, id"
     ))?;
     let rows = stmt.query_map([], read)?;
     rows.map(|row| finish(row?)).collect()
@@ -494,10 +495,13 @@ pub fn upsert_of(conn: &Connection, slug: &str) -> CoreResult<(i64, CampaignUpse
     Ok((revision, upsert))
 }
 
-/// Slugs of the campaigns changed since the server last got them.
+/// Slugs of the campaigns changed since the server last got them; never one deleted on the
+/// server (pushing it would bring it back).
 pub fn unpushed(conn: &Connection) -> CoreResult<Vec<String>> {
-    let mut stmt =
-        conn.prepare("SELECT slug FROM campaigns WHERE pushed_revision < revision ORDER BY id")?;
+    let mut stmt = conn.prepare(
+        "SELECT slug FROM campaigns WHERE pushed_revision < revision AND deleted_at IS NULL
+         ORDER BY id",
+    )?;
     let rows = stmt.query_map([], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -221,6 +221,7 @@ pub fn funnels(conn: &Connection) -> CoreResult<Vec<Funnel>> {
                 count(o.declined_at),
                 count(*) FILTER (WHERE o.state IN ('skipped', 'cant_dm'))
          FROM campaigns c LEFT JOIN outreach o ON o.campaign_id = c.id
+         WHERE c.deleted_at IS NULL
          GROUP BY c.id ORDER BY c.name COLLATE NOCASE, c.id",
     )?;
     let rows = stmt.query_map([], |r| {

@@ -226,7 +226,8 @@ fn apply_event(conn: &Connection, event: &Event, applied: &mut Applied) -> CoreR
         | EventKind::ClaimCreated
         | EventKind::ClaimReleased
         | EventKind::OutcomeSet
-        | EventKind::OutcomeUndone => crate::team::apply_event(conn, event, at)?,
+        | EventKind::OutcomeUndone
+        | EventKind::CampaignDeleted => crate::team::apply_event(conn, event, at)?,
         EventKind::Unknown => {
             conn.execute(
                 "INSERT INTO unknown_events (seq, kind, body) VALUES (?1, 'unknown', ?2)
@@ -270,7 +271,7 @@ fn unlinked(conn: &Connection) -> CoreResult<Option<LinkBatch>> {
     let slug: Option<String> = conn
         .query_row(
             "SELECT c.slug FROM outreach o JOIN campaigns c ON c.id = o.campaign_id
-             WHERE o.link_token IS NULL LIMIT 1",
+             WHERE o.link_token IS NULL AND c.deleted_at IS NULL LIMIT 1",
             [],
             |r| r.get(0),
         )
@@ -313,7 +314,16 @@ pub async fn push_campaigns(store: &StoreHandle, client: &ServerClient) -> CoreR
         let (revision, campaign) = store
             .call(move |conn| campaigns::upsert_of(conn, &wanted))
             .await?;
-        crate::team::push_campaign(store, client, slug, revision, campaign).await?;
+        match crate::team::push_campaign(store, client, slug, revision, campaign).await {
+            Ok(()) => {}
+            // The server no longer has it (an admin deleted it): the round goes on to read the
+            // feed, whose `campaign_deleted` stops this desktop pushing it.
+            Err(CoreError::NotFound(message)) => {
+                tracing::warn!(slug, %message, "the server has no such campaign; not pushed");
+                continue;
+            }
+            Err(err) => return Err(err),
+        }
         let pushed = slug.clone();
         store
             .call(move |conn| campaigns::mark_pushed(conn, &pushed, revision))
@@ -331,14 +341,20 @@ pub async fn register_links(store: &StoreHandle, client: &ServerClient) -> CoreR
             return Ok(stored);
         };
         // The server must know the campaign (and its current landing text) before its links.
-        crate::team::push_campaign(
+        let pushed = crate::team::push_campaign(
             store,
             client,
             &batch.slug,
             batch.revision,
             batch.campaign.clone(),
         )
-        .await?;
+        .await;
+        if let Err(CoreError::NotFound(message)) = &pushed {
+            // Deleted on the server: the feed's `campaign_deleted` settles it this round.
+            tracing::warn!(slug = batch.slug, %message, "the server has no such campaign");
+            return Ok(stored);
+        }
+        pushed?;
         let (slug, revision) = (batch.slug.clone(), batch.revision);
         store
             .call(move |conn| campaigns::mark_pushed(conn, &slug, revision))

@@ -1247,6 +1247,17 @@ pub async fn push_campaign(
         .call(move |conn| {
             let id = campaign_id(conn, &wanted)?
                 .ok_or_else(|| CoreError::NotFound(format!("no campaign /{wanted}")))?;
+            // Pushing a campaign an admin deleted would bring it back on the server.
+            let deleted: bool = conn.query_row(
+                "SELECT deleted_at IS NOT NULL FROM campaigns WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
+            if deleted {
+                return Err(CoreError::NotFound(format!(
+                    "campaign /{wanted} was deleted on the server; it is not sent again"
+                )));
+            }
             // Read as stored: a campaign whose template this build cannot read still goes.
             let (version, settings): (Option<i64>, TeamSettings) = conn.query_row(
                 "SELECT server_version, daily_cap, min_spacing_s, hold_days, lease_s
@@ -1378,6 +1389,20 @@ pub(crate) fn apply_event(conn: &Connection, event: &Event, at: i64) -> CoreResu
                         claimed_by = NULL, claimed_at = NULL, updated_at = ?3
                  WHERE link_token = ?1 AND outcome_claim = ?2",
                 params![link, claim, at],
+            )?;
+        }
+        EventKind::CampaignDeleted => {
+            // Gone from the lists, kept as history; its claims went with it on the server, and
+            // its local outcomes have no campaign there to be pushed to.
+            conn.execute(
+                "UPDATE campaigns SET deleted_at = coalesce(deleted_at, ?2) WHERE slug = ?1",
+                params![event.campaign, at],
+            )?;
+            conn.execute(
+                "UPDATE outreach SET claim_id = NULL, claim_operator = NULL,
+                        claim_expires_at = NULL, history_pushed_at = coalesce(history_pushed_at, ?2)
+                 WHERE campaign_id IN (SELECT id FROM campaigns WHERE slug = ?1)",
+                params![event.campaign, at],
             )?;
         }
         _ => {}

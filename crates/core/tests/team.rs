@@ -1752,3 +1752,91 @@ async fn history_names_a_colleague_as_the_sender_and_my_own_send_by_my_name() {
     );
     t.server.stop().await.unwrap();
 }
+
+/// The slugs `GET /api/v1/campaigns` lists, asked with `token`.
+async fn campaigns_on_server(t: &Team, token: &str) -> Vec<String> {
+    let list: clipdesk_protocol::api::CampaignList = reqwest::Client::new()
+        .get(format!("{}/api/v1/campaigns", t.server.url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list.campaigns.into_iter().map(|c| c.slug).collect()
+}
+
+#[tokio::test]
+async fn a_campaign_an_admin_deletes_leaves_the_lists_keeps_its_history_and_never_comes_back() {
+    let t = team(2).await;
+    let ana = &t.ana;
+    let sent = next_started(ana, "Ana K", NextAsk::default()).await;
+    team::mark(
+        &ana.store,
+        &ana.client,
+        sent.outreach_id,
+        Outcome::Sent,
+        "Ana K",
+    )
+    .await
+    .unwrap();
+    sync_until_quiet(&ana.store, &ana.client).await;
+    assert_eq!(outreach(&ana.store).await.len(), 2);
+
+    let admin = t.lead.token().to_owned();
+    let deleted = reqwest::Client::new()
+        .delete(format!("{}/api/v1/campaigns/spring", t.server.url()))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 200);
+    sync_until_quiet(&ana.store, &ana.client).await;
+
+    let listed = ana.store.call(|conn| campaigns::list(conn)).await.unwrap();
+    assert!(
+        listed.iter().all(|c| c.slug != "spring"),
+        "deleted on the server, gone from ana's lists: {listed:?}"
+    );
+    let kept = outreach(&ana.store).await;
+    assert_eq!(kept.len(), 2, "history stays: {kept:?}");
+    assert!(kept.iter().any(|(_, state, _)| state == "sent"), "{kept:?}");
+    let history = ana
+        .store
+        .call(move |conn| {
+            let contact: i64 = conn.query_row(
+                "SELECT contact_id FROM outreach WHERE id = ?1",
+                [sent.outreach_id],
+                |r| r.get(0),
+            )?;
+            clipdesk_core::queue::contact_history(conn, contact, None)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        history[0].campaign_name, "Spring",
+        "the contact still shows it"
+    );
+
+    // As the app does at every start: every campaign is to be sent again. The deleted one
+    // must not be, or it would be back on the server.
+    ana.store
+        .call(|conn| campaigns::forget_pushed(conn))
+        .await
+        .unwrap();
+    let pushed = sync::push_campaigns(&ana.store, &ana.client).await.unwrap();
+    assert_eq!(pushed, 0, "nothing of a deleted campaign is pushed");
+    sync::register_links(&ana.store, &ana.client).await.unwrap();
+    clipdesk_core::upgrade::push_history(&ana.store, &ana.client)
+        .await
+        .unwrap();
+    sync_until_quiet(&ana.store, &ana.client).await;
+    assert!(
+        campaigns_on_server(&t, &admin).await.is_empty(),
+        "no sync round brings it back"
+    );
+    let after = ana.store.call(|conn| campaigns::list(conn)).await.unwrap();
+    assert!(after.iter().all(|c| c.slug != "spring"), "{after:?}");
+    t.server.stop().await.unwrap();
+}

@@ -139,6 +139,14 @@ pub struct CampaignList {
     pub campaigns: Vec<Campaign>,
 }
 
+/// `DELETE /api/v1/campaigns/{slug}` (admin): what went with the campaign. Its sends stay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CampaignDeleted {
+    pub deleted: String,
+    /// Links deleted with it (claims went with their links).
+    pub links: u64,
+}
+
 /// The 409 a stale campaign `version` gets: the usual error and the campaign as it now stands,
 /// so the desktop can show both versions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -271,6 +279,9 @@ pub enum EventKind {
     /// An operator took an outcome back; the person is in the pool again. `detail`: `claim`,
     /// `operator`, `outcome` (the one undone).
     OutcomeUndone,
+    /// An admin deleted a campaign that had no videos or uploads: its links and claims are
+    /// gone (its sends still count for pacing and the hold). `detail`: `deleted_by`, `links`.
+    CampaignDeleted,
     #[serde(other)]
     Unknown,
 }
@@ -295,6 +306,7 @@ impl EventKind {
         EventKind::ClaimReleased,
         EventKind::OutcomeSet,
         EventKind::OutcomeUndone,
+        EventKind::CampaignDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -316,6 +328,7 @@ impl EventKind {
             EventKind::ClaimReleased => "claim_released",
             EventKind::OutcomeSet => "outcome_set",
             EventKind::OutcomeUndone => "outcome_undone",
+            EventKind::CampaignDeleted => "campaign_deleted",
             EventKind::Unknown => "unknown",
         }
     }

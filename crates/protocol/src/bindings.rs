@@ -104,6 +104,7 @@ pub fn protocol_module() -> TsModule {
         .add::<CampaignUpsert>()
         .add::<Campaign>()
         .add::<crate::api::CampaignList>()
+        .add::<crate::api::CampaignDeleted>()
         .add::<crate::api::CampaignConflict>()
         .add::<LinkRecipient>()
         .add::<CreateLinks>()

@@ -8,9 +8,10 @@ use clipdesk_protocol::api::{Campaign, CampaignUpsert, EventKind, PublicCampaign
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::clock;
+use crate::db::Db;
 use crate::domain::{LinkToken, Slug};
 use crate::error::ApiError;
-use crate::events::{NewEvent, Tx};
+use crate::events::{Feed, NewEvent, Tx};
 
 const MAX_DURATION_S: u32 = 600;
 
@@ -258,6 +259,70 @@ pub fn upsert(
     } else {
         Upserted::Updated(campaign)
     })
+}
+
+/// What [`delete`] removed.
+#[derive(Debug)]
+pub struct Deleted {
+    /// Links (invited and self-reported) deleted with the campaign.
+    pub links: u64,
+}
+
+/// Deletes the campaign `slug` for the admin `admin`: refused (409, nothing changed) while any
+/// of its links has a video or an upload, since those are people's videos to forget or export
+/// first. Otherwise its claims and links go, the campaign row goes, and `campaign_deleted` is
+/// appended, all in the caller's transaction. `sends` stay: TikTok does not forget a DM, so
+/// per-operator pacing and the cross-campaign hold still count them.
+pub fn delete(tx: &mut Tx<'_>, slug: &Slug, admin: &str) -> Result<Deleted, ApiError> {
+    if load(tx, slug)?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "no campaign {:?}",
+            slug.as_str()
+        )));
+    }
+    let (videos, uploads): (i64, i64) = tx.query_row(
+        "SELECT (SELECT count(*) FROM videos
+                 WHERE campaign = ?1 OR link IN (SELECT token FROM links WHERE campaign = ?1)),
+                (SELECT count(*) FROM uploads
+                 WHERE link IN (SELECT token FROM links WHERE campaign = ?1))",
+        [slug.as_str()],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    if videos > 0 || uploads > 0 {
+        return Err(ApiError::Conflict(format!(
+            "campaign {:?} has {videos} video(s) and {uploads} upload(s): forget those people \
+             first (DELETE /api/v1/links/{{token}}?forget=true), or export what you need and \
+             then forget them; nothing was deleted",
+            slug.as_str()
+        )));
+    }
+    // Claims reference links (ON DELETE CASCADE); deleted explicitly so the order is plain.
+    tx.execute(
+        "DELETE FROM claims WHERE campaign = ?1
+            OR link IN (SELECT token FROM links WHERE campaign = ?1)",
+        [slug.as_str()],
+    )?;
+    let links = tx.execute("DELETE FROM links WHERE campaign = ?1", [slug.as_str()])?;
+    tx.execute("DELETE FROM campaigns WHERE slug = ?1", [slug.as_str()])?;
+    tx.append(
+        EventKind::CampaignDeleted,
+        NewEvent {
+            campaign: Some(slug.as_str()),
+            detail: Some(serde_json::json!({ "deleted_by": admin, "links": links })),
+            ..NewEvent::default()
+        },
+    )?;
+    Ok(Deleted {
+        links: links as u64,
+    })
+}
+
+/// [`delete`] in its own transaction, for `clipdesk-server campaign delete` on the server
+/// machine (`admin` is who the event names). A running server's feed readers see the event at
+/// their next poll.
+pub fn delete_now(db: &Db, slug: &str, admin: &str) -> Result<Deleted, ApiError> {
+    let slug = Slug::parse(slug)?;
+    Feed::new(db.clone())?.transact_blocking(|tx| delete(tx, &slug, admin))
 }
 
 const CAMPAIGN_COLUMNS: &str = "slug, title, prompt, max_duration_s, expires_at, public_page,

@@ -3,7 +3,7 @@
 
 pub mod auth;
 pub mod backup;
-mod campaigns;
+pub mod campaigns;
 mod claims;
 mod clock;
 pub mod configuration;

@@ -12,7 +12,9 @@ use clipdesk_server::db::Db;
 use clipdesk_server::objects::{MediaStore, S3Settings};
 use clipdesk_server::startup::StopSignals;
 use clipdesk_server::telemetry::{self, LogFormat};
-use clipdesk_server::{Server, backup, doctor, releases, storage_migrate, tokens, webhooks};
+use clipdesk_server::{
+    Server, backup, campaigns, doctor, releases, storage_migrate, tokens, webhooks,
+};
 
 #[derive(Parser)]
 #[command(
@@ -68,6 +70,14 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
         /// Folder of the server's data (the database holds the tokens) [default: clipdesk-data]
+        #[arg(long, global = true, env = "CLIPDESK_DATA")]
+        data: Option<PathBuf>,
+    },
+    /// Campaigns, for an admin on the server machine.
+    Campaign {
+        #[command(subcommand)]
+        action: CampaignAction,
+        /// Folder of the server's data [default: clipdesk-data]
         #[arg(long, global = true, env = "CLIPDESK_DATA")]
         data: Option<PathBuf>,
     },
@@ -171,6 +181,16 @@ enum WebhookAction {
         id: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum CampaignAction {
+    /// Delete a campaign that has no videos or uploads: its links and claims go, the DMs sent
+    /// for it still count for pacing and the hold. Refused (exit status 1) while it has any.
+    Delete {
+        #[arg(long)]
+        slug: String,
     },
 }
 
@@ -314,6 +334,25 @@ fn main() -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Campaign {
+            action: CampaignAction::Delete { slug },
+            data,
+        } => {
+            let (_, db) = open_data(file, data)?;
+            match campaigns::delete_now(&db, &slug, "command line") {
+                Ok(deleted) => {
+                    println!(
+                        "deleted campaign {slug:?} and its {} link(s); its sends still count",
+                        deleted.links
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(err) => {
+                    eprintln!("error: {err:#}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
         Command::Webhook { action, data } => {
             let (_, db) = open_data(file, data)?;

@@ -324,4 +324,9 @@ UPDATE campaigns SET
     lease_s = coalesce(json_extract(server_campaign, '$.lease_s'), lease_s)
 WHERE json_valid(server_campaign);
 "#,
+    r#"
+-- An admin deleted the campaign on the server (`campaign_deleted`, crates/core/src/team.rs):
+-- it leaves this desktop's lists and is never pushed again; its outreach stays as history.
+ALTER TABLE campaigns ADD COLUMN deleted_at INTEGER;
+"#,
 ];

@@ -1,14 +1,17 @@
 //! Campaigns as operators define them: `PUT /api/v1/campaigns/{slug}` (compare-and-set on
 //! `version`), `GET /api/v1/campaigns` and `GET /api/v1/campaigns/{slug}` (so a desktop that
-//! connects later sees the campaigns made before it).
+//! connects later sees the campaigns made before it); `DELETE /api/v1/campaigns/{slug}` for
+//! admins.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use clipdesk_protocol::api::{Campaign, CampaignConflict, CampaignList, CampaignUpsert};
+use clipdesk_protocol::api::{
+    Campaign, CampaignConflict, CampaignDeleted, CampaignList, CampaignUpsert,
+};
 use clipdesk_protocol::{ErrorBody, ErrorCode};
 
-use crate::auth::{Caller, Operator};
+use crate::auth::{Admin, Caller, Operator};
 use crate::campaigns::{self, Definition, Upserted};
 use crate::domain::Slug;
 use crate::error::{ApiError, ApiJson};
@@ -88,4 +91,23 @@ pub async fn get(
         })
         .await?;
     Ok(ApiJson(campaign))
+}
+
+/// `DELETE /api/v1/campaigns/{slug}` (admin): `{"deleted": slug, "links": n}`; 409 while the
+/// campaign has videos or uploads, 404 for an unknown (or already deleted) one.
+pub async fn delete(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> Result<ApiJson<CampaignDeleted>, ApiError> {
+    let slug = Slug::parse(&slug)?;
+    let name = slug.as_str().to_owned();
+    let deleted = state
+        .feed
+        .transact(move |tx| campaigns::delete(tx, &slug, &admin.name))
+        .await?;
+    Ok(ApiJson(CampaignDeleted {
+        deleted: name,
+        links: deleted.links,
+    }))
 }

@@ -35,7 +35,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/campaigns", get(campaigns::list))
         .route(
             "/api/v1/campaigns/{slug}",
-            put(campaigns::upsert).get(campaigns::get),
+            put(campaigns::upsert)
+                .get(campaigns::get)
+                .delete(campaigns::delete),
         )
         .route("/api/v1/campaigns/{slug}/links", post(links::create))
         .route("/api/v1/campaigns/{slug}/claims", post(claims::create))

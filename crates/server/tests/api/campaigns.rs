@@ -1,14 +1,15 @@
 //! Shared campaigns: versions and compare-and-set, `campaign_updated` in the feed, the team
-//! fields' bounds, listing; and recipients' tags.
+//! fields' bounds, listing; recipients' tags; and deleting a campaign (admin).
 
 use clipdesk_protocol::ErrorCode;
 use clipdesk_protocol::api::{Campaign, CampaignConflict, CreatedLinks, EventKind};
+use clipdesk_protocol::team::{ClaimCreated, HeldList};
 use clipdesk_server::auth::Role;
 use clipdesk_server::db::Db;
 use clipdesk_server::{Config, tokens};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_refused, spawn_app};
+use crate::helpers::{TestApp, assert_refused, cli, spawn_app};
 
 /// A token named `name` carrying `roles`, made as `token create --role` makes it.
 pub fn token_with_roles(app: &TestApp, name: &str, roles: &[Role]) -> String {
@@ -330,5 +331,208 @@ async fn tags_reach_every_desktop_with_the_link_and_later_ones_are_merged_in_ign
         "merging tags makes no second link_created"
     );
     assert_eq!(created[0].detail["tags"], json!(["VIP", "Baker"]));
+    app.server.stop().await.unwrap();
+}
+
+/// `DELETE /api/v1/campaigns/{slug}` as the holder of `token`.
+async fn delete_as(app: &TestApp, token: &str, slug: &str) -> reqwest::Response {
+    app.client
+        .delete(app.url(&format!("/api/v1/campaigns/{slug}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// One number the server's database answers to `sql`.
+fn stored_count(app: &TestApp, sql: &str) -> i64 {
+    let db = Db::open(&Config::new(app.data.path()).database_path()).unwrap();
+    let conn = db.lock().unwrap();
+    conn.query_row(sql, [], |row| row.get(0)).unwrap()
+}
+
+/// `holder` claims the next person of `slug` and records them sent; their handle.
+async fn claim_and_send(app: &TestApp, holder: &str, slug: &str) -> String {
+    let claimed = app
+        .client
+        .post(app.url(&format!("/api/v1/campaigns/{slug}/claims")))
+        .bearer_auth(holder)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(claimed.status(), 201);
+    let claim = claimed.json::<ClaimCreated>().await.unwrap().claim;
+    let sent = app
+        .client
+        .put(app.url(&format!("/api/v1/claims/{}/outcome", claim.id)))
+        .bearer_auth(holder)
+        .json(&json!({"outcome": "sent"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 200);
+    claim.handle
+}
+
+#[tokio::test]
+async fn deleting_a_campaign_needs_the_admin_role() {
+    let app = spawn_app().await;
+    app.link("maya").await;
+    let ana = token_with_roles(&app, "ana", &[Role::Operator, Role::Reviewer]);
+    assert_refused(
+        delete_as(&app, &ana, "spring").await,
+        403,
+        ErrorCode::Unauthorized,
+        "needs the admin role",
+    )
+    .await;
+    assert_eq!(
+        stored_count(&app, "SELECT count(*) FROM campaigns"),
+        1,
+        "still there"
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_campaign_with_a_video_is_not_deleted_and_the_refusal_says_what_to_do() {
+    let app = spawn_app().await;
+    let link = app.link("maya").await;
+    app.post_links("spring", json!([{"handle": "leo"}])).await;
+    let (status, _) = app
+        .upload(
+            &link.token,
+            crate::helpers::fixture("android-vp8-opus.webm"),
+            "clip.webm",
+        )
+        .await;
+    assert_eq!(status, 201);
+    let events_before = app.events(0).await.events.len();
+
+    let response = delete_as(&app, &app.token, "spring").await;
+    assert_eq!(response.status(), 409);
+    let body: clipdesk_protocol::ErrorResponse = response.json().await.unwrap();
+    assert_eq!(body.error.code, ErrorCode::Conflict);
+    let message = body.error.message;
+    assert!(message.contains("1 video(s)"), "names how many: {message}");
+    assert!(message.contains("forget"), "says what to do: {message}");
+    assert!(message.contains("export"), "says what to do: {message}");
+
+    assert_eq!(stored_count(&app, "SELECT count(*) FROM campaigns"), 1);
+    assert_eq!(stored_count(&app, "SELECT count(*) FROM links"), 2);
+    assert_eq!(stored_count(&app, "SELECT count(*) FROM videos"), 1);
+    assert_eq!(
+        app.events(0).await.events.len(),
+        events_before,
+        "nothing appended"
+    );
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_deleted_campaign_takes_its_links_and_claims_but_its_sends_still_hold_and_pace() {
+    let app = spawn_app().await;
+    let body = json!({"title": "Launch", "prompt": "Show us", "max_duration_s": 60,
+                      "daily_cap": 1});
+    app.save_campaign("spring", body.clone()).await;
+    app.post_links("spring", json!([{"handle": "maya"}, {"handle": "leo"}]))
+        .await;
+    let ana = token_with_roles(&app, "ana", &[Role::Operator]);
+    assert_eq!(claim_and_send(&app, &ana, "spring").await, "maya");
+    assert_eq!(stored_count(&app, "SELECT count(*) FROM claims"), 1);
+
+    let response = delete_as(&app, &app.token, "spring").await;
+    assert_eq!(response.status(), 200);
+    let deleted: Value = response.json().await.unwrap();
+    assert_eq!(deleted, json!({"deleted": "spring", "links": 2}));
+    assert_eq!(stored_count(&app, "SELECT count(*) FROM campaigns"), 0);
+    assert_eq!(stored_count(&app, "SELECT count(*) FROM links"), 0);
+    assert_eq!(stored_count(&app, "SELECT count(*) FROM claims"), 0);
+    assert_eq!(
+        stored_count(&app, "SELECT count(*) FROM sends WHERE handle = 'maya'"),
+        1,
+        "TikTok does not forget a DM"
+    );
+
+    let event = app
+        .events(0)
+        .await
+        .events
+        .into_iter()
+        .find(|e| e.kind == EventKind::CampaignDeleted)
+        .expect("campaign_deleted in the feed");
+    assert_eq!(event.campaign.as_deref(), Some("spring"));
+    assert_eq!(event.detail["deleted_by"], "tester");
+    assert_eq!(event.detail["links"], 2);
+
+    // A new campaign for the same people: maya is held back by the send, and ana's send
+    // still fills her daily cap of 1.
+    app.save_campaign("summer", body).await;
+    app.post_links("summer", json!([{"handle": "maya"}, {"handle": "leo"}]))
+        .await;
+    let held: HeldList = app.get_json("/api/v1/campaigns/summer/held").await;
+    assert_eq!(held.held.len(), 1, "{held:?}");
+    assert_eq!(held.held[0].hold.campaign, "spring");
+    let paced = app
+        .client
+        .post(app.url("/api/v1/campaigns/summer/claims"))
+        .bearer_auth(&ana)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_refused(paced, 429, ErrorCode::RateLimited, "daily_cap").await;
+
+    assert_refused(
+        delete_as(&app, &app.token, "spring").await,
+        404,
+        ErrorCode::NotFound,
+        "no campaign",
+    )
+    .await;
+    assert_refused(
+        delete_as(&app, &app.token, "never-made").await,
+        404,
+        ErrorCode::NotFound,
+        "no campaign",
+    )
+    .await;
+    app.server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_admin_deletes_a_campaign_from_the_command_line_and_a_refusal_exits_non_zero() {
+    let app = spawn_app().await;
+    let link = app.link("maya").await;
+    app.campaign("summer").await;
+    app.post_links("summer", json!([{"handle": "leo"}])).await;
+    let (status, _) = app
+        .upload(
+            &link.token,
+            crate::helpers::fixture("android-vp8-opus.webm"),
+            "clip.webm",
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    let refused = cli(app.data.path(), &["campaign", "delete", "--slug", "spring"]);
+    assert!(!refused.status.success());
+    let said = String::from_utf8(refused.stderr).unwrap();
+    assert!(said.contains("1 video(s)"), "{said}");
+    assert_eq!(stored_count(&app, "SELECT count(*) FROM campaigns"), 2);
+
+    let deleted = cli(app.data.path(), &["campaign", "delete", "--slug", "summer"]);
+    let said = String::from_utf8(deleted.stdout).unwrap();
+    assert!(deleted.status.success(), "{said}");
+    assert!(
+        said.contains("\"summer\"") && said.contains("1 link"),
+        "{said}"
+    );
+    assert_eq!(
+        stored_count(&app, "SELECT count(*) FROM campaigns WHERE slug = 'summer'"),
+        0
+    );
+    assert_eq!(app.count_events(EventKind::CampaignDeleted).await, 1);
     app.server.stop().await.unwrap();
 }

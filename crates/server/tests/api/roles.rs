@@ -54,6 +54,12 @@ fn operator_api() -> Vec<Route> {
             "/api/v1/campaigns/spring",
             None,
         ),
+        route(
+            delete.clone(),
+            "/api/v1/campaigns/{slug}",
+            "/api/v1/campaigns/spring",
+            ADMIN,
+        ),
         route(get.clone(), "/api/v1/campaigns", "/api/v1/campaigns", None),
         route(
             post.clone(),
