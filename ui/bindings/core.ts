@@ -714,7 +714,12 @@ handed_out: boolean, link_revoked: boolean, videos: number,
 /**
  * Where they stand in this campaign, and since when (RFC 3339).
  */
-status: PersonStatus, status_at: string, };
+status: PersonStatus, status_at: string, 
+/**
+ * The colleague who sent them (team mode: the send came through the server's feed, not
+ * from this desktop), and when (RFC 3339).
+ */
+sent_by_colleague: string | null, sent_at: string | null, };
 
 /**
  * One line of the contact's history, the newest first.

@@ -59,6 +59,10 @@ pub struct CampaignItem {
     /// Where they stand in this campaign, and since when (RFC 3339).
     pub status: PersonStatus,
     pub status_at: String,
+    /// The colleague who sent them (team mode: the send came through the server's feed, not
+    /// from this desktop), and when (RFC 3339).
+    pub sent_by_colleague: Option<String>,
+    pub sent_at: Option<String>,
 }
 
 /// One line of the contact's history, the newest first.
@@ -667,7 +671,13 @@ pub fn person(conn: &Connection, id: i64) -> CoreResult<Person> {
     let mut stmt = conn.prepare(&format!(
         "SELECT o.id, c.name, o.state, o.link_url, {HANDED_OUT}, o.link_revoked_at IS NOT NULL,
                 (SELECT count(*) FROM videos v WHERE v.link_token = o.link_token),
-                {STATUS_SQL}, {STATUS_AT_SQL}
+                {STATUS_SQL}, {STATUS_AT_SQL},
+                CASE WHEN o.state = 'sent' AND NOT EXISTS (
+                    SELECT 1 FROM audit_log a WHERE a.outreach_id = o.id AND a.to_state = 'sent'
+                      AND json_extract(a.detail, '$.undone') IS NULL
+                      AND json_extract(a.detail, '$.followup_step') IS NULL)
+                THEN o.sent_by END,
+                o.sent_at
          FROM outreach o JOIN campaigns c ON c.id = o.campaign_id
          WHERE o.contact_id = ?1 ORDER BY o.id"
     ))?;
@@ -682,6 +692,8 @@ pub fn person(conn: &Connection, id: i64) -> CoreResult<Person> {
             r.get::<_, u32>(6)?,
             r.get::<_, String>(7)?,
             r.get::<_, i64>(8)?,
+            r.get::<_, Option<String>>(9)?,
+            r.get::<_, Option<i64>>(10)?,
         ))
     })?;
     let mut campaigns = Vec::new();
@@ -696,6 +708,8 @@ pub fn person(conn: &Connection, id: i64) -> CoreResult<Person> {
             videos,
             status,
             status_at,
+            sent_by_colleague,
+            sent_at,
         ) = row?;
         campaigns.push(CampaignItem {
             outreach_id,
@@ -707,6 +721,8 @@ pub fn person(conn: &Connection, id: i64) -> CoreResult<Person> {
             videos,
             status: PersonStatus::parse(&status)?,
             status_at: clock::to_rfc3339(status_at),
+            sent_by_colleague,
+            sent_at: sent_at.map(clock::to_rfc3339),
         });
     }
     let videos = campaigns.iter().map(|c| c.videos).sum();

@@ -1750,6 +1750,26 @@ async fn history_names_a_colleague_as_the_sender_and_my_own_send_by_my_name() {
         Some("ben"),
         "a colleague's send is theirs"
     );
+    // The Contacts screen's person panel names the colleague, never me.
+    let colleague = |token: String| async move {
+        ana.store
+            .call(move |conn| {
+                let contact: i64 = conn.query_row(
+                    "SELECT contact_id FROM outreach WHERE link_token = ?1",
+                    [token],
+                    |r| r.get(0),
+                )?;
+                let item = clipdesk_core::people::person(conn, contact)?.campaigns[0].clone();
+                Ok((item.sent_by_colleague, item.sent_at.is_some()))
+            })
+            .await
+            .unwrap()
+    };
+    assert_eq!(colleague(t.links[0].clone()).await, (None, true));
+    assert_eq!(
+        colleague(t.links[1].clone()).await,
+        (Some("ben".to_owned()), true)
+    );
     t.server.stop().await.unwrap();
 }
 

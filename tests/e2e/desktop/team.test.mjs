@@ -277,3 +277,19 @@ test("Ben's Dashboard counts Ana's sends", async () => {
   // The Dashboard reads its figures when it opens and again whenever the feed brings changes.
   await waitForText(ben, cell, new RegExp(`^${PEOPLE.length}$`), 5_000);
 });
+
+test("in Ben's Contacts, a person Ana sent reads \"sent by ana\" with how long ago", async () => {
+  const ben = desk("ben").app.driver;
+  const handle = copies.find((c) => c.by === "ana")?.handle;
+  assert.ok(handle, "Ana sent someone");
+  await goTo(ben, "contacts");
+  const search = await ben.wait(until.elementLocated(By.css("[data-testid=contacts-search]")), 10_000);
+  await search.clear();
+  await search.sendKeys(handle);
+  const open = await ben.wait(
+    until.elementLocated(By.xpath(`//button[@data-testid='contact-open' and normalize-space()='@${handle}']`)),
+    10_000,
+  );
+  await open.click();
+  await waitForText(ben, "[data-testid=person-item-status]", /^sent by ana, just now$/, 10_000);
+});

@@ -13,6 +13,8 @@ function item(fields: Partial<CampaignItem> = {}): CampaignItem {
     videos: 0,
     status: fields.state === "sent" ? "sent" : "queued",
     status_at: "2026-11-25T10:00:00Z",
+    sent_by_colleague: null,
+    sent_at: null,
     ...fields,
   };
 }
@@ -69,6 +71,12 @@ describe("people controls", () => {
     expect(itemStatus(item({ state: "sent", status: "started", handed_out: true }))).toBe("started uploading");
     expect(itemStatus(item({ state: "snoozed", status: "queued" }))).toBe("later");
     expect(itemStatus(item({ state: "in_progress", status: "queued" }))).toBe("being messaged");
+    // Team mode: a colleague's send is named, with how long ago; one of this desktop's is not.
+    const sent = { state: "sent", handed_out: true, sent_at: "2026-11-25T07:00:00Z" } as const;
+    const now = Date.parse("2026-11-25T10:00:00Z");
+    expect(itemStatus(item({ ...sent, sent_by_colleague: "ana" }), now)).toBe("sent by ana, 3 h ago");
+    expect(itemStatus(item({ ...sent, status: "opened", sent_by_colleague: "ana" }), now)).toBe("opened · sent by ana, 3 h ago");
+    expect(itemStatus(item(sent), now)).toBe("sent");
   });
 
   it("the chips offer opened-not-uploaded as one click, with every status's count", () => {

@@ -1,6 +1,7 @@
 // What the Contacts screen offers for one person, and what it asks before doing it: the
 // confirmation names the person and everything the action deletes or stops.
 
+import { ageText } from "./review";
 import type { CampaignItem, CampaignPerson, PeopleFilter, Person, PersonStatus, StatusCounts } from "../../bindings/core";
 
 export type PersonAction =
@@ -82,12 +83,18 @@ function localTime(iso: string): string {
 }
 
 /** `opened · link revoked · 1 video`: where they stand (a queued one being messaged or put off says so). */
-export function itemStatus(item: CampaignItem): string {
+export function itemStatus(item: CampaignItem, now: number = Date.now()): string {
   const words: Partial<Record<CampaignItem["state"], string>> = {
     in_progress: "being messaged",
     snoozed: "later",
   };
   const facts = [item.status === "queued" ? (words[item.state] ?? "queued") : statusLabels[item.status]];
+  if (item.sent_by_colleague) {
+    // Team mode: who sent them, so nobody here messages them again.
+    const by = `sent by ${item.sent_by_colleague}${item.sent_at ? `, ${ageText(item.sent_at, now)}` : ""}`;
+    if (item.status === "sent") facts[0] = by;
+    else facts.push(by);
+  }
   if (item.link_revoked) facts.push("link revoked");
   else if (!item.link_url) facts.push("link not issued yet");
   if (item.videos > 0) facts.push(plural(item.videos, "video"));
