@@ -539,10 +539,14 @@ pub async fn next(
                 .await?;
             Ok(NextStep::Wait { verdict })
         }
-        TeamStep::Offline { message } => Ok(NextStep::Offline {
-            message,
-            pending: store.call(|conn| pending(conn)).await?,
-        }),
+        TeamStep::Offline { message } => {
+            // The operator is told where; the transport's words (and the claim URL) go to the log.
+            tracing::warn!(%message, "the server cannot be reached: nothing is offered");
+            Ok(NextStep::Offline {
+                message: format!("no answer from {}", client.base_url()),
+                pending: store.call(|conn| pending(conn)).await?,
+            })
+        }
     }
 }
 
