@@ -8,7 +8,7 @@
 //!    write of the same weight that already exists (`POST /api/v1/campaigns/ref/links` with
 //!    one new recipient: one IMMEDIATE transaction and one event).
 //! 2. "Start next" as one operator feels it, one after the other: through clipdesk-core
-//!    (`team::start_next` → `team::record`, a store of its own) and over bare HTTP.
+//!    (`team::next` → `team::mark`, as the Queue calls them, a store of its own) and over bare HTTP.
 //! 3. Outcome propagation: A records outcomes; B is a desktop's sync loop (`sync::spawn`,
 //!    from A's answer to the page applied in B's store) or a bare long-poll (to B's page).
 //!
@@ -29,10 +29,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clipdesk_core::campaigns::{self, CampaignInput};
 use clipdesk_core::client::ServerClient;
-use clipdesk_core::queue::Outcome;
+use clipdesk_core::queue::{NextStep, Outcome};
 use clipdesk_core::store::StoreHandle;
 use clipdesk_core::sync;
-use clipdesk_core::team::{self, TeamStep};
+use clipdesk_core::team::{self, NextAsk};
 use clipdesk_core::templates::{Part, Template};
 use clipdesk_protocol::api::{CreatedLinks, EventsPage};
 use clipdesk_protocol::team::{ClaimCreated, ClaimView};
@@ -786,31 +786,32 @@ struct CoreSequential {
     record: Latency,
 }
 
-/// "Start next" → "sent" through clipdesk-core as the desktop runs it: `team::start_next`
-/// (outbox flush, claim, the person stored and their message rendered) then `team::record`
-/// (stored locally and in the outbox, then sent), one after the other.
+/// "Start next" → "sent" through clipdesk-core as the desktop's Queue runs it: `team::next`
+/// (a due follow-up looked for, the outbox flushed, the claim, the person stored and their
+/// message rendered) then `team::mark` (stored locally and in the outbox, then sent), one
+/// after the other.
 async fn core_sequential(base: &str, token: &str, n: usize) -> anyhow::Result<CoreSequential> {
     let d = desk(base, token, CORE_SEQUENTIAL).await?;
     let (mut pair, mut next, mut rec) = (Vec::new(), Vec::new(), Vec::new());
     let mut seen = HashSet::new();
     for i in 0..n + WARMUP {
         let t = Instant::now();
-        let step = team::start_next(&d.store, &d.client, d.campaign, "seq")
+        let step = team::next(&d.store, &d.client, d.campaign, "seq", NextAsk::default())
             .await
             .map_err(core_err)?;
-        let TeamStep::Started { started, claim } = step else {
-            bail!("start_next answered {step:?}");
+        let NextStep::Started(started) = step else {
+            bail!("next answered {step:?}");
         };
         let started_in = t.elapsed();
-        if !started.link_url.ends_with(&claim.token) || started.parts.is_empty() {
+        if started.lease_expires_at.is_none() || started.parts.is_empty() {
             bail!(
-                "start_next rendered {:?} for {}",
+                "next rendered {:?} for {} without a claim",
                 started.parts,
-                claim.token
+                started.link_url
             );
         }
         let t2 = Instant::now();
-        let recorded = team::record(
+        team::mark(
             &d.store,
             &d.client,
             started.outreach_id,
@@ -820,11 +821,16 @@ async fn core_sequential(base: &str, token: &str, n: usize) -> anyhow::Result<Co
         .await
         .map_err(core_err)?;
         let (recorded_in, total) = (t2.elapsed(), t.elapsed());
-        if recorded.pending != 0 {
-            bail!("the outcome for {} stayed in the outbox", claim.token);
+        let pending = d
+            .store
+            .call(|conn| team::pending(conn))
+            .await
+            .map_err(core_err)?;
+        if pending != 0 {
+            bail!("the outcome for {} stayed in the outbox", started.link_url);
         }
-        if !seen.insert(claim.token.clone()) {
-            bail!("{} was handed out twice", claim.token);
+        if !seen.insert(started.link_url.clone()) {
+            bail!("{} was handed out twice", started.link_url);
         }
         if i >= WARMUP {
             pair.push(ms(total));
@@ -1134,7 +1140,7 @@ async fn main() -> anyhow::Result<()> {
             .await,
         );
         log(&format!(
-            "start next through clipdesk-core: {} team::start_next → team::record(sent)",
+            "start next through clipdesk-core: {} team::next → team::mark(sent)",
             args.sequential
         ));
         core_seq = Some(core_sequential(&base, &seq_op.token, args.sequential).await);
@@ -1339,7 +1345,7 @@ fn report(args: &Args, r: &Results) -> String {
     let _ = writeln!(s, "## 2. Start next, end to end, one operator\n");
     let _ = writeln!(
         s,
-        "One operator, one after the other, {} times after {WARMUP} warm-up pairs. Through clipdesk-core as the desktop runs it: `team::start_next` (outbox flush, claim, the person stored in the desktop's SQLite store, their message rendered) then `team::record(Sent)` (stored locally and in the outbox, then PUT); and the server's share alone: the claim and the outcome requests over HTTP. Latencies in ms.\n",
+        "One operator, one after the other, {} times after {WARMUP} warm-up pairs. Through clipdesk-core as the desktop's Queue runs it: `team::next` (a due follow-up looked for, outbox flush, claim, the person stored in the desktop's SQLite store, their message rendered) then `team::mark(Sent)` (stored locally and in the outbox, then PUT); and the server's share alone: the claim and the outcome requests over HTTP. Latencies in ms.\n",
         args.sequential
     );
     let _ = writeln!(s, "| what | n | p50 | p99 | max |");
@@ -1360,13 +1366,13 @@ fn report(args: &Args, r: &Results) -> String {
     };
     match core_seq {
         Some(Ok(q)) => {
-            row(&mut s, "core: start_next + record", &q.pair, true);
-            row(&mut s, "· team::start_next", &q.start_next, false);
-            row(&mut s, "· team::record (sent)", &q.record, false);
+            row(&mut s, "core: next + mark", &q.pair, true);
+            row(&mut s, "· team::next", &q.start_next, false);
+            row(&mut s, "· team::mark (sent)", &q.record, false);
         }
         other => failed(
             &mut s,
-            "core: start_next + record",
+            "core: next + mark",
             other.and_then(|r| r.as_ref().err()),
         ),
     }
