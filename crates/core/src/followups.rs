@@ -19,6 +19,7 @@ use ts_rs::TS;
 use crate::clock;
 use crate::error::{CoreError, CoreResult};
 use crate::pacing::DAY_MS;
+use crate::queue::FIRST_SEND_HERE;
 use crate::templates::{self, Template};
 
 /// At most this many follow-up steps per campaign.
@@ -151,14 +152,6 @@ const PROGRESS: &str = "o.link_opened_at IS NOT NULL OR o.upload_started_at IS N
                              WHERE f.outreach_id = o.id AND f.state = 'sent'), 0)),
     coalesce((SELECT max(f.step) FROM followup_sends f WHERE f.outreach_id = o.id), 0)";
 
-/// A person `?4` may follow up: their first message went from this desktop (the server named
-/// no sender), the server names `?4`, or `?4` recorded it here (the server names a sender by
-/// their token, which may be called otherwise). A colleague's person is the colleague's.
-const SENT_BY_ME: &str = "(o.sent_by IS NULL OR o.sent_by = ?4
-    OR EXISTS (SELECT 1 FROM audit_log a WHERE a.outreach_id = o.id AND a.actor = ?4
-                 AND a.to_state = 'sent' AND json_extract(a.detail, '$.followup_step') IS NULL
-                 AND json_extract(a.detail, '$.undone') IS NULL))";
-
 /// Where one person stands, when they are still in the sequence (the snooze aside).
 pub fn progress_of(conn: &Connection, outreach: i64) -> CoreResult<Option<Progress>> {
     Ok(conn
@@ -195,7 +188,12 @@ pub fn due(
            AND (o.snoozed_until IS NULL OR o.snoozed_until <= ?2)
            -- No step can be due sooner than the shortest delay after the first message.
            AND o.sent_at <= ?3
-           AND {SENT_BY_ME}
+           -- Mine to follow up: the first message went from this desktop (the server named no
+           -- sender), the server names this operator, or they recorded it here (the server
+           -- names a sender by their token, which may be called otherwise). A colleague's
+           -- person is theirs.
+           AND (o.sent_by IS NULL OR o.sent_by = ?4
+                OR EXISTS (SELECT 1 FROM audit_log a WHERE {FIRST_SEND_HERE} AND a.actor = ?4))
            AND NOT EXISTS (SELECT 1 FROM followup_sends f
                            WHERE f.outreach_id = o.id AND f.state = 'in_progress')"
     ))?;

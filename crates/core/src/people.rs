@@ -20,7 +20,7 @@ use crate::client::ServerClient;
 use crate::clock;
 use crate::contacts::{self, Contact, ContactInput};
 use crate::error::{CoreError, CoreResult};
-use crate::queue::OutreachState;
+use crate::queue::{FIRST_SEND_HERE, OutreachState};
 use crate::status::{PersonStatus, STATUS_AT_SQL, STATUS_SQL};
 use crate::store::StoreHandle;
 
@@ -672,10 +672,8 @@ pub fn person(conn: &Connection, id: i64) -> CoreResult<Person> {
         "SELECT o.id, c.name, o.state, o.link_url, {HANDED_OUT}, o.link_revoked_at IS NOT NULL,
                 (SELECT count(*) FROM videos v WHERE v.link_token = o.link_token),
                 {STATUS_SQL}, {STATUS_AT_SQL},
-                CASE WHEN o.state = 'sent' AND NOT EXISTS (
-                    SELECT 1 FROM audit_log a WHERE a.outreach_id = o.id AND a.to_state = 'sent'
-                      AND json_extract(a.detail, '$.undone') IS NULL
-                      AND json_extract(a.detail, '$.followup_step') IS NULL)
+                CASE WHEN o.state = 'sent'
+                      AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE {FIRST_SEND_HERE})
                 THEN o.sent_by END,
                 o.sent_at
          FROM outreach o JOIN campaigns c ON c.id = o.campaign_id

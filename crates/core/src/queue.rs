@@ -1022,6 +1022,12 @@ pub struct HistoryEntry {
     pub sent_by: Option<String>,
 }
 
+/// An audit row `a` that is outreach `o`'s first message sent from this desktop, not undone
+/// (a follow-up step's send is not one; a colleague's send, applied from the feed, has none).
+pub(crate) const FIRST_SEND_HERE: &str = "a.outreach_id = o.id AND a.to_state = 'sent'
+    AND json_extract(a.detail, '$.undone') IS NULL
+    AND json_extract(a.detail, '$.followup_step') IS NULL";
+
 /// Every campaign the contact is in, the most recently touched first, except `except` (the
 /// outreach item being worked now).
 pub fn contact_history(
@@ -1029,7 +1035,7 @@ pub fn contact_history(
     contact: i64,
     except: Option<i64>,
 ) -> CoreResult<Vec<HistoryEntry>> {
-    let mut stmt = conn.prepare(
+    let mut stmt = conn.prepare(&format!(
         "SELECT c.name, o.state, o.cant_dm_reason, o.sent_at, o.link_opened_at, o.video_state,
                 o.review, o.updated_at,
                 (SELECT a.actor FROM audit_log a
@@ -1038,15 +1044,12 @@ pub fn contact_history(
                    AND json_extract(a.detail, '$.pacing_override') IS NOT NULL
                  ORDER BY a.id DESC LIMIT 1),
                 CASE WHEN o.state = 'sent' THEN coalesce(
-                    (SELECT a.actor FROM audit_log a
-                     WHERE a.outreach_id = o.id AND a.to_state = 'sent'
-                       AND json_extract(a.detail, '$.undone') IS NULL
-                       AND json_extract(a.detail, '$.followup_step') IS NULL
+                    (SELECT a.actor FROM audit_log a WHERE {FIRST_SEND_HERE}
                      ORDER BY a.id DESC LIMIT 1), o.sent_by, ?3) END
          FROM outreach o JOIN campaigns c ON c.id = o.campaign_id
          WHERE o.contact_id = ?1 AND o.id IS NOT ?2
-         ORDER BY o.updated_at DESC, o.id DESC",
-    )?;
+         ORDER BY o.updated_at DESC, o.id DESC"
+    ))?;
     let time = |ms: Option<i64>| ms.map(clock::to_rfc3339);
     // A send this desktop holds no record of (made before the audit log kept one) is its own.
     let operator = crate::settings::load(conn)?.operator;

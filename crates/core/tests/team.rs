@@ -1332,23 +1332,8 @@ async fn send_anyway_gets_a_claim_past_the_servers_pacing() {
     .await
     .unwrap();
     assert_eq!(sends_on_server(t.data.path()), 2);
-    let outreach = anyway.outreach_id;
-    let overridden = ana
-        .store
-        .call(move |conn| {
-            let contact: i64 = conn.query_row(
-                "SELECT contact_id FROM outreach WHERE id = ?1",
-                [outreach],
-                |r| r.get(0),
-            )?;
-            Ok(
-                clipdesk_core::queue::contact_history(conn, contact, None)?[0]
-                    .pacing_overridden_by
-                    .clone(),
-            )
-        })
-        .await
-        .unwrap();
+    let (history, _) = contact_of(ana, anyway.outreach_id).await;
+    let overridden = history[0].pacing_overridden_by.clone();
     assert_eq!(
         overridden.as_deref(),
         Some("ana"),
@@ -1639,24 +1624,35 @@ async fn a_held_person_is_listed_and_claimed_only_when_the_operator_overrides_th
     t.server.stop().await.unwrap();
 }
 
-/// (sent_by) of the history entry of the contact behind link `token` on `desk`.
-async fn history_sender(desk: &Desk, token: &str) -> Option<String> {
-    let token = token.to_owned();
+/// On `desk`, the contact of outreach item `outreach`: their history (every campaign) and
+/// their first campaign as the Contacts screen lists it.
+async fn contact_of(
+    desk: &Desk,
+    outreach: i64,
+) -> (
+    Vec<clipdesk_core::queue::HistoryEntry>,
+    clipdesk_core::people::CampaignItem,
+) {
     desk.store
         .call(move |conn| {
             let contact: i64 = conn.query_row(
-                "SELECT contact_id FROM outreach WHERE link_token = ?1",
-                [token],
+                "SELECT contact_id FROM outreach WHERE id = ?1",
+                [outreach],
                 |r| r.get(0),
             )?;
-            Ok(
-                clipdesk_core::queue::contact_history(conn, contact, None)?[0]
-                    .sent_by
-                    .clone(),
-            )
+            Ok((
+                clipdesk_core::queue::contact_history(conn, contact, None)?,
+                clipdesk_core::people::person(conn, contact)?.campaigns[0].clone(),
+            ))
         })
         .await
         .unwrap()
+}
+
+/// Who the history of the person behind link `token` on `desk` says sent them.
+async fn history_sender(desk: &Desk, token: &str) -> Option<String> {
+    let (history, _) = contact_of(desk, item_of(desk, token).await.0).await;
+    history[0].sent_by.clone()
 }
 
 #[tokio::test]
@@ -1756,18 +1752,8 @@ async fn history_names_a_colleague_as_the_sender_and_my_own_send_by_my_name() {
     );
     // The Contacts screen's person panel names the colleague, never me.
     let colleague = |token: String| async move {
-        ana.store
-            .call(move |conn| {
-                let contact: i64 = conn.query_row(
-                    "SELECT contact_id FROM outreach WHERE link_token = ?1",
-                    [token],
-                    |r| r.get(0),
-                )?;
-                let item = clipdesk_core::people::person(conn, contact)?.campaigns[0].clone();
-                Ok((item.sent_by_colleague, item.sent_at.is_some()))
-            })
-            .await
-            .unwrap()
+        let (_, item) = contact_of(ana, item_of(ana, &token).await.0).await;
+        (item.sent_by_colleague, item.sent_at.is_some())
     };
     assert_eq!(colleague(t.links[0].clone()).await, (None, true));
     assert_eq!(
@@ -1826,18 +1812,7 @@ async fn a_campaign_an_admin_deletes_leaves_the_lists_keeps_its_history_and_neve
     let kept = outreach(&ana.store).await;
     assert_eq!(kept.len(), 2, "history stays: {kept:?}");
     assert!(kept.iter().any(|(_, state, _)| state == "sent"), "{kept:?}");
-    let history = ana
-        .store
-        .call(move |conn| {
-            let contact: i64 = conn.query_row(
-                "SELECT contact_id FROM outreach WHERE id = ?1",
-                [sent.outreach_id],
-                |r| r.get(0),
-            )?;
-            clipdesk_core::queue::contact_history(conn, contact, None)
-        })
-        .await
-        .unwrap();
+    let (history, _) = contact_of(ana, sent.outreach_id).await;
     assert_eq!(
         history[0].campaign_name, "Spring",
         "the contact still shows it"

@@ -16,7 +16,8 @@ export function who(person: Person): string {
   return display_name ? `@${handle} (${display_name})` : `@${handle}`;
 }
 
-function plural(count: number, one: string, many = `${one}s`): string {
+/** `1 video`, `2 videos`. */
+export function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
 }
 

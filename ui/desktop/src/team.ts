@@ -5,17 +5,13 @@
 import type { NextStep } from "../../bindings/core";
 import type { HeldRecipient, Hold } from "../../bindings/protocol";
 import { clockTime } from "./pacing";
+import { plural } from "./people";
 import { ageText } from "./review";
 
 /** How often a queue that cannot reach the server asks again. */
 export const OFFLINE_RETRY_MS = 5000;
 
 const DAY_MS = 24 * 3600 * 1000;
-
-/** `s` when `count` is not 1. */
-function plural(count: number, word: string): string {
-  return `${count} ${word}${count === 1 ? "" : "s"}`;
-}
 
 /** `held for you until 14:05`: when the server gives the person to someone else. */
 export function leaseLine(leaseExpiresAt: string): string {
