@@ -545,9 +545,9 @@ fn outbox_counts(conn: &Connection) -> CoreResult<[u32; 4]> {
 }
 
 /// The sync loop: runs until the returned handle is aborted; reports through `status`.
-/// `nudge` cuts a long-poll short, so links for contacts just added and review decisions
-/// just made go to the server at once rather than at the next round; `on_applied` hears of
-/// every page that changed something.
+/// `nudge` cuts a long-poll or a back-off short, so links for contacts just added and review
+/// decisions just made go to the server at once rather than at the next round; `on_applied`
+/// hears of every page that changed something.
 pub fn spawn(
     store: StoreHandle,
     client: ServerClient,
@@ -596,7 +596,12 @@ pub fn spawn(
                         s.last_error = Some(message);
                     });
                     wait = 0;
-                    tokio::time::sleep(backoff).await;
+                    // Something the operator just did (a campaign saved, contacts added) is
+                    // tried at once rather than after a back-off of up to a minute.
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = nudge.notified() => {}
+                    }
                     backoff = (backoff * 2).min(Duration::from_secs(60));
                 }
             }

@@ -1839,3 +1839,45 @@ async fn a_campaign_an_admin_deletes_leaves_the_lists_keeps_its_history_and_neve
     assert!(after.iter().all(|c| c.slug != "spring"), "{after:?}");
     t.server.stop().await.unwrap();
 }
+
+/// A server away for a while has the sync loop backing off (16 s after the fifth failure). The
+/// operator's next action nudges it: it tries again at once, not when the back-off ends, so a
+/// campaign saved just then reaches colleagues without a minute's wait.
+#[tokio::test]
+async fn a_nudge_cuts_the_sync_back_off_short_once_the_server_is_back() {
+    let data = tempfile::tempdir().unwrap();
+    let secret = token(data.path(), "ana");
+    // An address nobody listens on until the server comes back.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = StoreHandle::start(&dir.path().join("clipdesk.sqlite3")).unwrap();
+    let client = ServerClient::new(&format!("http://{addr}"), &secret).unwrap();
+    let (status_tx, mut status) = tokio::sync::watch::channel(sync::SyncStatus::default());
+    let nudge = std::sync::Arc::new(tokio::sync::Notify::new());
+    let task = sync::spawn(store, client, status_tx, nudge.clone(), |_| {});
+    // Failures back off 1, 2, 4, 8 and then 16 s.
+    let mut failures = 0;
+    while failures < 5 {
+        tokio::time::timeout(Duration::from_secs(30), status.changed())
+            .await
+            .expect("the loop reports each failed round")
+            .unwrap();
+        if status.borrow_and_update().state == sync::SyncState::Offline {
+            failures += 1;
+        }
+    }
+    let server = serve(data.path(), &addr.to_string()).await;
+    nudge.notify_one();
+    tokio::time::timeout(
+        Duration::from_secs(8),
+        status.wait_for(|s| s.state == sync::SyncState::Connected),
+    )
+    .await
+    .expect("connected at the nudge, not after the 16 s back-off")
+    .unwrap();
+    task.abort();
+    server.stop().await.unwrap();
+}
