@@ -12,6 +12,7 @@ import { By, until } from "selenium-webdriver";
 import { launchChromium } from "../lib/chromium.mjs";
 import {
   addAllContacts,
+  clickInView,
   clipboardText,
   copyAndOpen,
   goTo,
@@ -82,7 +83,7 @@ async function setPublicPage(on) {
 
 /** @param {string} name */
 async function save(name) {
-  await (await find("[data-testid=campaign-save]")).click();
+  await clickInView(driver(), await find("[data-testid=campaign-save]"));
   await waitForText(driver(), "[data-testid=campaign-notice]", new RegExp(`Saved “${name}”`));
 }
 
@@ -214,10 +215,7 @@ test("an organisation the server would refuse is named beside its field and noth
   const d = driver();
   const editor = await openCampaign(NAME);
   await fill("[data-testid=campaign-organisation]", "C".repeat(201));
-  const button = await find("[data-testid=campaign-save]");
-  // Out of view below the form: WebKit's driver does not always scroll to it by itself.
-  await d.executeScript("arguments[0].scrollIntoView({ block: 'center' })", button);
-  await button.click();
+  await clickInView(d, await find("[data-testid=campaign-save]"));
   const error = await waitForText(d, "[data-field=organisation]", /organisation: must be at most 200 characters/);
   assert.ok(error);
   assert.equal((await d.findElements(By.css("[data-testid=campaign-notice]"))).length, 0, "not saved");

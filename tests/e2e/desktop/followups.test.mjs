@@ -12,13 +12,14 @@ import { after, before, test } from "node:test";
 import { By, until } from "selenium-webdriver";
 import { startDesktop } from "../lib/desktop.mjs";
 import {
+  addAllContacts,
+  clickInView,
   clipboardText,
   copyAndOpen,
   currentContact,
   goTo,
   horizontalOverflow,
   importContacts,
-  addAllContacts,
   linkIn,
   mark,
   openQueueAndStart,
@@ -105,7 +106,7 @@ test("a campaign gets a follow-up step in the editor; a follow-up without the li
   const delay = await step.findElement(By.css("[data-testid=campaign-followup-delay]"));
   await delay.clear();
   await delay.sendKeys("2");
-  await editor.findElement(By.css("[data-testid=campaign-save]")).click();
+  await clickInView(driver, await editor.findElement(By.css("[data-testid=campaign-save]")));
   await waitForText(driver, "[data-testid=campaign-editor] .error.field[data-field='followups.0.template']", /^follow-up 1: not every message would include \{\{link\}\}/);
 
   for (const [width, height] of [
@@ -128,7 +129,7 @@ test("a campaign gets a follow-up step in the editor; a follow-up without the li
   const secondText = await second.findElement(By.css("[data-testid=campaign-followup-text]"));
   await secondText.clear();
   await secondText.sendKeys("Your video is one tap away: {{link}}");
-  await editor.findElement(By.css("[data-testid=campaign-save]")).click();
+  await clickInView(driver, await editor.findElement(By.css("[data-testid=campaign-save]")));
   await waitForText(driver, "[data-testid=campaign-notice]", /Saved “Follow bakes”/);
   assert.match(await addAllContacts(driver), /^Added 2 to Follow bakes/);
   state.server = await serverUrl(driver);

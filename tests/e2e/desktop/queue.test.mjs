@@ -11,6 +11,7 @@ import { By, until } from "selenium-webdriver";
 import { E2E_OPERATOR, startDesktop } from "../lib/desktop.mjs";
 import {
   addAllContacts,
+  clickInView,
   clipboardText,
   copyAndOpen,
   createCampaign,
@@ -94,7 +95,7 @@ describe("filling the queue and working it by keyboard", () => {
     await driver.findElement(By.css("nav a[data-screen=campaigns]")).click();
     await driver.wait(until.elementLocated(By.css("[data-testid=campaign-new]")), 10_000).click();
     const editor = await driver.wait(until.elementLocated(By.css("[data-testid=campaign-editor]")), 10_000);
-    await editor.findElement(By.css("[data-testid=campaign-save]")).click();
+    await clickInView(driver, await editor.findElement(By.css("[data-testid=campaign-save]")));
     await waitForText(app.driver, "[data-testid=campaign-editor] .error.field[data-field=name]", /name/);
     await editor.findElement(By.css("[data-testid=campaign-name]")).sendKeys("Spring bakes");
     await editor.findElement(By.css("textarea")).sendKeys("Hi {{first_name|there}}, record a clip for us: {{link}}");
@@ -110,7 +111,7 @@ describe("filling the queue and working it by keyboard", () => {
     const second = await editor.findElements(By.css("[data-testid=campaign-part] textarea"));
     await second[1]?.sendKeys("Any questions, {{handle}}? Just reply here.");
     await waitForText(app.driver, "[data-testid=campaign-preview] li:nth-child(2) pre", /^Any questions, maya\.bakes\? Just reply here\.$/);
-    await editor.findElement(By.css("[data-testid=campaign-save]")).click();
+    await clickInView(driver, await editor.findElement(By.css("[data-testid=campaign-save]")));
     await waitForText(app.driver, "[data-testid=campaign-notice]", /Saved “Spring bakes”/);
 
     await driver.findElement(By.css("nav a[data-screen=contacts]")).click();

@@ -12,6 +12,7 @@ import { By, until } from "selenium-webdriver";
 import {
   addAllContacts,
   chooseOption,
+  clickInView,
   copyAndOpen,
   currentContact,
   goTo,
@@ -63,9 +64,13 @@ async function createCampaignWithTwoVariants(d) {
   const spacing = await editor.findElement(By.xpath(".//label[contains(., 'Spacing')]//input"));
   await spacing.clear();
   await spacing.sendKeys("0");
-  await editor.findElement(By.css("[data-testid=campaign-save]")).click();
+  await clickInView(d, await editor.findElement(By.css("[data-testid=campaign-save]")));
   await waitForText(d, "[data-testid=campaign-notice]", new RegExp(`Saved “${CAMPAIGN}”`));
-  const item = await d.findElement(By.xpath(`//*[@data-testid='campaign-list']//button[.//strong[normalize-space()='${CAMPAIGN}']]`));
+  // The notice shows before the list is read again.
+  const item = await d.wait(
+    until.elementLocated(By.xpath(`//*[@data-testid='campaign-list']//button[.//strong[normalize-space()='${CAMPAIGN}']]`)),
+    10_000,
+  );
   const hint = await item.findElement(By.css(".hint")).getText();
   const found = /^\/(\S+)/.exec(hint)?.[1];
   if (!found) throw new Error(`no slug in "${hint}"`);

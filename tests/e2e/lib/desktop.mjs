@@ -63,6 +63,27 @@ async function threadReport(pid) {
   return lines.join("\n");
 }
 
+/**
+ * `promise`, or an error naming `what` once `ms` have passed. WebKitWebDriver never answers
+ * a new session whose app died starting (seen under load: GTK could not open the display), and
+ * a test waiting on it would wait for ever; the session's quit gets a limit as well.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @param {string} what
+ * @returns {Promise<T>}
+ */
+function within(promise, ms, what) {
+  /** @type {NodeJS.Timeout | undefined} */
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+  });
+  // The loser still settles (the driver is stopped): its outcome is not wanted.
+  promise.catch(() => {});
+  return /** @type {Promise<T>} */ (Promise.race([promise, late]).finally(() => clearTimeout(timer)));
+}
+
 /** The operator name the helpers give when a fresh app asks for one. */
 export const E2E_OPERATOR = "e2e-operator";
 
@@ -108,7 +129,11 @@ export async function startDesktop({ dataDir, env = {}, application = desktopBin
     capabilities.set("tauri:options", { application });
     // The new-session request is what launches the app; benchmarks time from here.
     const launchedAt = performance.timeOrigin + performance.now();
-    const driver = await new Builder().usingServer(`http://127.0.0.1:${port}/`).withCapabilities(capabilities).build();
+    const driver = await within(
+      Promise.resolve(new Builder().usingServer(`http://127.0.0.1:${port}/`).withCapabilities(capabilities).build()),
+      60_000,
+      "the WebDriver session (which launches the app)",
+    );
     const appPids = await appProcesses(dataDir, application);
     const app = {
       /** The app's own process ids, found when the session started. */
@@ -137,7 +162,7 @@ export async function startDesktop({ dataDir, env = {}, application = desktopBin
       async stop() {
         // Quitting the session is what closes the app: tauri-driver's SIGTERM only SIGKILLs
         // WebKitWebDriver, which orphans an app still running. So wait for the app first.
-        const quit = await driver.quit().then(() => null, (error) => error);
+        const quit = await within(driver.quit(), 20_000, "quitting the session").then(() => null, (error) => error);
         const stuck = await waitForAppExit(appPids);
         await stopDriver(driverProc, port, nativePort);
         if (stuck) throw new Error(`${stuck}${quit ? `\nthe session did not quit: ${quit}` : ""}`);

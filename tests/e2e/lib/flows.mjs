@@ -46,6 +46,31 @@ export async function waitForText(driver, css, pattern, timeout = 10_000) {
 }
 
 /**
+ * Clicks `element` as a person would: once it is in the middle of the view and has stopped
+ * moving. WebKit's driver does not always scroll a button below the fold (the campaign
+ * editor's Save) into view by itself, and under load a click aimed before a late layout change
+ * (the editor's variables arriving) lands beside the button.
+ * @param {WebDriver} driver
+ * @param {import("selenium-webdriver").WebElement} element
+ */
+export async function clickInView(driver, element) {
+  let last = "";
+  await driver.wait(
+    async () => {
+      await driver.executeScript("arguments[0].scrollIntoView({ block: 'center' })", element);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const rect = JSON.stringify(await element.getRect());
+      const still = rect === last;
+      last = rect;
+      return still;
+    },
+    10_000,
+    "the element never stopped moving within 10 s",
+  );
+  await element.click();
+}
+
+/**
  * Waits until an attribute of the element has the value, finding it afresh on every try.
  * @param {WebDriver} driver
  * @param {string} css
@@ -229,10 +254,13 @@ export async function createCampaign(driver, { name, template, dailyCap, spacing
   await message.sendKeys(template);
   if (dailyCap !== undefined) await setNumber(editor, "Daily cap", dailyCap);
   if (spacingS !== undefined) await setNumber(editor, "Spacing", spacingS);
-  await editor.findElement(By.css("[data-testid=campaign-save]")).click();
+  await clickInView(driver, await editor.findElement(By.css("[data-testid=campaign-save]")));
   await waitForText(driver, "[data-testid=campaign-notice]", new RegExp(`Saved “${name}”`));
-  const item = await driver.findElement(
-    By.xpath(`//*[@data-testid='campaign-list']//button[.//strong[normalize-space()='${name}']]`),
+  // The notice shows before the list is read again.
+  const item = await driver.wait(
+    until.elementLocated(By.xpath(`//*[@data-testid='campaign-list']//button[.//strong[normalize-space()='${name}']]`)),
+    10_000,
+    `"${name}" never appeared in the campaign list`,
   );
   const hint = await item.findElement(By.css(".hint")).getText();
   const slug = /^\/(\S+)/.exec(hint)?.[1];
