@@ -1251,36 +1251,33 @@ pub async fn push_campaign(
         .call(move |conn| {
             let id = campaign_id(conn, &wanted)?
                 .ok_or_else(|| CoreError::NotFound(format!("no campaign /{wanted}")))?;
-            // Pushing a campaign an admin deleted would bring it back on the server.
-            let deleted: bool = conn.query_row(
-                "SELECT deleted_at IS NOT NULL FROM campaigns WHERE id = ?1",
-                [id],
-                |r| r.get(0),
-            )?;
-            if deleted {
-                return Err(CoreError::NotFound(format!(
-                    "campaign /{wanted} was deleted on the server; it is not sent again"
-                )));
-            }
             // Read as stored: a campaign whose template this build cannot read still goes.
-            let (version, settings): (Option<i64>, TeamSettings) = conn.query_row(
-                "SELECT server_version, daily_cap, min_spacing_s, hold_days, lease_s
+            let (deleted, version, settings): (bool, Option<i64>, TeamSettings) = conn.query_row(
+                "SELECT deleted_at IS NOT NULL, server_version, daily_cap, min_spacing_s,
+                        hold_days, lease_s
                  FROM campaigns WHERE id = ?1",
                 [id],
                 |r| {
                     Ok((
                         r.get(0)?,
+                        r.get(1)?,
                         TeamSettings {
                             pacing: Pacing {
-                                daily_cap: r.get(1)?,
-                                min_spacing_s: r.get(2)?,
+                                daily_cap: r.get(2)?,
+                                min_spacing_s: r.get(3)?,
                             },
-                            hold_days: r.get(3)?,
-                            lease_s: r.get(4)?,
+                            hold_days: r.get(4)?,
+                            lease_s: r.get(5)?,
                         },
                     ))
                 },
             )?;
+            // Pushing a campaign an admin deleted would bring it back on the server.
+            if deleted {
+                return Err(CoreError::NotFound(format!(
+                    "campaign /{wanted} was deleted on the server; it is not sent again"
+                )));
+            }
             Ok((id, version, desktop_settings(conn, &wanted)?, settings))
         })
         .await?;

@@ -1054,14 +1054,22 @@ async fn an_edit_from_a_stale_version_keeps_both_and_nothing_is_overwritten() {
     t.server.stop().await.unwrap();
 }
 
-/// (hold_days, lease_s) of campaign `slug` as `GET /api/v1/campaigns/{slug}` answers.
-async fn team_settings_on_server(t: &Team, slug: &str) -> (u32, u32) {
-    let campaign: clipdesk_protocol::api::Campaign = reqwest::Client::new()
-        .get(format!("{}/api/v1/campaigns/{slug}", t.server.url()))
+/// `method path` on the server as the lead (every role), as another tool would call it: what
+/// the desktop's client has no method for.
+async fn as_lead(t: &Team, method: reqwest::Method, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .request(method, format!("{}{path}", t.server.url()))
         .bearer_auth(t.lead.token())
         .send()
         .await
         .unwrap()
+}
+
+/// (hold_days, lease_s) of campaign `slug` as `GET /api/v1/campaigns/{slug}` answers.
+async fn team_settings_on_server(t: &Team, slug: &str) -> (u32, u32) {
+    let path = format!("/api/v1/campaigns/{slug}");
+    let campaign: clipdesk_protocol::api::Campaign = as_lead(t, reqwest::Method::GET, &path)
+        .await
         .error_for_status()
         .unwrap()
         .json()
@@ -1763,17 +1771,14 @@ async fn history_names_a_colleague_as_the_sender_and_my_own_send_by_my_name() {
     t.server.stop().await.unwrap();
 }
 
-/// The slugs `GET /api/v1/campaigns` lists, asked with `token`.
-async fn campaigns_on_server(t: &Team, token: &str) -> Vec<String> {
-    let list: clipdesk_protocol::api::CampaignList = reqwest::Client::new()
-        .get(format!("{}/api/v1/campaigns", t.server.url()))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+/// The slugs `GET /api/v1/campaigns` lists.
+async fn campaigns_on_server(t: &Team) -> Vec<String> {
+    let list: clipdesk_protocol::api::CampaignList =
+        as_lead(t, reqwest::Method::GET, "/api/v1/campaigns")
+            .await
+            .json()
+            .await
+            .unwrap();
     list.campaigns.into_iter().map(|c| c.slug).collect()
 }
 
@@ -1794,13 +1799,7 @@ async fn a_campaign_an_admin_deletes_leaves_the_lists_keeps_its_history_and_neve
     sync_until_quiet(&ana.store, &ana.client).await;
     assert_eq!(outreach(&ana.store).await.len(), 2);
 
-    let admin = t.lead.token().to_owned();
-    let deleted = reqwest::Client::new()
-        .delete(format!("{}/api/v1/campaigns/spring", t.server.url()))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let deleted = as_lead(&t, reqwest::Method::DELETE, "/api/v1/campaigns/spring").await;
     assert_eq!(deleted.status(), 200);
     sync_until_quiet(&ana.store, &ana.client).await;
 
@@ -1832,7 +1831,7 @@ async fn a_campaign_an_admin_deletes_leaves_the_lists_keeps_its_history_and_neve
         .unwrap();
     sync_until_quiet(&ana.store, &ana.client).await;
     assert!(
-        campaigns_on_server(&t, &admin).await.is_empty(),
+        campaigns_on_server(&t).await.is_empty(),
         "no sync round brings it back"
     );
     let after = ana.store.call(|conn| campaigns::list(conn)).await.unwrap();

@@ -12,7 +12,6 @@ import { By, until } from "selenium-webdriver";
 import {
   addAllContacts,
   chooseOption,
-  clickInView,
   copyAndOpen,
   currentContact,
   goTo,
@@ -22,6 +21,7 @@ import {
   mark,
   openQueueAndStart,
   resizeWindow,
+  saveCampaign,
   serverUrl,
   waitForText,
 } from "../lib/flows.mjs";
@@ -64,17 +64,7 @@ async function createCampaignWithTwoVariants(d) {
   const spacing = await editor.findElement(By.xpath(".//label[contains(., 'Spacing')]//input"));
   await spacing.clear();
   await spacing.sendKeys("0");
-  await clickInView(d, await editor.findElement(By.css("[data-testid=campaign-save]")));
-  await waitForText(d, "[data-testid=campaign-notice]", new RegExp(`Saved “${CAMPAIGN}”`));
-  // The notice shows before the list is read again.
-  const item = await d.wait(
-    until.elementLocated(By.xpath(`//*[@data-testid='campaign-list']//button[.//strong[normalize-space()='${CAMPAIGN}']]`)),
-    10_000,
-  );
-  const hint = await item.findElement(By.css(".hint")).getText();
-  const found = /^\/(\S+)/.exec(hint)?.[1];
-  if (!found) throw new Error(`no slug in "${hint}"`);
-  return found;
+  return saveCampaign(d, editor, CAMPAIGN);
 }
 
 /** Takes the screen at both declared sizes and checks nothing scrolls sideways. */

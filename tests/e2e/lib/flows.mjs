@@ -254,6 +254,16 @@ export async function createCampaign(driver, { name, template, dailyCap, spacing
   await message.sendKeys(template);
   if (dailyCap !== undefined) await setNumber(editor, "Daily cap", dailyCap);
   if (spacingS !== undefined) await setNumber(editor, "Spacing", spacingS);
+  return saveCampaign(driver, editor, name);
+}
+
+/**
+ * Saves the campaign open in the editor as `name`; returns its slug, as the list shows it.
+ * @param {WebDriver} driver
+ * @param {import("selenium-webdriver").WebElement} editor
+ * @param {string} name
+ */
+export async function saveCampaign(driver, editor, name) {
   await clickInView(driver, await editor.findElement(By.css("[data-testid=campaign-save]")));
   await waitForText(driver, "[data-testid=campaign-notice]", new RegExp(`Saved “${name}”`));
   // The notice shows before the list is read again.

@@ -400,14 +400,7 @@ async fn a_campaign_with_a_video_is_not_deleted_and_the_refusal_says_what_to_do(
     let app = spawn_app().await;
     let link = app.link("maya").await;
     app.post_links("spring", json!([{"handle": "leo"}])).await;
-    let (status, _) = app
-        .upload(
-            &link.token,
-            crate::helpers::fixture("android-vp8-opus.webm"),
-            "clip.webm",
-        )
-        .await;
-    assert_eq!(status, 201);
+    app.upload_clip(&link.token).await;
     let events_before = app.events(0).await.events.len();
 
     let response = delete_as(&app, &app.token, "spring").await;
@@ -507,14 +500,7 @@ async fn an_admin_deletes_a_campaign_from_the_command_line_and_a_refusal_exits_n
     let link = app.link("maya").await;
     app.campaign("summer").await;
     app.post_links("summer", json!([{"handle": "leo"}])).await;
-    let (status, _) = app
-        .upload(
-            &link.token,
-            crate::helpers::fixture("android-vp8-opus.webm"),
-            "clip.webm",
-        )
-        .await;
-    assert_eq!(status, 201);
+    app.upload_clip(&link.token).await;
 
     let refused = cli(app.data.path(), &["campaign", "delete", "--slug", "spring"]);
     assert!(!refused.status.success());

@@ -310,6 +310,15 @@ impl TestApp {
         (status, id)
     }
 
+    /// A recipient's WebM clip uploaded on `token`'s link and taken (201); the video's id.
+    pub async fn upload_clip(&self, token: &str) -> String {
+        let (status, video) = self
+            .upload(token, fixture("android-vp8-opus.webm"), "clip.webm")
+            .await;
+        assert_eq!(status, 201, "the clip is taken");
+        video
+    }
+
     /// Creates an upload of `video` through `token` and sends its first half in one PATCH
     /// (answered 204): the upload's URL, waiting for the rest ([`Self::tus_second_half`]).
     pub async fn tus_first_half(&self, token: &str, video: &[u8]) -> String {
